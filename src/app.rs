@@ -1,0 +1,162 @@
+//! Putting the service together: database, migrations, templates,
+//! workflows, engine, job workers, ticker and HTTP server.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+use crate::clock::Clock;
+use crate::engine::Engine;
+use crate::http::{AppState, router};
+use crate::jobs::{WorkerSettings, Workers};
+use crate::messages::{Catalog, Contact};
+use crate::sms::SmsProvider;
+use crate::sms::dev::DevSms;
+use crate::sms::gatewayapi::{GatewayApi, GatewayApiConfig};
+use crate::store::Db;
+
+#[derive(Debug, Clone)]
+pub enum SmsConfig {
+    /// Keep messages in the database; answer on the dev phone page.
+    Dev,
+    GatewayApi(GatewayApiConfig),
+}
+
+#[derive(Debug, Clone)]
+pub struct Config {
+    pub database_url: String,
+    pub bind: SocketAddr,
+    pub sms: SmsConfig,
+    pub gatewayapi_webhook_secret: Option<String>,
+    pub templates_dir: PathBuf,
+    pub workflows_dir: PathBuf,
+    pub contact: Contact,
+    pub clock: Clock,
+    pub workers: WorkerSettings,
+    /// How often the ticker runs; `None` leaves ticking to the caller
+    /// (tests and rehearsals tick after moving the clock).
+    pub tick_every: Option<Duration>,
+}
+
+impl Config {
+    /// The defaults for a checkout of the repository.
+    pub fn local(database_url: &str) -> Config {
+        let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+        Config {
+            database_url: database_url.to_string(),
+            bind: SocketAddr::from(([127, 0, 0, 1], 8080)),
+            sms: SmsConfig::Dev,
+            gatewayapi_webhook_secret: None,
+            templates_dir: root.join("templates"),
+            workflows_dir: root.join("workflows"),
+            contact: Contact {
+                municipality: "Valgsekretariatet".into(),
+                contact: "valg@kommune.dk".into(),
+            },
+            clock: Clock::System,
+            workers: WorkerSettings::default(),
+            tick_every: Some(Duration::from_secs(1)),
+        }
+    }
+}
+
+/// Opens the database and brings its schema (ours and the job queue's) up
+/// to date.
+pub async fn open_database(url: &str, workers: &WorkerSettings) -> anyhow::Result<Db> {
+    let db = Db::connect(url, workers.pool_size()).await?;
+    db.migrate().await?;
+    crate::jobs::setup(&db).await?;
+    Ok(db)
+}
+
+/// Builds the engine on an open database and publishes the workflow
+/// definitions that changed.
+pub async fn engine(config: &Config, db: Db) -> anyhow::Result<Arc<Engine>> {
+    let catalog = Arc::new(Catalog::load(&config.templates_dir)?);
+    let sms: Arc<dyn SmsProvider> = match &config.sms {
+        SmsConfig::Dev => Arc::new(DevSms::new(db.clone(), config.clock.clone())),
+        SmsConfig::GatewayApi(c) => Arc::new(GatewayApi::new(c.clone())?),
+    };
+    let engine = Arc::new(Engine::new(
+        db,
+        config.clock.clone(),
+        catalog,
+        config.contact.clone(),
+        sms,
+    ));
+    for p in engine.publish_dir(&config.workflows_dir).await? {
+        tracing::info!(workflow = %p.name, revision = p.revision, "workflow published");
+    }
+    Ok(engine)
+}
+
+/// A running service.
+pub struct App {
+    pub engine: Arc<Engine>,
+    pub addr: SocketAddr,
+    workers: Workers,
+    server: tokio::task::JoinHandle<()>,
+    ticker: Option<tokio::task::JoinHandle<()>>,
+    shutdown: tokio::sync::watch::Sender<bool>,
+}
+
+impl App {
+    pub async fn start(config: Config) -> anyhow::Result<App> {
+        let db = open_database(&config.database_url, &config.workers).await?;
+        let engine = engine(&config, db).await?;
+        let workers = Workers::start(engine.clone(), config.workers.clone());
+        let state = AppState {
+            engine: engine.clone(),
+            gatewayapi_secret: config.gatewayapi_webhook_secret.clone(),
+            dev_phone: matches!(config.sms, SmsConfig::Dev),
+        };
+        let listener = tokio::net::TcpListener::bind(config.bind).await?;
+        let addr = listener.local_addr()?;
+        let (shutdown, mut stopped) = tokio::sync::watch::channel(false);
+        let mut server_stop = stopped.clone();
+        let server = tokio::spawn(async move {
+            let serve = axum::serve(listener, router(state)).with_graceful_shutdown(async move {
+                let _ = server_stop.wait_for(|s| *s).await;
+            });
+            if let Err(e) = serve.await {
+                tracing::error!(error = %e, "http server stopped");
+            }
+        });
+        let ticker = config.tick_every.map(|every| {
+            let engine = engine.clone();
+            tokio::spawn(async move {
+                let mut interval = tokio::time::interval(every);
+                interval.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+                loop {
+                    tokio::select! {
+                        _ = interval.tick() => {}
+                        _ = stopped.wait_for(|s| *s) => return,
+                    }
+                    if let Err(e) = crate::jobs::ticker::tick(&engine).await {
+                        tracing::warn!(error = %e, "tick failed");
+                    }
+                }
+            })
+        });
+        Ok(App {
+            engine,
+            addr,
+            workers,
+            server,
+            ticker,
+            shutdown,
+        })
+    }
+
+    /// Stops serving, lets running jobs finish, and closes the database.
+    pub async fn stop(self) {
+        let _ = self.shutdown.send(true);
+        let _ = self.server.await;
+        if let Some(t) = self.ticker {
+            let _ = t.await;
+        }
+        self.workers.stop().await;
+        self.engine.db.close().await;
+    }
+}

@@ -1,0 +1,249 @@
+//! `valgvagt bench`: invites N seats through the real engine (assignment,
+//! workflow, outbox, apalis delivery jobs, GatewayAPI over HTTP) into a
+//! local fake gateway, and prints messages per second beside the raw
+//! batched-write rate of the same database measured in the same run.
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use crate::app::{self, Config, SmsConfig};
+use crate::clock::Clock;
+use crate::engine::Engine;
+use crate::sms::fake_gatewayapi::FakeGatewayApi;
+use crate::sms::gatewayapi::GatewayApiConfig;
+use crate::store::Db;
+use crate::{exec, q};
+
+#[derive(clap::Args, Debug, Clone)]
+pub struct BenchArgs {
+    /// Seats to invite.
+    #[arg(long, default_value_t = 50_000)]
+    pub seats: usize,
+    /// Assignments running at once.
+    #[arg(long, default_value_t = 16)]
+    pub clients: usize,
+    /// Delivery jobs each worker runs at once.
+    #[arg(long, default_value_t = 32)]
+    pub concurrency: usize,
+}
+
+pub struct BenchReport {
+    pub backend: &'static str,
+    pub seats: usize,
+    pub raw_rows_per_s: f64,
+    pub assign_per_s: f64,
+    pub msgs_per_s: f64,
+}
+
+/// Runs on a fresh temporary SQLite file, or on the PostgreSQL database
+/// named by `--database-url` (which must hold no election).
+pub async fn run(config: &Config, args: BenchArgs) -> anyhow::Result<()> {
+    let dir = tempfile_dir()?;
+    let url = if config.database_url.starts_with("postgres") {
+        config.database_url.clone()
+    } else {
+        format!("sqlite://{}", dir.join("bench.db").display())
+    };
+    let report = bench(config, &url, &args).await?;
+    println!(
+        "bench {}: {} seats | raw batched writes {:.0} rows/s | assignments {:.0}/s | invitations delivered {:.0} msgs/s",
+        report.backend, report.seats, report.raw_rows_per_s, report.assign_per_s, report.msgs_per_s
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+    Ok(())
+}
+
+fn tempfile_dir() -> anyhow::Result<std::path::PathBuf> {
+    let dir = std::env::temp_dir().join(format!("valgvagt-bench-{}", crate::engine::new_key()));
+    std::fs::create_dir_all(&dir)?;
+    Ok(dir)
+}
+
+pub async fn bench(base: &Config, url: &str, args: &BenchArgs) -> anyhow::Result<BenchReport> {
+    let fake = FakeGatewayApi::start("bench-token").await?;
+    let mut workers = base.workers.clone();
+    workers.concurrency = args.concurrency;
+    let mut pool = workers.clone();
+    // The assigning clients need connections too.
+    pool.concurrency += args.clients.div_ceil(3);
+    let db = app::open_database(url, &pool).await?;
+    let backend = match db.backend() {
+        crate::store::Backend::Sqlite => "sqlite",
+        crate::store::Backend::Postgres => "postgres",
+    };
+    {
+        let mut tx = db.read().await?;
+        anyhow::ensure!(
+            tx.elections().await?.is_empty(),
+            "the bench needs an empty database"
+        );
+    }
+    let raw_rows_per_s = raw_write_rate(&db, args.seats).await?;
+
+    let mut config = base.clone();
+    config.database_url = url.to_string();
+    config.clock = Clock::System;
+    config.sms = SmsConfig::GatewayApi(GatewayApiConfig {
+        base_url: fake.base_url(),
+        token: fake.token.clone(),
+        sender: "Valg".into(),
+    });
+    config.workers = workers;
+    config.workers.poll_interval = Duration::from_millis(20);
+    config.tick_every = None;
+    let engine = app::engine(&config, db.clone()).await?;
+    let (election_id, people) = seed(&engine, args.seats).await?;
+    let workers = crate::jobs::Workers::start(engine.clone(), config.workers.clone());
+
+    let started = Instant::now();
+    let seats = {
+        let mut tx = db.read().await?;
+        tx.seats_of_election(election_id, 0, args.seats as i64)
+            .await?
+    };
+    let pairs: Vec<(i64, i64)> = seats.iter().map(|s| s.id).zip(people).collect();
+    let chunks: Vec<Vec<(i64, i64)>> = pairs
+        .chunks(pairs.len().div_ceil(args.clients).max(1))
+        .map(|c| c.to_vec())
+        .collect();
+    let mut tasks = Vec::new();
+    for chunk in chunks {
+        let engine: Arc<Engine> = engine.clone();
+        tasks.push(tokio::spawn(async move {
+            for (seat, person) in chunk {
+                engine.assign(seat, person, "bench").await?;
+            }
+            anyhow::Ok(())
+        }));
+    }
+    for t in tasks {
+        t.await??;
+    }
+    let assigned = started.elapsed();
+    let arrived = fake.wait_for(args.seats, Duration::from_secs(600)).await;
+    let elapsed = started.elapsed();
+    workers.stop().await;
+    anyhow::ensure!(
+        arrived,
+        "only {} of {} invitations reached the gateway",
+        fake.count(),
+        args.seats
+    );
+    Ok(BenchReport {
+        backend,
+        seats: args.seats,
+        raw_rows_per_s,
+        assign_per_s: args.seats as f64 / assigned.as_secs_f64(),
+        msgs_per_s: args.seats as f64 / elapsed.as_secs_f64(),
+    })
+}
+
+/// The database's own write rate: rows of about an outbox row's size,
+/// inserted in transactions of 1,000.
+async fn raw_write_rate(db: &Db, rows: usize) -> anyhow::Result<f64> {
+    let mut tx = db.begin().await?;
+    exec!(
+        &mut tx,
+        sqlx::query(
+            "CREATE TABLE IF NOT EXISTS bench_raw (id BIGINT PRIMARY KEY, body TEXT NOT NULL)"
+        )
+    )?;
+    exec!(&mut tx, sqlx::query("DELETE FROM bench_raw"))?;
+    tx.commit().await?;
+    let body = "x".repeat(160);
+    let started = Instant::now();
+    let mut id: i64 = 0;
+    while (id as usize) < rows {
+        let mut tx = db.begin().await?;
+        for _ in 0..1000.min(rows - id as usize) {
+            id += 1;
+            exec!(
+                &mut tx,
+                sqlx::query("INSERT INTO bench_raw (id, body) VALUES ($1, $2)")
+                    .bind(id)
+                    .bind(&body)
+            )?;
+        }
+        tx.commit().await?;
+    }
+    let rate = rows as f64 / started.elapsed().as_secs_f64();
+    let mut tx = db.begin().await?;
+    exec!(&mut tx, sqlx::query("DROP TABLE bench_raw"))?;
+    tx.commit().await?;
+    Ok(rate)
+}
+
+/// An election with `n` seats and `n` adults with phones.
+async fn seed(engine: &Engine, n: usize) -> anyhow::Result<(i64, Vec<i64>)> {
+    let now = engine.clock.now();
+    let day = chrono::NaiveDate::from_ymd_opt(2029, 11, 20).unwrap_or_default();
+    let mut tx = engine.db.begin().await?;
+    let type_id = tx.upsert_election_type("Bench", 18).await?;
+    let election_id = tx
+        .insert_election(
+            &crate::store::directory::NewElection {
+                title: "Benchmark election",
+                election_type_id: type_id,
+                starts_on: day,
+                election_day: day,
+                ends_on: day,
+                lock_days: 0,
+                time_zone: "Europe/Copenhagen",
+            },
+            now,
+        )
+        .await?;
+    let area = tx.upsert_area("Bench area").await?;
+    let station = tx
+        .upsert_station(area, "Bench station", "Benchvej 1", None)
+        .await?;
+    let team = tx.upsert_team("Bench team").await?;
+    let task_type = tx
+        .upsert_task_type(&crate::store::directory::NewTaskType {
+            name: "Tilforordnet",
+            start_time: chrono::NaiveTime::from_hms_opt(8, 0, 0).unwrap_or_default(),
+            end_time: chrono::NaiveTime::from_hms_opt(20, 0, 0).unwrap_or_default(),
+            payment_ore: 45_000,
+            trusted: false,
+        })
+        .await?;
+    tx.commit().await?;
+    let mut people = Vec::with_capacity(n);
+    for batch in (0..n).collect::<Vec<_>>().chunks(1000) {
+        let mut tx = engine.db.begin().await?;
+        for i in batch {
+            let seat = crate::store::seats::NewSeat {
+                election_id,
+                station_id: station,
+                task_type_id: task_type,
+                team_id: team,
+                date: day,
+            };
+            tx.insert_seat(&seat, now).await?;
+            // Born 1970-1999: a distinct, valid CPR for each person.
+            let cpr = format!(
+                "{:02}{:02}{:02}{:04}",
+                1 + i % 28,
+                1 + (i / 28) % 12,
+                70 + (i / 336) % 30,
+                i % 10_000
+            );
+            let cpr = crate::domain::Cpr::parse(&cpr)?;
+            let id: i64 = q!(
+                &mut tx,
+                fetch_one,
+                sqlx::query_scalar(
+                    "INSERT INTO people (name, cpr, phone, preferred_channel, language, created_at)
+                     VALUES ($1, $2, $3, 'sms', 'da', $4) RETURNING id"
+                )
+                .bind(format!("Person {i}"))
+                .bind(cpr.as_string())
+                .bind(format!("+45{}", 30_000_000 + i))
+                .bind(now)
+            )?;
+            people.push(id);
+        }
+        tx.commit().await?;
+    }
+    Ok((election_id, people))
+}

@@ -1,0 +1,14 @@
+//! Domain types that parse, not validate: once a value of one of these
+//! types exists, it is well-formed.
+
+pub mod cpr;
+pub mod language;
+pub mod phone;
+pub mod reply;
+pub mod short_code;
+
+pub use cpr::{Cpr, CprError};
+pub use language::Language;
+pub use phone::{PhoneError, PhoneNumber};
+pub use reply::{Intent, Reply};
+pub use short_code::{ShortCode, ShortCodeError};

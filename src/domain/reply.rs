@@ -1,0 +1,194 @@
+//! The reply grammar shared by SMS and chat text.
+//!
+//! `JA`, `J`, `JA TAK`, `OK`, `YES`, `Y` accept; `NEJ`, `N`, `NEJ TAK`, `NO`
+//! decline; `STOP`, `AFMELD` opt out of SMS; `HJÆLP`, `HJAELP`, `HELP` ask
+//! for help. Case, accents and punctuation are forgiven. A short code
+//! (`K7`) may stand anywhere; words that are neither keyword nor code are
+//! kept, in the sender's own spelling, for the secretariat to read.
+
+use super::short_code::ShortCode;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Intent {
+    Accept,
+    Decline,
+    OptOut,
+    Help,
+    /// No keyword was found.
+    Unknown,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Reply {
+    pub intent: Intent,
+    pub code: Option<ShortCode>,
+    /// The words that were neither keyword nor code, or `None`.
+    pub extra: Option<String>,
+}
+
+const ACCEPT: &[&str] = &["JA", "J", "OK", "YES", "Y"];
+const DECLINE: &[&str] = &["NEJ", "N", "NO"];
+const OPT_OUT: &[&str] = &["STOP", "AFMELD"];
+const HELP: &[&str] = &["HJAELP", "HELP", "HJELP"];
+
+impl Reply {
+    pub fn parse(text: &str) -> Reply {
+        let words: Vec<&str> = text
+            .split(|c: char| c.is_whitespace() || matches!(c, ',' | '.' | '!' | '?' | ';' | ':'))
+            .filter(|w| !w.is_empty())
+            .collect();
+        let mut intent = Intent::Unknown;
+        let mut code = None;
+        let mut extra = Vec::new();
+        let mut after_keyword = false;
+        let mut words = words.into_iter().peekable();
+        while let Some(word) = words.next() {
+            let folded = fold(word);
+            // `K 7`: a lone letter followed by a number is one code.
+            if code.is_none()
+                && folded.len() == 1
+                && keyword(&folded).is_none()
+                && let Some(next) = words.peek()
+                && let Ok(c) = ShortCode::parse(&format!("{folded}{}", fold(next)))
+            {
+                code = Some(c);
+                words.next();
+                continue;
+            }
+
+            if intent == Intent::Unknown
+                && let Some(found) = keyword(&folded)
+            {
+                intent = found;
+                after_keyword = true;
+                continue;
+            }
+            if after_keyword
+                && matches!(intent, Intent::Accept | Intent::Decline)
+                && folded == "TAK"
+            {
+                after_keyword = false;
+                continue;
+            }
+            after_keyword = false;
+            if code.is_none()
+                && let Ok(c) = ShortCode::parse(&folded)
+            {
+                code = Some(c);
+                continue;
+            }
+            extra.push(word);
+        }
+        Reply {
+            intent,
+            code,
+            extra: if extra.is_empty() {
+                None
+            } else {
+                Some(extra.join(" "))
+            },
+        }
+    }
+}
+
+fn keyword(folded: &str) -> Option<Intent> {
+    [
+        (ACCEPT, Intent::Accept),
+        (DECLINE, Intent::Decline),
+        (OPT_OUT, Intent::OptOut),
+        (HELP, Intent::Help),
+    ]
+    .into_iter()
+    .find(|(words, _)| words.contains(&folded))
+    .map(|(_, intent)| intent)
+}
+
+/// Upper case, Danish letters spelled out, other accents dropped, and
+/// anything that is not a letter or digit removed.
+fn fold(word: &str) -> String {
+    let mut out = String::with_capacity(word.len());
+    for c in word.chars().flat_map(char::to_uppercase) {
+        match c {
+            'Æ' | 'Ä' => out.push_str("AE"),
+            'Ø' | 'Ö' => out.push_str("OE"),
+            'Å' => out.push_str("AA"),
+            'À' | 'Á' | 'Â' | 'Ã' => out.push('A'),
+            'È' | 'É' | 'Ê' | 'Ë' => out.push('E'),
+            'Ì' | 'Í' | 'Î' | 'Ï' => out.push('I'),
+            'Ò' | 'Ó' | 'Ô' | 'Õ' => out.push('O'),
+            'Ù' | 'Ú' | 'Û' | 'Ü' => out.push('U'),
+            c if c.is_ascii_alphanumeric() => out.push(c),
+            _ => {}
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn intent(text: &str) -> Intent {
+        Reply::parse(text).intent
+    }
+
+    #[test]
+    fn every_accepting_spelling_accepts() {
+        for text in [
+            "JA", "ja", "Ja!", "J", "ja tak", "JA TAK.", "ok", "Yes", "y", "Já",
+        ] {
+            assert_eq!(intent(text), Intent::Accept, "{text}");
+        }
+    }
+
+    #[test]
+    fn every_declining_spelling_declines() {
+        for text in ["NEJ", "nej", "N", "Nej tak", "no", "Nej."] {
+            assert_eq!(intent(text), Intent::Decline, "{text}");
+        }
+    }
+
+    #[test]
+    fn stop_and_afmeld_opt_out_and_help_has_three_spellings() {
+        assert_eq!(intent("stop"), Intent::OptOut);
+        assert_eq!(intent("Afmeld"), Intent::OptOut);
+        for text in ["HJÆLP", "hjælp", "HJAELP", "help", "Hjælp?"] {
+            assert_eq!(intent(text), Intent::Help, "{text}");
+        }
+    }
+
+    #[test]
+    fn a_code_is_found_before_or_after_the_keyword() {
+        for text in ["JA K7", "ja k7", "K7 ja", "Ja tak, K7!", "ja k 7"] {
+            let reply = Reply::parse(text);
+            assert_eq!(reply.intent, Intent::Accept, "{text}");
+            assert_eq!(
+                reply.code.as_ref().map(ShortCode::as_str),
+                Some("K7"),
+                "{text}"
+            );
+        }
+    }
+
+    #[test]
+    fn extra_words_are_kept_in_the_senders_spelling() {
+        let reply = Reply::parse("Nej tak, jeg er på ferie K7");
+        assert_eq!(reply.intent, Intent::Decline);
+        assert_eq!(reply.code.unwrap().as_str(), "K7");
+        assert_eq!(reply.extra.as_deref(), Some("jeg er på ferie"));
+    }
+
+    #[test]
+    fn a_message_without_a_keyword_is_unknown_and_kept_whole() {
+        let reply = Reply::parse("Hvornår skal jeg møde?");
+        assert_eq!(reply.intent, Intent::Unknown);
+        assert_eq!(reply.extra.as_deref(), Some("Hvornår skal jeg møde"));
+    }
+
+    #[test]
+    fn only_the_first_keyword_counts_and_later_ones_are_kept_as_words() {
+        let reply = Reply::parse("ja nej");
+        assert_eq!(reply.intent, Intent::Accept);
+        assert_eq!(reply.extra.as_deref(), Some("nej"));
+    }
+}

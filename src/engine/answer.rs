@@ -1,0 +1,213 @@
+//! Events that move a waiting instance on: an answer, a reminder, a timeout.
+
+use chrono::{DateTime, Utc};
+
+use super::run::Running;
+use super::send::About;
+use super::{Effects, Engine, EngineError};
+use crate::store::directory::AuditIds;
+use crate::store::seats::HistoryEvent;
+use crate::store::{Question, Tx};
+use crate::workflow::{Answer, Next};
+
+/// Where an answer came from.
+#[derive(Debug, Clone, Copy)]
+pub struct Via<'a> {
+    /// `sms`, `email`, `telegram`, `api`.
+    pub channel: &'a str,
+    pub inbound_id: Option<i64>,
+    /// Words the person wrote beside the answer.
+    pub extra: Option<&'a str>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AnswerOutcome {
+    /// The instance moved on.
+    Taken,
+    /// The question was closed already (answered, timed out).
+    NoLongerOpen,
+    /// The question does not take this answer; nothing changed.
+    NotAccepted,
+}
+
+impl Engine {
+    /// Applies an answer to an open question, inside the caller's transaction.
+    pub(crate) async fn answer_question(
+        &self,
+        tx: &mut Tx,
+        fx: &mut Effects,
+        question: &Question,
+        answer: Answer,
+        via: Via<'_>,
+        now: DateTime<Utc>,
+    ) -> Result<AnswerOutcome, EngineError> {
+        let mut run = self.load_running(tx, question.instance_id).await?;
+        let ask = match run
+            .workflow
+            .state_by_name(&run.instance.state)
+            .map(|id| &run.workflow.state(id).next)
+        {
+            Some(Next::Ask(ask)) if run.instance.status == "waiting" => ask.clone(),
+            _ => return Ok(AnswerOutcome::NoLongerOpen),
+        };
+        let Some(target) = ask.target(answer) else {
+            return Ok(AnswerOutcome::NotAccepted);
+        };
+        if !tx.close_question(question.id, answer.as_str(), now).await? {
+            return Ok(AnswerOutcome::NoLongerOpen);
+        }
+        tx.cancel_timers(run.instance.id, now).await?;
+        if let Some(seat_id) = question.seat_id {
+            tx.record_history(
+                &HistoryEvent {
+                    seat_id,
+                    person_id: Some(question.person_id),
+                    event: match answer {
+                        Answer::Yes => "answered_yes",
+                        Answer::No => "answered_no",
+                    },
+                    channel: Some(via.channel),
+                    inbound_id: via.inbound_id,
+                    detail: via.extra,
+                },
+                now,
+            )
+            .await?;
+        }
+        tx.audit(
+            now,
+            &format!("person:{}", question.person_id),
+            "question.answered",
+            AuditIds {
+                seat: question.seat_id,
+                person: Some(question.person_id),
+                instance: Some(run.instance.id),
+            },
+            Some(&format!(
+                r#"{{"question":{},"answer":"{}","channel":"{}"}}"#,
+                question.id,
+                answer.as_str(),
+                via.channel
+            )),
+        )
+        .await?;
+        self.enter(tx, fx, &mut run, target, now).await?;
+        Ok(AnswerOutcome::Taken)
+    }
+
+    /// Fires one due timer, in its own transaction. A timer whose question
+    /// was answered meanwhile, or that fired already, does nothing: the job
+    /// backends cannot cancel a queued job, so the state decides.
+    pub async fn fire_timer(&self, timer_id: i64) -> Result<Effects, EngineError> {
+        let now = self.clock.now();
+        let mut tx = self.db.begin().await?;
+        let mut fx = Effects::default();
+        let Some(timer) = tx.timer(timer_id).await? else {
+            return Ok(fx);
+        };
+        if timer.due_at > now || !tx.fire_timer(timer_id, now).await? {
+            return Ok(fx);
+        }
+        let question = match timer.question_id {
+            Some(q) => tx.question(q).await?,
+            None => None,
+        };
+        let Some(question) = question.filter(|q| q.closed_at.is_none()) else {
+            tx.commit().await?;
+            return Ok(fx);
+        };
+        let mut run = self.load_running(&mut tx, timer.instance_id).await?;
+        let ask = match run
+            .workflow
+            .state_by_name(&run.instance.state)
+            .map(|id| &run.workflow.state(id).next)
+        {
+            Some(Next::Ask(ask)) => ask.clone(),
+            _ => {
+                tx.commit().await?;
+                return Ok(fx);
+            }
+        };
+        match timer.kind.as_str() {
+            "remind" => {
+                self.remind(&mut tx, &mut fx, &mut run, &ask, &question, now)
+                    .await?
+            }
+            _ => {
+                let Some(timeout) = &ask.timeout else {
+                    tx.commit().await?;
+                    return Ok(fx);
+                };
+                tx.close_question(question.id, "timed_out", now).await?;
+                tx.cancel_timers(run.instance.id, now).await?;
+                if let Some(seat_id) = question.seat_id {
+                    tx.record_history(
+                        &HistoryEvent {
+                            seat_id,
+                            person_id: Some(question.person_id),
+                            event: "unanswered",
+                            channel: None,
+                            inbound_id: None,
+                            detail: None,
+                        },
+                        now,
+                    )
+                    .await?;
+                }
+                self.enter(&mut tx, &mut fx, &mut run, timeout.goto, now)
+                    .await?;
+            }
+        }
+        tx.commit().await?;
+        Ok(fx)
+    }
+
+    async fn remind(
+        &self,
+        tx: &mut Tx,
+        fx: &mut Effects,
+        run: &mut Running,
+        ask: &crate::workflow::Ask,
+        question: &Question,
+        now: DateTime<Utc>,
+    ) -> Result<(), EngineError> {
+        let Some(remind) = &ask.remind else {
+            return Ok(());
+        };
+        let Some(person) = run.person.clone() else {
+            return Ok(());
+        };
+        let language = crate::domain::Language::parse(&person.language).unwrap_or_default();
+        let mut context = self.seat_context(run.seat.as_ref(), language);
+        context.code = question.code.clone();
+        let about = About {
+            seat: run.instance.seat_id,
+            instance: Some(run.instance.id),
+            question: Some(question.id),
+        };
+        self.send_to_person(
+            tx,
+            fx,
+            &person,
+            &remind.template,
+            &ask.channels,
+            context,
+            about,
+            now,
+        )
+        .await?;
+        tx.count_reminder(run.instance.id, now).await?;
+        let sent = run.instance.reminders_sent + 1;
+        let next = remind.every.after(now, run.tz);
+        let timeout_at = ask
+            .timeout
+            .as_ref()
+            .map(|t| t.after.after(question.opened_at, run.tz));
+        let more = remind.max.is_none_or(|max| (sent as u32) < max);
+        if more && timeout_at.is_none_or(|t| next < t) {
+            tx.insert_timer(run.instance.id, Some(question.id), "remind", next)
+                .await?;
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,141 @@
+//! Delivering one outbox message.
+//!
+//! The attempt is claimed (`sending`) and committed before the gateway is
+//! called, so two jobs for the same row never both call it. The gateway is
+//! given the row's idempotency key. If the process dies after the claim,
+//! the row is released after [`DeliveryPolicy::lease`] and tried again
+//! with the same key.
+
+use chrono::{DateTime, Duration, Utc};
+
+use super::{Engine, EngineError};
+use crate::sms::{OutgoingSms, SendError};
+
+#[derive(Debug, Clone)]
+pub struct DeliveryPolicy {
+    /// Attempts before a message is dead.
+    pub max_attempts: i32,
+    /// Wait before the second attempt; doubled for each one after.
+    pub first_backoff: Duration,
+    pub max_backoff: Duration,
+    /// How long a claimed attempt may take before it is presumed dead.
+    pub lease: Duration,
+}
+
+impl Default for DeliveryPolicy {
+    fn default() -> Self {
+        DeliveryPolicy {
+            max_attempts: 6,
+            first_backoff: Duration::seconds(30),
+            max_backoff: Duration::hours(1),
+            lease: Duration::minutes(5),
+        }
+    }
+}
+
+impl DeliveryPolicy {
+    /// When to try again after `attempts` failed attempts, or `None` when
+    /// that was the last.
+    pub fn retry_at(&self, attempts: i32, now: DateTime<Utc>) -> Option<DateTime<Utc>> {
+        if attempts >= self.max_attempts {
+            return None;
+        }
+        let factor = 1i32 << (attempts - 1).clamp(0, 20);
+        let wait = (self.first_backoff * factor).min(self.max_backoff);
+        Some(now + wait)
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum DeliveryOutcome {
+    Sent,
+    /// Failed this time; another attempt is scheduled.
+    WillRetry,
+    /// Failed for good; listed as a dead letter.
+    Dead,
+    /// Nothing to do: sent already, claimed by another job, or not due.
+    Skipped,
+}
+
+impl Engine {
+    pub async fn deliver(&self, outbox_id: i64) -> Result<DeliveryOutcome, EngineError> {
+        let now = self.clock.now();
+        let mut tx = self.db.begin().await?;
+        let Some(msg) = tx.claim_message(outbox_id, now).await? else {
+            return Ok(DeliveryOutcome::Skipped);
+        };
+        tx.commit().await?;
+
+        let result = match msg.channel.as_str() {
+            "sms" => {
+                self.sms
+                    .send(&OutgoingSms {
+                        outbox_id: msg.id,
+                        idempotency_key: &msg.idempotency_key,
+                        to: &msg.recipient,
+                        body: &msg.body,
+                    })
+                    .await
+            }
+            other => Err(SendError::Permanent(format!(
+                "no transport for channel {other}"
+            ))),
+        };
+
+        let now = self.clock.now();
+        let mut tx = self.db.begin().await?;
+        let outcome = match result {
+            Ok(provider_id) => {
+                tx.mark_sent(msg.id, self.sms.name(), &provider_id, now)
+                    .await?;
+                DeliveryOutcome::Sent
+            }
+            Err(SendError::Permanent(reason)) => {
+                tracing::warn!(outbox_id = msg.id, attempts = msg.attempts, %reason, "delivery failed for good");
+                tx.mark_failed(msg.id, &reason, None).await?;
+                DeliveryOutcome::Dead
+            }
+            Err(SendError::Temporary(reason)) => {
+                let retry = self.delivery.retry_at(msg.attempts, now);
+                tracing::info!(outbox_id = msg.id, attempts = msg.attempts, %reason, will_retry = retry.is_some(), "delivery failed");
+                tx.mark_failed(msg.id, &reason, retry).await?;
+                if retry.is_some() {
+                    DeliveryOutcome::WillRetry
+                } else {
+                    DeliveryOutcome::Dead
+                }
+            }
+        };
+        tx.commit().await?;
+        Ok(outcome)
+    }
+
+    /// Releases attempts whose process died mid-call (see the module docs).
+    pub async fn release_stuck_deliveries(&self) -> Result<u64, EngineError> {
+        let now = self.clock.now();
+        let mut tx = self.db.begin().await?;
+        let n = tx.release_stuck_messages(now - self.delivery.lease).await?;
+        tx.commit().await?;
+        Ok(n)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn backoff_doubles_up_to_the_cap_and_ends_after_the_last_attempt() {
+        let p = DeliveryPolicy::default();
+        let now = Utc::now();
+        assert_eq!(p.retry_at(1, now), Some(now + Duration::seconds(30)));
+        assert_eq!(p.retry_at(2, now), Some(now + Duration::seconds(60)));
+        assert_eq!(p.retry_at(5, now), Some(now + Duration::seconds(480)));
+        assert_eq!(p.retry_at(6, now), None);
+        let long = DeliveryPolicy {
+            max_attempts: 30,
+            ..p
+        };
+        assert_eq!(long.retry_at(20, now), Some(now + Duration::hours(1)));
+    }
+}

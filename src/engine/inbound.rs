@@ -1,0 +1,349 @@
+//! Handling a received SMS: the reply grammar applied to the sender's open
+//! questions. One transaction per message, so a retried job does nothing
+//! twice.
+
+use chrono::{DateTime, Utc};
+
+use super::answer::{AnswerOutcome, Via};
+use super::send::About;
+use super::{Effects, Engine, EngineError};
+use crate::domain::{Intent, Language, PhoneNumber, Reply};
+use crate::messages::{MessageContext, QuestionSummary};
+use crate::store::directory::AuditIds;
+use crate::store::engine::NotificationIds;
+use crate::store::inbound::NewInbound;
+use crate::store::{InboundMessage, Person, Question, Tx};
+use crate::workflow::Answer;
+
+/// What became of a received message (kept on the row as `outcome`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum InboundOutcome {
+    Answered,
+    Clarified,
+    NoOpenQuestion,
+    NotAccepted,
+    NoLongerOpen,
+    OptedOut,
+    Help,
+    NotUnderstood,
+    UnknownSender,
+    BadSender,
+    AlreadyProcessed,
+}
+
+impl InboundOutcome {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            InboundOutcome::Answered => "answered",
+            InboundOutcome::Clarified => "clarified",
+            InboundOutcome::NoOpenQuestion => "no-open-question",
+            InboundOutcome::NotAccepted => "not-accepted",
+            InboundOutcome::NoLongerOpen => "no-longer-open",
+            InboundOutcome::OptedOut => "opted-out",
+            InboundOutcome::Help => "help",
+            InboundOutcome::NotUnderstood => "not-understood",
+            InboundOutcome::UnknownSender => "unknown-sender",
+            InboundOutcome::BadSender => "bad-sender",
+            InboundOutcome::AlreadyProcessed => "already-processed",
+        }
+    }
+}
+
+/// A reply to the sender: always by SMS to the number that wrote, also
+/// after STOP (they wrote to us), in the language of the first person on
+/// that number.
+struct ReplyTo<'a> {
+    phone: &'a PhoneNumber,
+    person: Option<&'a Person>,
+}
+
+impl Engine {
+    /// The front door for every received SMS: stores it and queues its
+    /// handling in one transaction, and returns at once. A message id the
+    /// provider delivered before is ignored (`Ok(None)`): gateways retry.
+    pub async fn receive_sms(&self, m: &NewInbound<'_>) -> Result<Option<i64>, EngineError> {
+        let mut tx = self.db.begin().await?;
+        let Some(id) = tx.insert_inbound(m, self.clock.now()).await? else {
+            return Ok(None);
+        };
+        crate::jobs::push(
+            &mut tx,
+            crate::jobs::INBOUND_QUEUE,
+            &[(
+                crate::jobs::HandleInbound { inbound_id: id },
+                Some(format!("inbound:{id}")),
+            )],
+        )
+        .await?;
+        tx.commit().await?;
+        tracing::info!(inbound_id = id, provider = m.provider, "sms received");
+        Ok(Some(id))
+    }
+
+    pub async fn process_inbound(
+        &self,
+        inbound_id: i64,
+    ) -> Result<(InboundOutcome, Effects), EngineError> {
+        let now = self.clock.now();
+        let mut tx = self.db.begin().await?;
+        let mut fx = Effects::default();
+        let Some(msg) = tx.inbound(inbound_id).await? else {
+            return Ok((InboundOutcome::AlreadyProcessed, fx));
+        };
+        if msg.processed_at.is_some() {
+            return Ok((InboundOutcome::AlreadyProcessed, fx));
+        }
+        let outcome = self.handle(&mut tx, &mut fx, &msg, now).await?;
+        tx.mark_inbound_processed(inbound_id, outcome.as_str(), now)
+            .await?;
+        tx.commit().await?;
+        Ok((outcome, fx))
+    }
+
+    async fn handle(
+        &self,
+        tx: &mut Tx,
+        fx: &mut Effects,
+        msg: &InboundMessage,
+        now: DateTime<Utc>,
+    ) -> Result<InboundOutcome, EngineError> {
+        let Ok(phone) = PhoneNumber::parse(&msg.sender) else {
+            return Ok(InboundOutcome::BadSender);
+        };
+        let people = tx.people_by_phone(&phone).await?;
+        let reply = Reply::parse(&msg.body);
+        let Some(first) = people.first() else {
+            let to = ReplyTo {
+                phone: &phone,
+                person: None,
+            };
+            self.reply(
+                tx,
+                fx,
+                &to,
+                "unknown_sender",
+                MessageContext::new(&self.contact),
+                now,
+            )
+            .await?;
+            return Ok(InboundOutcome::UnknownSender);
+        };
+        let to = ReplyTo {
+            phone: &phone,
+            person: Some(first),
+        };
+        let ids: Vec<i64> = people.iter().map(|p| p.id).collect();
+        let actor = format!("person:{}", first.id);
+        match reply.intent {
+            Intent::OptOut => {
+                tx.set_sms_opt_out(&phone, true).await?;
+                for id in &ids {
+                    tx.audit(
+                        now,
+                        &actor,
+                        "person.sms_opt_out",
+                        AuditIds {
+                            person: Some(*id),
+                            ..Default::default()
+                        },
+                        None,
+                    )
+                    .await?;
+                }
+                self.reply(
+                    tx,
+                    fx,
+                    &to,
+                    "opted_out",
+                    MessageContext::new(&self.contact),
+                    now,
+                )
+                .await?;
+                Ok(InboundOutcome::OptedOut)
+            }
+            Intent::Help => {
+                self.reply(tx, fx, &to, "help", MessageContext::new(&self.contact), now)
+                    .await?;
+                Ok(InboundOutcome::Help)
+            }
+            Intent::Unknown => {
+                let open = self.open_questions_of(tx, &ids).await?;
+                let mut context = MessageContext::new(&self.contact);
+                if let Some((q, _)) = open.first() {
+                    context.code = q.code.clone();
+                }
+                self.reply(tx, fx, &to, "not_understood", context, now)
+                    .await?;
+                tx.notify_secretariat(
+                    "not-understood",
+                    NotificationIds {
+                        person: Some(first.id),
+                        inbound: Some(msg.id),
+                        ..Default::default()
+                    },
+                    "A message that is not an answer arrived; read it in the inbound list.",
+                    now,
+                )
+                .await?;
+                Ok(InboundOutcome::NotUnderstood)
+            }
+            Intent::Accept | Intent::Decline => {
+                let answer = if reply.intent == Intent::Accept {
+                    Answer::Yes
+                } else {
+                    Answer::No
+                };
+                let open = self.open_questions_of(tx, &ids).await?;
+                let chosen = match &reply.code {
+                    Some(code) => open.iter().find(|(q, _)| q.code == code.as_str()),
+                    None if open.len() == 1 => open.first(),
+                    None => None,
+                };
+                let Some((question, _)) = chosen else {
+                    if open.is_empty() {
+                        self.reply(
+                            tx,
+                            fx,
+                            &to,
+                            "no_open_question",
+                            MessageContext::new(&self.contact),
+                            now,
+                        )
+                        .await?;
+                        return Ok(InboundOutcome::NoOpenQuestion);
+                    }
+                    let mut context = MessageContext::new(&self.contact);
+                    context.unknown_code = reply
+                        .code
+                        .as_ref()
+                        .map(|c| c.to_string())
+                        .unwrap_or_default();
+                    let language = Language::parse(&first.language).unwrap_or_default();
+                    context.questions = open
+                        .iter()
+                        .map(|(q, s)| summary(q, s.as_ref(), language))
+                        .collect();
+                    self.reply(tx, fx, &to, "clarification", context, now)
+                        .await?;
+                    return Ok(InboundOutcome::Clarified);
+                };
+                let via = Via {
+                    channel: "sms",
+                    inbound_id: Some(msg.id),
+                    extra: reply.extra.as_deref(),
+                };
+                let outcome = self
+                    .answer_question(tx, fx, question, answer, via, now)
+                    .await?;
+                match outcome {
+                    AnswerOutcome::Taken => {
+                        if reply.extra.is_some() {
+                            tx.notify_secretariat(
+                                "answer-with-comment",
+                                NotificationIds {
+                                    seat: question.seat_id,
+                                    person: Some(question.person_id),
+                                    instance: Some(question.instance_id),
+                                    inbound: Some(msg.id),
+                                },
+                                "An answer came with a comment; read it in the seat's history.",
+                                now,
+                            )
+                            .await?;
+                        }
+                        Ok(InboundOutcome::Answered)
+                    }
+                    AnswerOutcome::NoLongerOpen => {
+                        self.reply(
+                            tx,
+                            fx,
+                            &to,
+                            "no_open_question",
+                            MessageContext::new(&self.contact),
+                            now,
+                        )
+                        .await?;
+                        Ok(InboundOutcome::NoLongerOpen)
+                    }
+                    AnswerOutcome::NotAccepted => {
+                        let mut context = MessageContext::new(&self.contact);
+                        context.code = question.code.clone();
+                        context.answer = if answer == Answer::Yes {
+                            "JA".into()
+                        } else {
+                            "NEJ".into()
+                        };
+                        self.reply(tx, fx, &to, "not_accepted", context, now)
+                            .await?;
+                        Ok(InboundOutcome::NotAccepted)
+                    }
+                }
+            }
+        }
+    }
+
+    /// Open questions of these people with the seat each is about.
+    async fn open_questions_of(
+        &self,
+        tx: &mut Tx,
+        person_ids: &[i64],
+    ) -> Result<Vec<(Question, Option<crate::store::SeatDetails>)>, EngineError> {
+        let mut out = Vec::new();
+        for id in person_ids {
+            for q in tx.open_questions(*id).await? {
+                let seat = match q.seat_id {
+                    Some(s) => tx.seat_details(s).await?,
+                    None => None,
+                };
+                out.push((q, seat));
+            }
+        }
+        Ok(out)
+    }
+
+    async fn reply(
+        &self,
+        tx: &mut Tx,
+        fx: &mut Effects,
+        to: &ReplyTo<'_>,
+        template: &str,
+        mut context: MessageContext,
+        now: DateTime<Utc>,
+    ) -> Result<(), EngineError> {
+        let language = to
+            .person
+            .and_then(|p| Language::parse(&p.language))
+            .unwrap_or_default();
+        if let Some(p) = to.person {
+            context.name = p.name.clone();
+        }
+        self.send_rendered(
+            tx,
+            fx,
+            to.person.map(|p| p.id),
+            "sms",
+            to.phone.as_e164(),
+            template,
+            language,
+            &context,
+            About::default(),
+            now,
+        )
+        .await
+    }
+}
+
+fn summary(
+    q: &Question,
+    seat: Option<&crate::store::SeatDetails>,
+    language: Language,
+) -> QuestionSummary {
+    QuestionSummary {
+        code: q.code.clone(),
+        station: seat.map(|s| s.station.clone()).unwrap_or_default(),
+        task_type: seat.map(|s| s.task_type.clone()).unwrap_or_default(),
+        date: seat
+            .map(|s| crate::messages::format_short_date(s.date, language))
+            .unwrap_or_default(),
+    }
+}

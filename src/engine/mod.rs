@@ -1,0 +1,102 @@
+//! The workflow engine: runs compiled workflows against the store.
+//!
+//! Every operation here is one transaction: the seat change, the questions,
+//! the timers, the outbox rows and the audit events of one event commit
+//! together or not at all. What must happen after the commit (queueing the
+//! delivery of new messages) is returned as [`Effects`].
+
+mod answer;
+mod assign;
+mod deliver;
+mod inbound;
+pub mod publish;
+mod run;
+mod send;
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+
+pub use assign::AssignError;
+pub use deliver::{DeliveryOutcome, DeliveryPolicy};
+pub use inbound::InboundOutcome;
+pub use publish::{PublishError, Published};
+
+use crate::clock::Clock;
+use crate::messages::{Catalog, Contact};
+use crate::sms::SmsProvider;
+use crate::store::{Db, WorkflowRevision};
+use crate::workflow::Workflow;
+
+/// What a committed transaction leaves to be done.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct Effects {
+    /// Outbox rows whose delivery job is to be queued.
+    pub messages: Vec<i64>,
+}
+
+impl Effects {
+    pub fn extend(&mut self, other: Effects) {
+        self.messages.extend(other.messages);
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum EngineError {
+    #[error(transparent)]
+    Db(#[from] sqlx::Error),
+    #[error("workflow revision {0} cannot be read: {1}")]
+    Revision(i64, String),
+    #[error(transparent)]
+    Queue(#[from] crate::jobs::QueueError),
+    #[error("{0}")]
+    Invariant(String),
+}
+
+pub struct Engine {
+    pub db: Db,
+    pub clock: Clock,
+    pub catalog: Arc<Catalog>,
+    pub contact: Contact,
+    pub sms: Arc<dyn SmsProvider>,
+    pub delivery: DeliveryPolicy,
+    compiled: Mutex<HashMap<i64, Arc<Workflow>>>,
+}
+
+impl Engine {
+    pub fn new(
+        db: Db,
+        clock: Clock,
+        catalog: Arc<Catalog>,
+        contact: Contact,
+        sms: Arc<dyn SmsProvider>,
+    ) -> Engine {
+        Engine {
+            db,
+            clock,
+            catalog,
+            contact,
+            sms,
+            delivery: DeliveryPolicy::default(),
+            compiled: Mutex::new(HashMap::new()),
+        }
+    }
+
+    /// The compiled workflow of a stored revision, compiled once.
+    fn workflow(&self, revision: &WorkflowRevision) -> Result<Arc<Workflow>, EngineError> {
+        let mut cache = self.compiled.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(w) = cache.get(&revision.id) {
+            return Ok(w.clone());
+        }
+        let w: Workflow = serde_json::from_str(&revision.compiled)
+            .map_err(|e| EngineError::Revision(revision.id, e.to_string()))?;
+        let w = Arc::new(w);
+        cache.insert(revision.id, w.clone());
+        Ok(w)
+    }
+}
+
+/// A random idempotency key: 128 bits, hex.
+pub fn new_key() -> String {
+    let bytes: [u8; 16] = rand::random();
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}

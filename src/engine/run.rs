@@ -1,0 +1,388 @@
+//! Running a workflow instance: entering states, their steps, and asks.
+
+use std::sync::Arc;
+
+use chrono::{DateTime, Utc};
+use chrono_tz::Tz;
+
+use super::send::About;
+use super::{Effects, Engine, EngineError};
+use crate::domain::{Language, PhoneNumber, ShortCode};
+use crate::store::directory::AuditIds;
+use crate::store::engine::NotificationIds;
+use crate::store::seats::HistoryEvent;
+use crate::store::{Instance, Person, SeatDetails, Tx};
+use crate::workflow::{Next, SeatTarget, StateId, Step, Trigger, Workflow};
+
+/// How many states one event may pass through. Validation refuses `goto`
+/// loops; this bounds a revision stored before that check existed.
+const MAX_STATES_PER_EVENT: usize = 64;
+
+/// An instance loaded with what running it needs.
+pub(crate) struct Running {
+    pub instance: Instance,
+    pub workflow: Arc<Workflow>,
+    pub person: Option<Person>,
+    pub seat: Option<SeatDetails>,
+    pub tz: Tz,
+}
+
+impl Running {
+    fn about(&self) -> About {
+        About {
+            seat: self.instance.seat_id,
+            instance: Some(self.instance.id),
+            question: None,
+        }
+    }
+
+    fn ids(&self) -> AuditIds {
+        AuditIds {
+            seat: self.instance.seat_id,
+            person: self.instance.person_id,
+            instance: Some(self.instance.id),
+        }
+    }
+
+    fn language(&self) -> Language {
+        self.person
+            .as_ref()
+            .and_then(|p| Language::parse(&p.language))
+            .unwrap_or_default()
+    }
+}
+
+impl Engine {
+    /// Starts every workflow whose trigger is `trigger` on a seat.
+    pub(crate) async fn start_triggered(
+        &self,
+        tx: &mut Tx,
+        fx: &mut Effects,
+        trigger: Trigger,
+        seat_id: i64,
+        person_id: Option<i64>,
+        now: DateTime<Utc>,
+    ) -> Result<(), EngineError> {
+        for revision in tx.latest_revisions().await? {
+            let workflow = self.workflow(&revision)?;
+            if workflow.trigger == trigger {
+                self.start_instance(tx, fx, &revision.name, Some(seat_id), person_id, now)
+                    .await?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Starts the latest revision of a workflow and runs it until it waits
+    /// or ends. Returns the instance id.
+    pub(crate) async fn start_instance(
+        &self,
+        tx: &mut Tx,
+        fx: &mut Effects,
+        name: &str,
+        seat_id: Option<i64>,
+        person_id: Option<i64>,
+        now: DateTime<Utc>,
+    ) -> Result<i64, EngineError> {
+        let revision = tx
+            .latest_revision(name)
+            .await?
+            .ok_or_else(|| EngineError::Invariant(format!("workflow `{name}` is not published")))?;
+        let workflow = self.workflow(&revision)?;
+        let initial = workflow.state(workflow.initial).name.clone();
+        let id = tx
+            .insert_instance(revision.id, seat_id, person_id, &initial, now)
+            .await?;
+        tx.audit(
+            now,
+            "system",
+            "instance.started",
+            AuditIds {
+                seat: seat_id,
+                person: person_id,
+                instance: Some(id),
+            },
+            Some(&format!(
+                r#"{{"workflow":"{}","revision":{}}}"#,
+                revision.name, revision.revision
+            )),
+        )
+        .await?;
+        let mut running = self.load_running(tx, id).await?;
+        self.enter(tx, fx, &mut running, workflow.initial, now)
+            .await?;
+        Ok(id)
+    }
+
+    pub(crate) async fn load_running(
+        &self,
+        tx: &mut Tx,
+        instance_id: i64,
+    ) -> Result<Running, EngineError> {
+        let instance = tx.instance(instance_id).await?.ok_or_else(|| {
+            EngineError::Invariant(format!("instance {instance_id} does not exist"))
+        })?;
+        let revision = tx.revision(instance.revision_id).await?.ok_or_else(|| {
+            EngineError::Invariant(format!("revision {} does not exist", instance.revision_id))
+        })?;
+        let workflow = self.workflow(&revision)?;
+        let person = match instance.person_id {
+            Some(id) => tx.person(id).await?,
+            None => None,
+        };
+        let seat = match instance.seat_id {
+            Some(id) => tx.seat_details(id).await?,
+            None => None,
+        };
+        let tz = seat
+            .as_ref()
+            .and_then(|s| s.time_zone.parse().ok())
+            .unwrap_or(chrono_tz::Europe::Copenhagen);
+        Ok(Running {
+            instance,
+            workflow,
+            person,
+            seat,
+            tz,
+        })
+    }
+
+    /// Enters `state`: runs its steps, then waits, moves on, or ends.
+    pub(crate) async fn enter(
+        &self,
+        tx: &mut Tx,
+        fx: &mut Effects,
+        run: &mut Running,
+        state: StateId,
+        now: DateTime<Utc>,
+    ) -> Result<(), EngineError> {
+        let workflow = run.workflow.clone();
+        let mut current = state;
+        for _ in 0..MAX_STATES_PER_EVENT {
+            let st = workflow.state(current);
+            let status = if matches!(st.next, Next::Ask(_)) {
+                "waiting"
+            } else {
+                "finished"
+            };
+            tx.set_instance_state(run.instance.id, &st.name, status, now)
+                .await?;
+            run.instance.state = st.name.clone();
+            run.instance.status = status.to_string();
+            for step in &st.steps {
+                self.run_step(tx, fx, run, step, now).await?;
+            }
+            match &st.next {
+                Next::Goto(target) => current = *target,
+                Next::Final => {
+                    tx.audit(
+                        now,
+                        "system",
+                        "instance.finished",
+                        run.ids(),
+                        Some(&format!(r#"{{"state":"{}"}}"#, st.name)),
+                    )
+                    .await?;
+                    return Ok(());
+                }
+                Next::Ask(ask) => {
+                    let Some(person) = run.person.clone() else {
+                        tx.notify_secretariat(
+                            "workflow-error",
+                            NotificationIds { seat: run.instance.seat_id, instance: Some(run.instance.id), ..Default::default() },
+                            &format!("State `{}` asks a question, but the instance has no person to ask.", st.name),
+                            now,
+                        )
+                        .await?;
+                        return Ok(());
+                    };
+                    let code = self.fresh_code(tx, &person).await?;
+                    let question = tx
+                        .insert_question(
+                            run.instance.id,
+                            person.id,
+                            run.instance.seat_id,
+                            code.as_str(),
+                            now,
+                        )
+                        .await?;
+                    let mut context = self.seat_context(run.seat.as_ref(), run.language());
+                    context.code = code.to_string();
+                    let about = About {
+                        question: Some(question),
+                        ..run.about()
+                    };
+                    self.send_to_person(
+                        tx,
+                        fx,
+                        &person,
+                        &ask.template,
+                        &ask.channels,
+                        context,
+                        about,
+                        now,
+                    )
+                    .await?;
+                    let timeout_at = ask.timeout.as_ref().map(|t| t.after.after(now, run.tz));
+                    if let Some(at) = timeout_at {
+                        tx.insert_timer(run.instance.id, Some(question), "timeout", at)
+                            .await?;
+                    }
+                    if let Some(remind) = &ask.remind {
+                        let at = remind.every.after(now, run.tz);
+                        if remind.max != Some(0) && timeout_at.is_none_or(|t| at < t) {
+                            tx.insert_timer(run.instance.id, Some(question), "remind", at)
+                                .await?;
+                        }
+                    }
+                    return Ok(());
+                }
+            }
+        }
+        Err(EngineError::Invariant(format!(
+            "instance {} passed through {MAX_STATES_PER_EVENT} states on one event",
+            run.instance.id
+        )))
+    }
+
+    /// A short code unused among the open questions of everyone who shares
+    /// this person's phone, so that `JA K7` from that phone is unambiguous.
+    async fn fresh_code(&self, tx: &mut Tx, person: &Person) -> Result<ShortCode, EngineError> {
+        let mut sharing = vec![person.id];
+        if let Some(phone) = person
+            .phone
+            .as_deref()
+            .and_then(|p| PhoneNumber::parse(p).ok())
+        {
+            for other in tx.people_by_phone(&phone).await? {
+                if other.id != person.id {
+                    sharing.push(other.id);
+                }
+            }
+        }
+        let taken = tx.open_codes(&sharing).await?;
+        let mut rng = rand::rng();
+        Ok(ShortCode::generate(&mut rng, &|c| {
+            taken.iter().any(|t| t == c)
+        }))
+    }
+
+    async fn run_step(
+        &self,
+        tx: &mut Tx,
+        fx: &mut Effects,
+        run: &mut Running,
+        step: &Step,
+        now: DateTime<Utc>,
+    ) -> Result<(), EngineError> {
+        match step {
+            Step::SetSeat(target) => self.set_seat(tx, fx, run, *target, now).await,
+            Step::Send { template, channels } => {
+                let Some(person) = run.person.clone() else {
+                    return Ok(());
+                };
+                let context = self.seat_context(run.seat.as_ref(), run.language());
+                self.send_to_person(
+                    tx,
+                    fx,
+                    &person,
+                    template,
+                    channels,
+                    context,
+                    run.about(),
+                    now,
+                )
+                .await
+            }
+            Step::Start { workflow } => Box::pin(self.start_instance(
+                tx,
+                fx,
+                workflow,
+                run.instance.seat_id,
+                run.instance.person_id,
+                now,
+            ))
+            .await
+            .map(|_| ()),
+            Step::Notify { message, .. } => {
+                let text = message.clone().unwrap_or_else(|| {
+                    format!(
+                        "Workflow `{}` reached state `{}`.",
+                        run.workflow.name, run.instance.state
+                    )
+                });
+                let ids = NotificationIds {
+                    seat: run.instance.seat_id,
+                    person: run.instance.person_id,
+                    instance: Some(run.instance.id),
+                    inbound: None,
+                };
+                tx.notify_secretariat("workflow", ids, &text, now).await?;
+                Ok(())
+            }
+        }
+    }
+
+    /// `set_seat`: acts only while the seat is still held by the instance's
+    /// person; if the secretariat has moved it meanwhile, the step is
+    /// skipped and the audit log says so.
+    async fn set_seat(
+        &self,
+        tx: &mut Tx,
+        fx: &mut Effects,
+        run: &mut Running,
+        target: SeatTarget,
+        now: DateTime<Utc>,
+    ) -> Result<(), EngineError> {
+        let Some(seat_id) = run.instance.seat_id else {
+            return Ok(());
+        };
+        let seat = tx.seat(seat_id).await?;
+        let held = seat
+            .as_ref()
+            .is_some_and(|s| s.person_id.is_some() && s.person_id == run.instance.person_id);
+        if !held {
+            tx.audit(
+                now,
+                "system",
+                "seat.step_skipped",
+                run.ids(),
+                Some(r#"{"reason":"seat no longer held by the instance's person"}"#),
+            )
+            .await?;
+            return Ok(());
+        }
+        let (status, event) = match target {
+            SeatTarget::Invited => ("invited", "invited"),
+            SeatTarget::Confirmed => ("confirmed", "confirmed"),
+            SeatTarget::Vacant => ("vacant", "released"),
+        };
+        if target == SeatTarget::Vacant {
+            tx.release_seat(seat_id, now).await?;
+        } else {
+            tx.set_seat_status(seat_id, status, now).await?;
+        }
+        tx.record_history(
+            &HistoryEvent {
+                seat_id,
+                person_id: run.instance.person_id,
+                event,
+                channel: None,
+                inbound_id: None,
+                detail: None,
+            },
+            now,
+        )
+        .await?;
+        tx.audit(now, "system", &format!("seat.{event}"), run.ids(), None)
+            .await?;
+        if let Some(s) = run.seat.as_mut() {
+            s.status = status.to_string();
+        }
+        if target == SeatTarget::Vacant {
+            Box::pin(self.start_triggered(tx, fx, Trigger::SeatVacated, seat_id, None, now))
+                .await?;
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,181 @@
+//! Turning "send template T to this person" into an outbox row.
+
+use chrono::{DateTime, Utc};
+
+use super::{Effects, Engine, EngineError};
+use crate::domain::Language;
+use crate::messages::MessageContext;
+use crate::store::engine::NotificationIds;
+use crate::store::outbox::NewMessage;
+use crate::store::{Person, SeatDetails, Tx};
+use crate::workflow::Channel;
+
+/// What a message is about, for the outbox row and the notifications.
+#[derive(Debug, Clone, Copy, Default)]
+pub(crate) struct About {
+    pub seat: Option<i64>,
+    pub instance: Option<i64>,
+    pub question: Option<i64>,
+}
+
+impl Engine {
+    /// The first channel of `channels` on which the person can be reached,
+    /// and the address to use there.
+    pub(crate) fn pick_channel(
+        person: &Person,
+        channels: &[Channel],
+    ) -> Option<(&'static str, String)> {
+        for channel in channels {
+            let channel = match channel {
+                Channel::Preferred => match person.preferred_channel.as_str() {
+                    "sms" => Channel::Sms,
+                    "email" => Channel::Email,
+                    _ => Channel::Telegram,
+                },
+                c => *c,
+            };
+            match channel {
+                Channel::Sms if !person.sms_opt_out => {
+                    if let Some(phone) = &person.phone {
+                        return Some(("sms", phone.clone()));
+                    }
+                }
+                // E-mail and chat delivery are not part of this release;
+                // a workflow that lists them falls through to the next.
+                _ => {}
+            }
+        }
+        None
+    }
+
+    /// Renders `template` for the person on the first channel that reaches
+    /// them and adds it to the outbox. If no channel reaches them, or the
+    /// template cannot be rendered, the secretariat is told instead: a
+    /// missing message never blocks the state change that caused it.
+    #[allow(clippy::too_many_arguments)]
+    pub(crate) async fn send_to_person(
+        &self,
+        tx: &mut Tx,
+        fx: &mut Effects,
+        person: &Person,
+        template: &str,
+        channels: &[Channel],
+        context: MessageContext,
+        about: About,
+        now: DateTime<Utc>,
+    ) -> Result<(), EngineError> {
+        let ids = NotificationIds {
+            seat: about.seat,
+            person: Some(person.id),
+            instance: about.instance,
+            inbound: None,
+        };
+        let Some((channel, recipient)) = Self::pick_channel(person, channels) else {
+            let names: Vec<&str> = channels.iter().map(|c| c.as_str()).collect();
+            tx.notify_secretariat(
+                "unreachable",
+                ids,
+                &format!(
+                    "Message `{template}` could not be sent: the person cannot be reached on {}.",
+                    names.join(", ")
+                ),
+                now,
+            )
+            .await?;
+            return Ok(());
+        };
+        let mut context = context;
+        context.name = person.name.clone();
+        let language = Language::parse(&person.language).unwrap_or_default();
+        self.send_rendered(
+            tx,
+            fx,
+            Some(person.id),
+            channel,
+            &recipient,
+            template,
+            language,
+            &context,
+            about,
+            now,
+        )
+        .await
+    }
+
+    /// Renders and queues a message to an address (also to someone who is
+    /// not a person in the register: the reply to an unknown number).
+    #[allow(clippy::too_many_arguments)]
+    pub(crate) async fn send_rendered(
+        &self,
+        tx: &mut Tx,
+        fx: &mut Effects,
+        person_id: Option<i64>,
+        channel: &str,
+        recipient: &str,
+        template: &str,
+        language: Language,
+        context: &MessageContext,
+        about: About,
+        now: DateTime<Utc>,
+    ) -> Result<(), EngineError> {
+        let body = match self
+            .catalog
+            .render(template, channel, language, &context.to_tera())
+        {
+            Ok(body) => body,
+            Err(e) => {
+                let ids = NotificationIds {
+                    seat: about.seat,
+                    person: person_id,
+                    instance: about.instance,
+                    inbound: None,
+                };
+                tx.notify_secretariat("template-error", ids, &e.to_string(), now)
+                    .await?;
+                return Ok(());
+            }
+        };
+        let key = super::new_key();
+        let id = tx
+            .insert_message(
+                &NewMessage {
+                    idempotency_key: &key,
+                    person_id,
+                    seat_id: about.seat,
+                    instance_id: about.instance,
+                    question_id: about.question,
+                    channel,
+                    recipient,
+                    template,
+                    language: language.code(),
+                    body: &body,
+                },
+                now,
+            )
+            .await?;
+        crate::jobs::push(
+            tx,
+            crate::jobs::DELIVER_QUEUE,
+            &[(
+                crate::jobs::Deliver { outbox_id: id },
+                Some(format!("outbox:{id}")),
+            )],
+        )
+        .await?;
+        fx.messages.push(id);
+        Ok(())
+    }
+
+    /// The placeholders of a message about a seat, in the person's language.
+    pub(crate) fn seat_context(
+        &self,
+        seat: Option<&SeatDetails>,
+        language: Language,
+    ) -> MessageContext {
+        let context = MessageContext::new(&self.contact);
+        match seat {
+            Some(s) => context.with_seat(s, language),
+            None => context,
+        }
+    }
+}

@@ -1,0 +1,58 @@
+//! The HTTP front: the JSON API, the SMS gateways' webhooks, and the dev
+//! phone page.
+
+mod api;
+mod dev_phone;
+pub mod error;
+mod webhooks;
+
+use std::sync::Arc;
+
+use axum::Router;
+use axum::routing::{get, post};
+
+use crate::engine::Engine;
+
+/// What every handler can reach.
+#[derive(Clone)]
+pub struct AppState {
+    pub engine: Arc<Engine>,
+    /// The secret GatewayAPI signs its webhook calls with; webhook calls
+    /// are refused when it is not set.
+    pub gatewayapi_secret: Option<String>,
+    /// Serve the dev phone page (the dev SMS provider is in use).
+    pub dev_phone: bool,
+}
+
+pub fn router(state: AppState) -> Router {
+    let mut router = Router::new()
+        .route("/healthz", get(api::health))
+        .route(
+            "/api/elections",
+            get(api::elections::list).post(api::elections::import),
+        )
+        .route("/api/elections/{id}", get(api::elections::show))
+        .route("/api/elections/{id}/seats", get(api::seats::of_election))
+        .route("/api/stations", get(api::elections::stations))
+        .route("/api/teams", get(api::elections::teams))
+        .route("/api/task-types", get(api::elections::task_types))
+        .route("/api/people", post(api::people::create))
+        .route("/api/people/{id}", get(api::people::show))
+        .route("/api/seats", post(api::seats::create))
+        .route("/api/seats/{id}", get(api::seats::show))
+        .route("/api/seats/{id}/assign", post(api::seats::assign))
+        .route("/api/outbox", get(api::messages::outbox))
+        .route("/api/dead-letters", get(api::messages::dead_letters))
+        .route("/api/dead-letters/{id}/retry", post(api::messages::retry))
+        .route("/api/notifications", get(api::messages::notifications))
+        .route(
+            "/webhooks/gatewayapi/incoming",
+            post(webhooks::gatewayapi_incoming),
+        );
+    if state.dev_phone {
+        router = router
+            .route("/", get(dev_phone::index))
+            .route("/dev/phone", get(dev_phone::show).post(dev_phone::reply));
+    }
+    router.with_state(state)
+}

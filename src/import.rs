@@ -1,0 +1,342 @@
+//! Importing an election from a file: stations, teams, task types, people
+//! and seats, in YAML or JSON (JSON is YAML). All or nothing: every problem
+//! is reported with where it is, and nothing is stored unless there are none.
+
+use chrono::{NaiveDate, NaiveTime};
+use serde::Deserialize;
+
+use crate::clock::Clock;
+use crate::domain::{Cpr, Language, PhoneNumber};
+use crate::store::Db;
+use crate::store::directory::{NewElection, NewTaskType};
+use crate::store::people::NewPerson;
+use crate::store::seats::NewSeat;
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ElectionFile {
+    pub election: ElectionSpec,
+    #[serde(default)]
+    pub areas: Vec<AreaSpec>,
+    #[serde(default)]
+    pub teams: Vec<String>,
+    #[serde(default)]
+    pub task_types: Vec<TaskTypeSpec>,
+    #[serde(default)]
+    pub people: Vec<PersonSpec>,
+    #[serde(default)]
+    pub seats: Vec<SeatSpec>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ElectionSpec {
+    pub title: String,
+    #[serde(rename = "type")]
+    pub election_type: String,
+    #[serde(default = "eighteen")]
+    pub min_age: i32,
+    pub election_day: NaiveDate,
+    pub starts_on: Option<NaiveDate>,
+    pub ends_on: Option<NaiveDate>,
+    #[serde(default)]
+    pub lock_days: i32,
+}
+
+fn eighteen() -> i32 {
+    18
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AreaSpec {
+    pub name: String,
+    #[serde(default)]
+    pub stations: Vec<StationSpec>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct StationSpec {
+    pub name: String,
+    pub address: String,
+    pub voting_area: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TaskTypeSpec {
+    pub name: String,
+    pub start: String,
+    pub end: String,
+    /// Kroner.
+    #[serde(default)]
+    pub payment: f64,
+    #[serde(default)]
+    pub trusted: bool,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PersonSpec {
+    pub name: String,
+    pub cpr: String,
+    pub phone: Option<String>,
+    pub email: Option<String>,
+    #[serde(default = "sms")]
+    pub preferred_channel: String,
+    #[serde(default = "danish")]
+    pub language: String,
+}
+
+fn sms() -> String {
+    "sms".into()
+}
+
+fn danish() -> String {
+    "da".into()
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SeatSpec {
+    pub station: String,
+    pub task_type: String,
+    pub team: String,
+    pub date: Option<NaiveDate>,
+    #[serde(default = "one")]
+    pub count: u32,
+}
+
+fn one() -> u32 {
+    1
+}
+
+/// What an import stored.
+#[derive(Debug, Clone, Default, serde::Serialize, PartialEq, Eq)]
+pub struct ImportSummary {
+    pub election_id: i64,
+    pub stations: usize,
+    pub teams: usize,
+    pub task_types: usize,
+    pub people: usize,
+    pub seats: usize,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ImportError {
+    #[error("the file is not a valid election file: {0}")]
+    Syntax(String),
+    #[error("the file has {} problem(s):\n{}", .0.len(), .0.join("\n"))]
+    Invalid(Vec<String>),
+    #[error(transparent)]
+    Db(#[from] sqlx::Error),
+}
+
+pub fn parse(text: &str) -> Result<ElectionFile, ImportError> {
+    serde_saphyr::from_str(text).map_err(|e| ImportError::Syntax(e.to_string()))
+}
+
+struct CheckedPerson<'a> {
+    spec: &'a PersonSpec,
+    cpr: Cpr,
+    phone: Option<PhoneNumber>,
+    language: Language,
+}
+
+/// Checks everything that can be checked without the database.
+fn check(file: &ElectionFile) -> Result<Vec<CheckedPerson<'_>>, ImportError> {
+    let mut problems = Vec::new();
+    let e = &file.election;
+    let starts = e.starts_on.unwrap_or(e.election_day);
+    let ends = e.ends_on.unwrap_or(e.election_day);
+    if !(starts <= e.election_day && e.election_day <= ends) {
+        problems.push("election: election_day must lie between starts_on and ends_on".to_string());
+    }
+    if e.title.trim().is_empty() {
+        problems.push("election.title: must not be empty".to_string());
+    }
+    for (i, t) in file.task_types.iter().enumerate() {
+        for (field, value) in [("start", &t.start), ("end", &t.end)] {
+            if parse_time(value).is_none() {
+                problems.push(format!(
+                    "task_types[{i}].{field}: `{value}` is not a time of day like 07:30"
+                ));
+            }
+        }
+        if t.payment < 0.0 || t.payment > 1_000_000.0 {
+            problems.push(format!(
+                "task_types[{i}].payment: must be between 0 and 1000000 kroner"
+            ));
+        }
+    }
+    let stations: Vec<&str> = file
+        .areas
+        .iter()
+        .flat_map(|a| a.stations.iter().map(|s| s.name.as_str()))
+        .collect();
+    let task_types: Vec<&str> = file.task_types.iter().map(|t| t.name.as_str()).collect();
+    for (i, s) in file.seats.iter().enumerate() {
+        if !stations.contains(&s.station.as_str()) {
+            problems.push(format!(
+                "seats[{i}].station: no station named `{}` in this file",
+                s.station
+            ));
+        }
+        if !task_types.contains(&s.task_type.as_str()) {
+            problems.push(format!(
+                "seats[{i}].task_type: no task type named `{}` in this file",
+                s.task_type
+            ));
+        }
+        if !file.teams.contains(&s.team) {
+            problems.push(format!(
+                "seats[{i}].team: no team named `{}` in this file",
+                s.team
+            ));
+        }
+        if let Some(d) = s.date
+            && (d < starts || d > ends)
+        {
+            problems.push(format!(
+                "seats[{i}].date: {d} is outside the election's dates"
+            ));
+        }
+    }
+    let mut people = Vec::new();
+    for (i, p) in file.people.iter().enumerate() {
+        let cpr =
+            Cpr::parse(&p.cpr).map_err(|err| problems.push(format!("people[{i}].cpr: {err}")));
+        let phone = match p.phone.as_deref() {
+            Some(raw) => PhoneNumber::parse(raw)
+                .map(Some)
+                .map_err(|err| problems.push(format!("people[{i}].phone: {err}"))),
+            None => Ok(None),
+        };
+        let language = Language::parse(&p.language).ok_or_else(|| {
+            problems.push(format!(
+                "people[{i}].language: `{}` is not da or en",
+                p.language
+            ));
+        });
+        if !matches!(p.preferred_channel.as_str(), "sms" | "email" | "telegram") {
+            problems.push(format!(
+                "people[{i}].preferred_channel: `{}` is not sms, email or telegram",
+                p.preferred_channel
+            ));
+        }
+        if p.name.trim().is_empty() {
+            problems.push(format!("people[{i}].name: must not be empty"));
+        }
+        if let (Ok(cpr), Ok(phone), Ok(language)) = (cpr, phone, language) {
+            people.push(CheckedPerson {
+                spec: p,
+                cpr,
+                phone,
+                language,
+            });
+        }
+    }
+    if problems.is_empty() {
+        Ok(people)
+    } else {
+        Err(ImportError::Invalid(problems))
+    }
+}
+
+pub fn parse_time(s: &str) -> Option<NaiveTime> {
+    NaiveTime::parse_from_str(s.trim(), "%H:%M")
+        .or_else(|_| NaiveTime::parse_from_str(s.trim(), "%H.%M"))
+        .ok()
+}
+
+/// Stores an election file in one transaction.
+pub async fn import(
+    db: &Db,
+    clock: &Clock,
+    file: &ElectionFile,
+) -> Result<ImportSummary, ImportError> {
+    let people = check(file)?;
+    let now = clock.now();
+    let e = &file.election;
+    let mut tx = db.begin().await?;
+    let type_id = tx.upsert_election_type(&e.election_type, e.min_age).await?;
+    let election_id = tx
+        .insert_election(
+            &NewElection {
+                title: &e.title,
+                election_type_id: type_id,
+                starts_on: e.starts_on.unwrap_or(e.election_day),
+                election_day: e.election_day,
+                ends_on: e.ends_on.unwrap_or(e.election_day),
+                lock_days: e.lock_days,
+                time_zone: "Europe/Copenhagen",
+            },
+            now,
+        )
+        .await?;
+    let mut summary = ImportSummary {
+        election_id,
+        ..Default::default()
+    };
+    let mut station_ids = std::collections::HashMap::new();
+    for area in &file.areas {
+        let area_id = tx.upsert_area(&area.name).await?;
+        for s in &area.stations {
+            let id = tx
+                .upsert_station(area_id, &s.name, &s.address, s.voting_area.as_deref())
+                .await?;
+            station_ids.insert(s.name.as_str(), id);
+            summary.stations += 1;
+        }
+    }
+    let mut team_ids = std::collections::HashMap::new();
+    for t in &file.teams {
+        team_ids.insert(t.as_str(), tx.upsert_team(t).await?);
+        summary.teams += 1;
+    }
+    let mut task_type_ids = std::collections::HashMap::new();
+    for t in &file.task_types {
+        let id = tx
+            .upsert_task_type(&NewTaskType {
+                name: &t.name,
+                start_time: parse_time(&t.start).unwrap_or_default(),
+                end_time: parse_time(&t.end).unwrap_or_default(),
+                payment_ore: (t.payment * 100.0).round() as i32,
+                trusted: t.trusted,
+            })
+            .await?;
+        task_type_ids.insert(t.name.as_str(), id);
+        summary.task_types += 1;
+    }
+    for p in &people {
+        tx.upsert_person(
+            &NewPerson {
+                name: p.spec.name.trim(),
+                cpr: &p.cpr,
+                phone: p.phone.as_ref(),
+                email: p.spec.email.as_deref(),
+                preferred_channel: &p.spec.preferred_channel,
+                language: p.language,
+            },
+            now,
+        )
+        .await?;
+        summary.people += 1;
+    }
+    for s in &file.seats {
+        let seat = NewSeat {
+            election_id,
+            station_id: station_ids[s.station.as_str()],
+            task_type_id: task_type_ids[s.task_type.as_str()],
+            team_id: team_ids[s.team.as_str()],
+            date: s.date.unwrap_or(e.election_day),
+        };
+        for _ in 0..s.count {
+            tx.insert_seat(&seat, now).await?;
+            summary.seats += 1;
+        }
+    }
+    tx.commit().await?;
+    Ok(summary)
+}

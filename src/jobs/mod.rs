@@ -1,0 +1,117 @@
+//! Jobs run by apalis: delivering a message, handling a received message,
+//! firing a timer.
+//!
+//! Jobs are queued with apalis's own `push_tasks` on *our* transaction, so
+//! a job exists exactly when the row it works on was committed. Every queue
+//! has an explicit, stable name (the table keeps the name; renaming a Rust
+//! type must not orphan queued jobs). Each job reads its row's state before
+//! acting, so a job that runs twice does its work once.
+
+mod poll;
+pub mod ticker;
+mod workers;
+
+pub use workers::{WorkerSettings, Workers};
+
+use serde::{Deserialize, Serialize};
+
+use crate::store::Tx;
+
+pub const DELIVER_QUEUE: &str = "valgvagt.deliver";
+pub const INBOUND_QUEUE: &str = "valgvagt.inbound";
+pub const TIMER_QUEUE: &str = "valgvagt.timer";
+
+/// Attempts apalis makes at a job before giving up on it. Delivery has its
+/// own retry schedule in the outbox; this covers database hiccups.
+const JOB_ATTEMPTS: usize = 5;
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Deliver {
+    pub outbox_id: i64,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct HandleInbound {
+    pub inbound_id: i64,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct FireTimer {
+    pub timer_id: i64,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum QueueError {
+    #[error("job queue (sqlite): {0}")]
+    Sqlite(#[from] apalis_sqlite::Error),
+    #[error("job queue (postgres): {0}")]
+    Postgres(#[from] apalis_postgres::Error),
+}
+
+/// Queues jobs in the caller's transaction, each with an optional
+/// idempotency key. A key must be new: SQLite drops a repeated key, but
+/// PostgreSQL refuses it and fails the transaction, so only keys derived
+/// from a fresh row's id are given.
+pub async fn push<T: Serialize>(
+    tx: &mut Tx,
+    queue: &str,
+    jobs: &[(T, Option<String>)],
+) -> Result<(), QueueError> {
+    if jobs.is_empty() {
+        return Ok(());
+    }
+    let tasks: Vec<_> = jobs
+        .iter()
+        .map(|(job, key)| {
+            let bytes = serde_json::to_vec(job).unwrap_or_default();
+            let task = apalis::prelude::TaskBuilder::new(bytes).max_attempts(JOB_ATTEMPTS);
+            match key {
+                Some(key) => task.idempotency_key(key).build(),
+                None => task.build(),
+            }
+        })
+        .collect();
+    match tx {
+        Tx::Sqlite(c) => apalis_sqlite::queries::push_tasks(&mut **c, queue, &tasks).await?,
+        Tx::Postgres(c) => apalis_postgres::queries::push_tasks(&mut **c, queue, tasks).await?,
+    }
+    Ok(())
+}
+
+/// Creates apalis's tables beside ours. On SQLite only its migrations are
+/// run, not its `setup`, which would also switch a connection to
+/// `synchronous = OFF`.
+pub async fn setup(db: &crate::store::Db) -> anyhow::Result<()> {
+    match db {
+        crate::store::Db::Sqlite(pool) => {
+            apalis_sqlite::SqliteStorage::migrations().run(pool).await?;
+        }
+        crate::store::Db::Postgres(pool) => {
+            sqlx::query("CREATE EXTENSION IF NOT EXISTS hstore")
+                .execute(pool)
+                .await?;
+            apalis_postgres::PostgresStorage::setup(pool).await?;
+        }
+    }
+    Ok(())
+}
+
+/// Jobs not yet finished, in every queue: waiting, queued or running.
+pub async fn unfinished(db: &crate::store::Db) -> sqlx::Result<i64> {
+    match db {
+        crate::store::Db::Sqlite(pool) => {
+            sqlx::query_scalar(
+                "SELECT COUNT(*) FROM Jobs WHERE status IN ('Pending', 'Queued', 'Running')",
+            )
+            .fetch_one(pool)
+            .await
+        }
+        crate::store::Db::Postgres(pool) => {
+            sqlx::query_scalar(
+                "SELECT COUNT(*) FROM apalis.jobs WHERE status IN ('Pending', 'Queued', 'Running')",
+            )
+            .fetch_one(pool)
+            .await
+        }
+    }
+}

@@ -1,0 +1,52 @@
+//! The ticker: turns what has come due on the engine's clock (timers,
+//! delivery retries) into jobs, and releases delivery attempts whose
+//! process died. The service ticks every second; tests and rehearsals
+//! tick after moving the clock.
+
+use chrono::Duration;
+
+use super::{DELIVER_QUEUE, Deliver, FireTimer, TIMER_QUEUE};
+use crate::engine::{Engine, EngineError};
+
+/// How many rows one tick takes of each kind; the next tick takes more.
+const BATCH: i64 = 500;
+
+/// A row queued by a tick but not handled within this long is queued again.
+fn requeue_after() -> Duration {
+    Duration::minutes(5)
+}
+
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct TickReport {
+    pub timers: usize,
+    pub deliveries: usize,
+    pub released: u64,
+}
+
+pub async fn tick(engine: &Engine) -> Result<TickReport, EngineError> {
+    let released = engine.release_stuck_deliveries().await?;
+    let now = engine.clock.now();
+    let mut tx = engine.db.begin().await?;
+    let timers = tx
+        .take_due_timers(now, now - requeue_after(), BATCH)
+        .await?;
+    let jobs: Vec<_> = timers
+        .iter()
+        .map(|id| (FireTimer { timer_id: *id }, None))
+        .collect();
+    super::push(&mut tx, TIMER_QUEUE, &jobs).await?;
+    let due = tx
+        .take_due_messages(now, now - requeue_after(), BATCH)
+        .await?;
+    let jobs: Vec<_> = due
+        .iter()
+        .map(|(id, _)| (Deliver { outbox_id: *id }, None))
+        .collect();
+    super::push(&mut tx, DELIVER_QUEUE, &jobs).await?;
+    tx.commit().await?;
+    Ok(TickReport {
+        timers: timers.len(),
+        deliveries: due.len(),
+        released,
+    })
+}

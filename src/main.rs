@@ -1,0 +1,206 @@
+//! The `valgvagt` command.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+use valgvagt::app::{self, App, Config, SmsConfig};
+use valgvagt::engine::publish;
+use valgvagt::messages::Catalog;
+use valgvagt::sms::gatewayapi::GatewayApiConfig;
+
+#[derive(Parser)]
+#[command(
+    name = "valgvagt",
+    version,
+    about = "Staffs elections: invites poll workers and takes their answers by SMS."
+)]
+struct Cli {
+    /// sqlite://FILE (created if missing) or postgres://…
+    #[arg(
+        long,
+        env = "VALGVAGT_DATABASE_URL",
+        default_value = "sqlite://valgvagt.db",
+        global = true
+    )]
+    database_url: String,
+    /// Where the message templates are.
+    #[arg(
+        long,
+        env = "VALGVAGT_TEMPLATES",
+        default_value = "templates",
+        global = true
+    )]
+    templates: PathBuf,
+    /// Where the workflow definitions are.
+    #[arg(
+        long,
+        env = "VALGVAGT_WORKFLOWS",
+        default_value = "workflows",
+        global = true
+    )]
+    workflows: PathBuf,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Runs the service: HTTP API, webhooks, job workers.
+    Serve(ServeArgs),
+    /// Brings the database schema up to date and publishes the workflows.
+    Migrate,
+    /// Checks workflow definition files and prints every problem.
+    Workflow {
+        #[command(subcommand)]
+        command: WorkflowCommand,
+    },
+    /// Imports an election (stations, teams, task types, people, seats)
+    /// from a YAML or JSON file.
+    Import { file: PathBuf },
+    /// Invites N seats through the real engine into a local fake gateway
+    /// and prints the rates.
+    Bench(valgvagt::bench::BenchArgs),
+}
+
+#[derive(Subcommand)]
+enum WorkflowCommand {
+    /// Prints `file:line:col: error[code]: message` for each problem;
+    /// exits non-zero when there are errors.
+    Check {
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+    },
+}
+
+#[derive(clap::Args)]
+struct ServeArgs {
+    #[arg(long, env = "VALGVAGT_BIND", default_value = "127.0.0.1:8080")]
+    bind: SocketAddr,
+    /// Seed a demo election and invite its first people (only into an
+    /// empty database).
+    #[arg(long)]
+    demo: bool,
+    /// `dev` keeps messages in the database; `gatewayapi` sends them.
+    #[arg(long, env = "VALGVAGT_SMS", default_value = "dev")]
+    sms: String,
+    #[arg(
+        long,
+        env = "GATEWAYAPI_BASE_URL",
+        default_value = "https://gatewayapi.eu"
+    )]
+    gatewayapi_base_url: String,
+    #[arg(long, env = "GATEWAYAPI_TOKEN", hide_env_values = true)]
+    gatewayapi_token: Option<String>,
+    #[arg(long, env = "GATEWAYAPI_SENDER", default_value = "Valg")]
+    gatewayapi_sender: String,
+    #[arg(long, env = "GATEWAYAPI_WEBHOOK_SECRET", hide_env_values = true)]
+    gatewayapi_webhook_secret: Option<String>,
+    /// The municipality's name, as messages sign off.
+    #[arg(
+        long,
+        env = "VALGVAGT_MUNICIPALITY",
+        default_value = "Valgsekretariatet"
+    )]
+    municipality: String,
+    /// How people reach the secretariat, printed in messages.
+    #[arg(long, env = "VALGVAGT_CONTACT", default_value = "valg@kommune.dk")]
+    contact: String,
+}
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| "info,sqlx=warn,apalis=warn,apalis_core=warn".into()),
+        )
+        .init();
+    let cli = Cli::parse();
+    match run(cli).await {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
+    let mut config = Config::local(&cli.database_url);
+    config.templates_dir = cli.templates.clone();
+    config.workflows_dir = cli.workflows.clone();
+    match cli.command {
+        Command::Workflow {
+            command: WorkflowCommand::Check { files },
+        } => {
+            let catalog = Catalog::load(&cli.templates).ok();
+            let (report, compiled) =
+                publish::check_files(&files, catalog.as_ref().map(|c| c.names()))?;
+            print!("{report}");
+            if compiled.is_none() {
+                return Ok(ExitCode::FAILURE);
+            }
+            println!("{} file(s) checked: no errors", files.len());
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Migrate => {
+            let db = app::open_database(&cli.database_url, &config.workers).await?;
+            app::engine(&config, db).await?;
+            println!("database is up to date");
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Import { file } => {
+            let text = std::fs::read_to_string(&file)?;
+            let db = app::open_database(&cli.database_url, &config.workers).await?;
+            let parsed = valgvagt::import::parse(&text)?;
+            let summary = valgvagt::import::import(&db, &config.clock, &parsed).await?;
+            println!("{}", serde_json::to_string_pretty(&summary)?);
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Bench(args) => {
+            valgvagt::bench::run(&config, args).await?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Serve(args) => serve(config, args).await,
+    }
+}
+
+async fn serve(mut config: Config, args: ServeArgs) -> anyhow::Result<ExitCode> {
+    config.bind = args.bind;
+    config.contact.municipality = args.municipality;
+    config.contact.contact = args.contact;
+    config.gatewayapi_webhook_secret = args.gatewayapi_webhook_secret;
+    config.sms = match args.sms.as_str() {
+        "dev" => SmsConfig::Dev,
+        "gatewayapi" => SmsConfig::GatewayApi(GatewayApiConfig {
+            base_url: args.gatewayapi_base_url,
+            token: args
+                .gatewayapi_token
+                .ok_or_else(|| anyhow::anyhow!("--sms gatewayapi needs GATEWAYAPI_TOKEN"))?,
+            sender: args.gatewayapi_sender,
+        }),
+        other => anyhow::bail!("--sms must be dev or gatewayapi, not {other}"),
+    };
+    let dev = matches!(config.sms, SmsConfig::Dev);
+    let app = App::start(config).await?;
+    if args.demo
+        && let Some(id) = valgvagt::demo::seed(&app.engine).await?
+    {
+        println!("demo election {id} created; three people have been invited");
+    }
+    let base = format!("http://{}", app.addr);
+    println!("valgvagt is serving on {base}");
+    if dev {
+        println!(
+            "  {base}/                   the dev phones: read what was sent, answer as the worker (JA, NEJ, JA K7, STOP, HJÆLP)"
+        );
+    }
+    println!("  {base}/api/elections      the JSON API (see docs/api.md)");
+    println!("  {base}/healthz");
+    tokio::signal::ctrl_c().await?;
+    println!("stopping");
+    app.stop().await;
+    Ok(ExitCode::SUCCESS)
+}

@@ -1,0 +1,107 @@
+//! The templates under `templates/messages/<lang>/<name>.<channel>.tera`,
+//! loaded once at start.
+
+use std::collections::BTreeSet;
+use std::path::Path;
+
+use crate::domain::Language;
+
+pub struct Catalog {
+    tera: tera::Tera,
+    names: BTreeSet<String>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum RenderError {
+    #[error("there is no template `{name}` for {channel} in Danish or {language}")]
+    Missing {
+        name: String,
+        channel: String,
+        language: &'static str,
+    },
+    #[error("template `{name}` could not be rendered: {reason}")]
+    Failed { name: String, reason: String },
+}
+
+impl Catalog {
+    /// Loads every `*.tera` file below `dir/messages`.
+    pub fn load(dir: &Path) -> anyhow::Result<Catalog> {
+        let root = dir.join("messages");
+        let mut tera = tera::Tera::default();
+        tera.autoescape_on(vec![]);
+        let mut names = BTreeSet::new();
+        let mut files = Vec::new();
+        for lang in [Language::Da, Language::En] {
+            let lang_dir = root.join(lang.code());
+            let entries = match std::fs::read_dir(&lang_dir) {
+                Ok(e) => e,
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => continue,
+                Err(e) => return Err(anyhow::anyhow!("cannot read {}: {e}", lang_dir.display())),
+            };
+            for entry in entries {
+                let path = entry?.path();
+                let Some(file) = path.file_name().and_then(|f| f.to_str()) else {
+                    continue;
+                };
+                let Some(stem) = file.strip_suffix(".tera") else {
+                    continue;
+                };
+                let Some((name, _channel)) = stem.rsplit_once('.') else {
+                    continue;
+                };
+                names.insert(name.to_string());
+                files.push((path.clone(), Some(format!("{}/{stem}", lang.code()))));
+            }
+        }
+        if names.is_empty() {
+            anyhow::bail!("no message templates found under {}", root.display());
+        }
+        tera.add_template_files(files).map_err(|e| {
+            anyhow::anyhow!("a message template does not parse: {}", error_chain(&e))
+        })?;
+        Ok(Catalog { tera, names })
+    }
+
+    /// Template names, for checking workflow definitions.
+    pub fn names(&self) -> &BTreeSet<String> {
+        &self.names
+    }
+
+    /// Renders `name` for `channel` in `language`, falling back to Danish.
+    pub fn render(
+        &self,
+        name: &str,
+        channel: &str,
+        language: Language,
+        context: &tera::Context,
+    ) -> Result<String, RenderError> {
+        let wanted = format!("{}/{name}.{channel}", language.code());
+        let fallback = format!("da/{name}.{channel}");
+        let key = [wanted, fallback]
+            .into_iter()
+            .find(|k| self.tera.get_template(k).is_ok())
+            .ok_or_else(|| RenderError::Missing {
+                name: name.to_string(),
+                channel: channel.to_string(),
+                language: language.code(),
+            })?;
+        self.tera
+            .render(&key, context)
+            .map(|s| s.trim().to_string())
+            .map_err(|e| RenderError::Failed {
+                name: name.to_string(),
+                reason: error_chain(&e),
+            })
+    }
+}
+
+fn error_chain(e: &dyn std::error::Error) -> String {
+    let mut out = e.to_string();
+    let mut source = e.source();
+    while let Some(s) = source {
+        out.push_str(": ");
+        out.push_str(&s.to_string());
+        source = s.source();
+    }
+    out
+}

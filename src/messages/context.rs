@@ -1,0 +1,155 @@
+//! The placeholders a message template can use.
+
+use chrono::{Datelike, NaiveDate, NaiveTime, Weekday};
+use serde::Serialize;
+
+use crate::domain::Language;
+use crate::store::SeatDetails;
+
+/// How people reach the secretariat, printed in messages.
+#[derive(Debug, Clone, Serialize)]
+pub struct Contact {
+    pub municipality: String,
+    pub contact: String,
+}
+
+/// One open question, as a clarifying message lists it.
+#[derive(Debug, Clone, Serialize)]
+pub struct QuestionSummary {
+    pub code: String,
+    pub station: String,
+    pub task_type: String,
+    pub date: String,
+}
+
+/// Every placeholder, always present (empty when it does not apply), so
+/// that a template never fails on an undefined variable.
+#[derive(Clone, Serialize, Default)]
+pub struct MessageContext {
+    pub name: String,
+    pub election: String,
+    pub station: String,
+    pub address: String,
+    pub task_type: String,
+    pub team: String,
+    pub date: String,
+    pub start: String,
+    pub end: String,
+    pub payment: String,
+    pub code: String,
+    pub contact: String,
+    pub municipality: String,
+    pub answer: String,
+    pub unknown_code: String,
+    pub questions: Vec<QuestionSummary>,
+}
+
+impl MessageContext {
+    pub fn new(contact: &Contact) -> MessageContext {
+        MessageContext {
+            contact: contact.contact.clone(),
+            municipality: contact.municipality.clone(),
+            ..MessageContext::default()
+        }
+    }
+
+    pub fn with_seat(mut self, seat: &SeatDetails, language: Language) -> MessageContext {
+        self.election = seat.election.clone();
+        self.station = seat.station.clone();
+        self.address = seat.address.clone();
+        self.task_type = seat.task_type.clone();
+        self.team = seat.team.clone();
+        self.date = format_date(seat.date, language);
+        self.start = format_time(seat.start_time);
+        self.end = format_time(seat.end_time);
+        self.payment = format_payment(seat.payment_ore, language);
+        self
+    }
+
+    pub fn to_tera(&self) -> tera::Context {
+        tera::Context::from_serialize(self).unwrap_or_default()
+    }
+}
+
+pub fn format_time(t: NaiveTime) -> String {
+    t.format("%H:%M").to_string()
+}
+
+/// `søndag 1. november 2026` / `Sunday 1 November 2026`.
+pub fn format_date(d: NaiveDate, language: Language) -> String {
+    let month = d.month0() as usize;
+    match language {
+        Language::Da => {
+            const MONTHS: [&str; 12] = [
+                "januar",
+                "februar",
+                "marts",
+                "april",
+                "maj",
+                "juni",
+                "juli",
+                "august",
+                "september",
+                "oktober",
+                "november",
+                "december",
+            ];
+            let weekday = match d.weekday() {
+                Weekday::Mon => "mandag",
+                Weekday::Tue => "tirsdag",
+                Weekday::Wed => "onsdag",
+                Weekday::Thu => "torsdag",
+                Weekday::Fri => "fredag",
+                Weekday::Sat => "lørdag",
+                Weekday::Sun => "søndag",
+            };
+            format!("{weekday} {}. {} {}", d.day(), MONTHS[month], d.year())
+        }
+        Language::En => d.format("%A %-d %B %Y").to_string(),
+    }
+}
+
+/// `1/11` / `1 Nov`: short enough for a list in one SMS.
+pub fn format_short_date(d: NaiveDate, language: Language) -> String {
+    match language {
+        Language::Da => format!("{}/{}", d.day(), d.month()),
+        Language::En => d.format("%-d %b").to_string(),
+    }
+}
+
+/// `600 kr.` / `DKK 600`; øre shown only when there are any.
+pub fn format_payment(ore: i32, language: Language) -> String {
+    let kr = ore / 100;
+    let rest = ore % 100;
+    let amount = if rest == 0 {
+        kr.to_string()
+    } else {
+        match language {
+            Language::Da => format!("{kr},{rest:02}"),
+            Language::En => format!("{kr}.{rest:02}"),
+        }
+    };
+    match language {
+        Language::Da => format!("{amount} kr."),
+        Language::En => format!("DKK {amount}"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn dates_are_written_out_in_the_persons_language() {
+        let d = NaiveDate::from_ymd_opt(2026, 11, 1).unwrap();
+        assert_eq!(format_date(d, Language::Da), "søndag 1. november 2026");
+        assert_eq!(format_date(d, Language::En), "Sunday 1 November 2026");
+    }
+
+    #[test]
+    fn payments_show_ore_only_when_there_are_any() {
+        assert_eq!(format_payment(60000, Language::Da), "600 kr.");
+        assert_eq!(format_payment(60050, Language::Da), "600,50 kr.");
+        assert_eq!(format_payment(60050, Language::En), "DKK 600.50");
+    }
+}

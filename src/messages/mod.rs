@@ -1,0 +1,7 @@
+//! Message templates and what fills their placeholders.
+
+mod catalog;
+mod context;
+
+pub use catalog::{Catalog, RenderError};
+pub use context::{Contact, MessageContext, QuestionSummary, format_date, format_short_date};

@@ -1,0 +1,39 @@
+//! SMS gateways: sending one message, and reading what they post to us.
+
+pub mod dev;
+pub mod fake_gatewayapi;
+pub mod gatewayapi;
+
+use async_trait::async_trait;
+
+/// One SMS to send.
+#[derive(Clone)]
+pub struct OutgoingSms<'a> {
+    /// The outbox row's id.
+    pub outbox_id: i64,
+    /// Stable across retries of the same message; providers that support it
+    /// use it to drop a repeated request.
+    pub idempotency_key: &'a str,
+    /// E.164, `+4512345678`.
+    pub to: &'a str,
+    pub body: &'a str,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum SendError {
+    /// Worth trying again later: a timeout, a 5xx, a rate limit.
+    #[error("temporary: {0}")]
+    Temporary(String),
+    /// Will never work as it is: a refused number, bad credentials.
+    #[error("permanent: {0}")]
+    Permanent(String),
+}
+
+#[async_trait]
+pub trait SmsProvider: Send + Sync {
+    /// The name kept with each message sent (`dev`, `gatewayapi`).
+    fn name(&self) -> &'static str;
+
+    /// Sends one message; returns the provider's id for it.
+    async fn send(&self, sms: &OutgoingSms<'_>) -> Result<String, SendError>;
+}

@@ -1,0 +1,122 @@
+//! Opening the database named by a URL, and migrating it.
+
+use std::str::FromStr;
+use std::time::Duration;
+
+use sqlx::migrate::Migrator;
+use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
+use sqlx::{PgPool, SqlitePool};
+
+use super::Tx;
+
+/// Our migrations' bookkeeping table. apalis keeps its own in sqlx's default
+/// `_sqlx_migrations`; sharing that table would make each migrator see the
+/// other's versions as missing.
+pub const MIGRATIONS_TABLE: &str = "valgvagt_migrations";
+
+static SQLITE_MIGRATIONS: Migrator = sqlx::migrate!("./migrations/sqlite");
+static POSTGRES_MIGRATIONS: Migrator = sqlx::migrate!("./migrations/postgres");
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+/// A connection pool on either backend.
+#[derive(Clone, Debug)]
+pub enum Db {
+    Sqlite(SqlitePool),
+    Postgres(PgPool),
+}
+
+impl Db {
+    /// Opens `sqlite://path` (created if missing) or `postgres://…` with a
+    /// pool of at most `max_connections`.
+    ///
+    /// SQLite runs in WAL mode with `synchronous = FULL`: a committed answer
+    /// or outbox row survives a power cut. Writers wait up to 30 s for the
+    /// single write lock.
+    pub async fn connect(url: &str, max_connections: u32) -> anyhow::Result<Db> {
+        if url.starts_with("sqlite:") {
+            let options = SqliteConnectOptions::from_str(url)?
+                .create_if_missing(true)
+                .journal_mode(SqliteJournalMode::Wal)
+                .synchronous(SqliteSynchronous::Full)
+                .foreign_keys(true)
+                .busy_timeout(Duration::from_secs(30));
+            let pool = SqlitePoolOptions::new()
+                .max_connections(max_connections)
+                .acquire_timeout(Duration::from_secs(30))
+                .connect_with(options)
+                .await?;
+            Ok(Db::Sqlite(pool))
+        } else if url.starts_with("postgres:") || url.starts_with("postgresql:") {
+            let options = PgConnectOptions::from_str(url)?;
+            let pool = PgPoolOptions::new()
+                .max_connections(max_connections)
+                .acquire_timeout(Duration::from_secs(30))
+                .connect_with(options)
+                .await?;
+            Ok(Db::Postgres(pool))
+        } else {
+            anyhow::bail!(
+                "the database URL must start with sqlite:// or postgres:// (got a URL with another scheme)"
+            )
+        }
+    }
+
+    pub fn backend(&self) -> Backend {
+        match self {
+            Db::Sqlite(_) => Backend::Sqlite,
+            Db::Postgres(_) => Backend::Postgres,
+        }
+    }
+
+    /// Applies our migrations, bookkept in [`MIGRATIONS_TABLE`].
+    pub async fn migrate(&self) -> anyhow::Result<()> {
+        match self {
+            Db::Sqlite(pool) => {
+                let mut m = clone_migrator(&SQLITE_MIGRATIONS);
+                m.dangerous_set_table_name(MIGRATIONS_TABLE);
+                m.run(pool).await?;
+            }
+            Db::Postgres(pool) => {
+                let mut m = clone_migrator(&POSTGRES_MIGRATIONS);
+                m.dangerous_set_table_name(MIGRATIONS_TABLE);
+                m.run(pool).await?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Begins a transaction that will write. On SQLite it takes the write
+    /// lock at once (`BEGIN IMMEDIATE`), so two writers queue up instead of
+    /// failing when both try to upgrade a read lock.
+    pub async fn begin(&self) -> Result<Tx, sqlx::Error> {
+        Ok(match self {
+            Db::Sqlite(pool) => Tx::Sqlite(pool.begin_with("BEGIN IMMEDIATE").await?),
+            Db::Postgres(pool) => Tx::Postgres(pool.begin().await?),
+        })
+    }
+
+    /// Begins a transaction that only reads.
+    pub async fn read(&self) -> Result<Tx, sqlx::Error> {
+        Ok(match self {
+            Db::Sqlite(pool) => Tx::Sqlite(pool.begin().await?),
+            Db::Postgres(pool) => Tx::Postgres(pool.begin().await?),
+        })
+    }
+
+    pub async fn close(&self) {
+        match self {
+            Db::Sqlite(pool) => pool.close().await,
+            Db::Postgres(pool) => pool.close().await,
+        }
+    }
+}
+
+fn clone_migrator(m: &Migrator) -> Migrator {
+    Migrator::with_migrations(m.iter().cloned().collect())
+}

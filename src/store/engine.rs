@@ -1,0 +1,291 @@
+//! The engine's state: workflow instances, open questions, timers, and the
+//! secretariat's notifications.
+
+use chrono::{DateTime, Utc};
+
+use super::{Instance, Notification, Question, Timer, Tx};
+use crate::{exec, q};
+
+/// What a notification is about.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct NotificationIds {
+    pub seat: Option<i64>,
+    pub person: Option<i64>,
+    pub instance: Option<i64>,
+    pub inbound: Option<i64>,
+}
+
+impl Tx {
+    pub async fn insert_instance(
+        &mut self,
+        revision_id: i64,
+        seat_id: Option<i64>,
+        person_id: Option<i64>,
+        state: &str,
+        now: DateTime<Utc>,
+    ) -> sqlx::Result<i64> {
+        q!(
+            self,
+            fetch_one,
+            sqlx::query_scalar(
+                "INSERT INTO instances (revision_id, seat_id, person_id, state, status, started_at, updated_at)
+                 VALUES ($1, $2, $3, $4, 'waiting', $5, $5) RETURNING id"
+            )
+            .bind(revision_id)
+            .bind(seat_id)
+            .bind(person_id)
+            .bind(state)
+            .bind(now)
+        )
+    }
+
+    pub async fn instance(&mut self, id: i64) -> sqlx::Result<Option<Instance>> {
+        q!(
+            self,
+            fetch_optional,
+            sqlx::query_as("SELECT * FROM instances WHERE id = $1").bind(id)
+        )
+    }
+
+    pub async fn instances_of_seat(&mut self, seat_id: i64) -> sqlx::Result<Vec<Instance>> {
+        q!(
+            self,
+            fetch_all,
+            sqlx::query_as("SELECT * FROM instances WHERE seat_id = $1 ORDER BY id").bind(seat_id)
+        )
+    }
+
+    pub async fn set_instance_state(
+        &mut self,
+        id: i64,
+        state: &str,
+        status: &str,
+        now: DateTime<Utc>,
+    ) -> sqlx::Result<()> {
+        exec!(
+            self,
+            sqlx::query("UPDATE instances SET state = $1, status = $2, reminders_sent = 0, updated_at = $3 WHERE id = $4")
+                .bind(state)
+                .bind(status)
+                .bind(now)
+                .bind(id)
+        )?;
+        Ok(())
+    }
+
+    pub async fn count_reminder(&mut self, id: i64, now: DateTime<Utc>) -> sqlx::Result<()> {
+        exec!(
+            self,
+            sqlx::query("UPDATE instances SET reminders_sent = reminders_sent + 1, updated_at = $1 WHERE id = $2")
+                .bind(now)
+                .bind(id)
+        )?;
+        Ok(())
+    }
+
+    /// Codes of the open questions of everyone with one of these ids.
+    pub async fn open_codes(&mut self, person_ids: &[i64]) -> sqlx::Result<Vec<String>> {
+        let mut codes = Vec::new();
+        for id in person_ids {
+            let mut some: Vec<String> = q!(
+                self,
+                fetch_all,
+                sqlx::query_scalar(
+                    "SELECT code FROM questions WHERE person_id = $1 AND closed_at IS NULL"
+                )
+                .bind(*id)
+            )?;
+            codes.append(&mut some);
+        }
+        Ok(codes)
+    }
+
+    pub async fn insert_question(
+        &mut self,
+        instance_id: i64,
+        person_id: i64,
+        seat_id: Option<i64>,
+        code: &str,
+        now: DateTime<Utc>,
+    ) -> sqlx::Result<i64> {
+        q!(
+            self,
+            fetch_one,
+            sqlx::query_scalar(
+                "INSERT INTO questions (instance_id, person_id, seat_id, code, opened_at)
+                 VALUES ($1, $2, $3, $4, $5) RETURNING id"
+            )
+            .bind(instance_id)
+            .bind(person_id)
+            .bind(seat_id)
+            .bind(code)
+            .bind(now)
+        )
+    }
+
+    pub async fn question(&mut self, id: i64) -> sqlx::Result<Option<Question>> {
+        q!(
+            self,
+            fetch_optional,
+            sqlx::query_as("SELECT * FROM questions WHERE id = $1").bind(id)
+        )
+    }
+
+    /// The open question of an instance, if it waits for one.
+    pub async fn open_question_of(&mut self, instance_id: i64) -> sqlx::Result<Option<Question>> {
+        q!(
+            self,
+            fetch_optional,
+            sqlx::query_as("SELECT * FROM questions WHERE instance_id = $1 AND closed_at IS NULL")
+                .bind(instance_id)
+        )
+    }
+
+    /// Open questions of a person, oldest first.
+    pub async fn open_questions(&mut self, person_id: i64) -> sqlx::Result<Vec<Question>> {
+        q!(
+            self,
+            fetch_all,
+            sqlx::query_as(
+                "SELECT * FROM questions WHERE person_id = $1 AND closed_at IS NULL ORDER BY id"
+            )
+            .bind(person_id)
+        )
+    }
+
+    /// Closes a question that is still open. Returns false if it was closed
+    /// already (someone, or something, got there first).
+    pub async fn close_question(
+        &mut self,
+        id: i64,
+        outcome: &str,
+        now: DateTime<Utc>,
+    ) -> sqlx::Result<bool> {
+        let n = exec!(
+            self,
+            sqlx::query("UPDATE questions SET closed_at = $1, outcome = $2 WHERE id = $3 AND closed_at IS NULL")
+                .bind(now)
+                .bind(outcome)
+                .bind(id)
+        )?;
+        Ok(n == 1)
+    }
+
+    pub async fn insert_timer(
+        &mut self,
+        instance_id: i64,
+        question_id: Option<i64>,
+        kind: &str,
+        due_at: DateTime<Utc>,
+    ) -> sqlx::Result<i64> {
+        q!(
+            self,
+            fetch_one,
+            sqlx::query_scalar("INSERT INTO timers (instance_id, question_id, kind, due_at) VALUES ($1, $2, $3, $4) RETURNING id")
+                .bind(instance_id)
+                .bind(question_id)
+                .bind(kind)
+                .bind(due_at)
+        )
+    }
+
+    pub async fn timer(&mut self, id: i64) -> sqlx::Result<Option<Timer>> {
+        q!(
+            self,
+            fetch_optional,
+            sqlx::query_as("SELECT * FROM timers WHERE id = $1").bind(id)
+        )
+    }
+
+    /// Marks a pending timer fired. Returns false if it had fired or been
+    /// cancelled already.
+    pub async fn fire_timer(&mut self, id: i64, now: DateTime<Utc>) -> sqlx::Result<bool> {
+        let n = exec!(
+            self,
+            sqlx::query("UPDATE timers SET fired_at = $1 WHERE id = $2 AND fired_at IS NULL AND cancelled_at IS NULL")
+                .bind(now)
+                .bind(id)
+        )?;
+        Ok(n == 1)
+    }
+
+    pub async fn cancel_timers(
+        &mut self,
+        instance_id: i64,
+        now: DateTime<Utc>,
+    ) -> sqlx::Result<()> {
+        exec!(
+            self,
+            sqlx::query(
+                "UPDATE timers SET cancelled_at = $1 WHERE instance_id = $2 AND fired_at IS NULL AND cancelled_at IS NULL"
+            )
+            .bind(now)
+            .bind(instance_id)
+        )?;
+        Ok(())
+    }
+
+    /// Up to `limit` timers that are due and not queued in the last
+    /// `requeue_before`, marked queued now.
+    pub async fn take_due_timers(
+        &mut self,
+        now: DateTime<Utc>,
+        requeue_before: DateTime<Utc>,
+        limit: i64,
+    ) -> sqlx::Result<Vec<i64>> {
+        let ids: Vec<i64> = q!(
+            self,
+            fetch_all,
+            sqlx::query_scalar(
+                "SELECT id FROM timers
+                 WHERE fired_at IS NULL AND cancelled_at IS NULL AND due_at <= $1
+                   AND (queued_at IS NULL OR queued_at <= $2)
+                 ORDER BY due_at LIMIT $3"
+            )
+            .bind(now)
+            .bind(requeue_before)
+            .bind(limit)
+        )?;
+        for id in &ids {
+            exec!(
+                self,
+                sqlx::query("UPDATE timers SET queued_at = $1 WHERE id = $2")
+                    .bind(now)
+                    .bind(*id)
+            )?;
+        }
+        Ok(ids)
+    }
+
+    pub async fn notify_secretariat(
+        &mut self,
+        kind: &str,
+        ids: NotificationIds,
+        message: &str,
+        now: DateTime<Utc>,
+    ) -> sqlx::Result<i64> {
+        q!(
+            self,
+            fetch_one,
+            sqlx::query_scalar(
+                "INSERT INTO notifications (at, kind, seat_id, person_id, instance_id, inbound_id, message)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id"
+            )
+            .bind(now)
+            .bind(kind)
+            .bind(ids.seat)
+            .bind(ids.person)
+            .bind(ids.instance)
+            .bind(ids.inbound)
+            .bind(message)
+        )
+    }
+
+    pub async fn notifications(&mut self, limit: i64) -> sqlx::Result<Vec<Notification>> {
+        q!(
+            self,
+            fetch_all,
+            sqlx::query_as("SELECT * FROM notifications ORDER BY id DESC LIMIT $1").bind(limit)
+        )
+    }
+}

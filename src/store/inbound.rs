@@ -1,0 +1,119 @@
+//! Messages received from people, kept once per provider message id.
+
+use chrono::{DateTime, Utc};
+
+use super::{InboundMessage, Tx};
+use crate::{exec, q};
+
+pub struct NewInbound<'a> {
+    pub provider: &'a str,
+    pub provider_message_id: &'a str,
+    pub sender: &'a str,
+    pub receiver: Option<&'a str>,
+    pub body: &'a str,
+}
+
+impl Tx {
+    /// Stores a received message. `None` when the provider already
+    /// delivered this message id: gateways retry, we answer once.
+    pub async fn insert_inbound(
+        &mut self,
+        m: &NewInbound<'_>,
+        now: DateTime<Utc>,
+    ) -> sqlx::Result<Option<i64>> {
+        q!(
+            self,
+            fetch_optional,
+            sqlx::query_scalar(
+                "INSERT INTO inbound (provider, provider_message_id, sender, receiver, body, received_at)
+                 VALUES ($1, $2, $3, $4, $5, $6)
+                 ON CONFLICT (provider, provider_message_id) DO NOTHING RETURNING id"
+            )
+            .bind(m.provider)
+            .bind(m.provider_message_id)
+            .bind(m.sender)
+            .bind(m.receiver)
+            .bind(m.body)
+            .bind(now)
+        )
+    }
+
+    pub async fn inbound(&mut self, id: i64) -> sqlx::Result<Option<InboundMessage>> {
+        q!(
+            self,
+            fetch_optional,
+            sqlx::query_as("SELECT * FROM inbound WHERE id = $1").bind(id)
+        )
+    }
+
+    /// Marks a received message handled. Returns false if it was already.
+    pub async fn mark_inbound_processed(
+        &mut self,
+        id: i64,
+        outcome: &str,
+        now: DateTime<Utc>,
+    ) -> sqlx::Result<bool> {
+        let n = exec!(
+            self,
+            sqlx::query("UPDATE inbound SET processed_at = $1, outcome = $2 WHERE id = $3 AND processed_at IS NULL")
+                .bind(now)
+                .bind(outcome)
+                .bind(id)
+        )?;
+        Ok(n == 1)
+    }
+
+    /// Received messages not yet handled, for re-queueing after a restart.
+    pub async fn unprocessed_inbound(&mut self, limit: i64) -> sqlx::Result<Vec<i64>> {
+        q!(
+            self,
+            fetch_all,
+            sqlx::query_scalar(
+                "SELECT id FROM inbound WHERE processed_at IS NULL ORDER BY id LIMIT $1"
+            )
+            .bind(limit)
+        )
+    }
+
+    pub async fn count_inbound(&mut self) -> sqlx::Result<i64> {
+        q!(
+            self,
+            fetch_one,
+            sqlx::query_scalar("SELECT COUNT(*) FROM inbound")
+        )
+    }
+
+    /// Records a message in the dev provider's phone log.
+    pub async fn dev_sms(
+        &mut self,
+        direction: &str,
+        phone: &str,
+        body: &str,
+        outbox_id: Option<i64>,
+        now: DateTime<Utc>,
+    ) -> sqlx::Result<()> {
+        exec!(
+            self,
+            sqlx::query("INSERT INTO dev_sms (direction, phone, body, at, outbox_id) VALUES ($1, $2, $3, $4, $5)")
+                .bind(direction)
+                .bind(phone)
+                .bind(body)
+                .bind(now)
+                .bind(outbox_id)
+        )?;
+        Ok(())
+    }
+
+    /// The dev phone log of one number, oldest first.
+    pub async fn dev_sms_log(
+        &mut self,
+        phone: &str,
+    ) -> sqlx::Result<Vec<(String, String, DateTime<Utc>)>> {
+        q!(
+            self,
+            fetch_all,
+            sqlx::query_as("SELECT direction, body, at FROM dev_sms WHERE phone = $1 ORDER BY id")
+                .bind(phone)
+        )
+    }
+}

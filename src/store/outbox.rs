@@ -1,0 +1,229 @@
+//! The outbox: one row per message, written in the same transaction as the
+//! state change that caused it, and delivered by a separate job.
+//!
+//! A row goes `pending` → `sending` (claimed by one delivery job) → `sent`;
+//! a failed attempt goes to `failed` with a time for the next attempt, and
+//! after the last attempt to `dead`, where the API lists it.
+
+use chrono::{DateTime, Utc};
+
+use super::{OutboxMessage, Tx};
+use crate::{exec, q};
+
+pub struct NewMessage<'a> {
+    pub idempotency_key: &'a str,
+    pub person_id: Option<i64>,
+    pub seat_id: Option<i64>,
+    pub instance_id: Option<i64>,
+    pub question_id: Option<i64>,
+    pub channel: &'a str,
+    pub recipient: &'a str,
+    pub template: &'a str,
+    pub language: &'a str,
+    pub body: &'a str,
+}
+
+impl Tx {
+    /// Adds a message, marked as queued now: the caller queues its delivery
+    /// job after the commit.
+    pub async fn insert_message(
+        &mut self,
+        m: &NewMessage<'_>,
+        now: DateTime<Utc>,
+    ) -> sqlx::Result<i64> {
+        q!(
+            self,
+            fetch_one,
+            sqlx::query_scalar(
+                "INSERT INTO outbox (idempotency_key, person_id, seat_id, instance_id, question_id, channel,
+                     recipient, template, language, body, status, attempts, next_attempt_at, queued_at, created_at)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, 'pending', 0, $11, $11, $11) RETURNING id"
+            )
+            .bind(m.idempotency_key)
+            .bind(m.person_id)
+            .bind(m.seat_id)
+            .bind(m.instance_id)
+            .bind(m.question_id)
+            .bind(m.channel)
+            .bind(m.recipient)
+            .bind(m.template)
+            .bind(m.language)
+            .bind(m.body)
+            .bind(now)
+        )
+    }
+
+    pub async fn message(&mut self, id: i64) -> sqlx::Result<Option<OutboxMessage>> {
+        q!(
+            self,
+            fetch_optional,
+            sqlx::query_as("SELECT * FROM outbox WHERE id = $1").bind(id)
+        )
+    }
+
+    /// Claims a message for one delivery attempt. `None` when it is sent,
+    /// dead, claimed by another attempt, or not due yet.
+    pub async fn claim_message(
+        &mut self,
+        id: i64,
+        now: DateTime<Utc>,
+    ) -> sqlx::Result<Option<OutboxMessage>> {
+        q!(
+            self,
+            fetch_optional,
+            sqlx::query_as(
+                "UPDATE outbox SET status = 'sending', attempts = attempts + 1, claimed_at = $1
+                 WHERE id = $2 AND status IN ('pending', 'failed') AND next_attempt_at <= $1
+                 RETURNING *"
+            )
+            .bind(now)
+            .bind(id)
+        )
+    }
+
+    pub async fn mark_sent(
+        &mut self,
+        id: i64,
+        provider: &str,
+        provider_message_id: &str,
+        now: DateTime<Utc>,
+    ) -> sqlx::Result<()> {
+        exec!(
+            self,
+            sqlx::query(
+                "UPDATE outbox SET status = 'sent', provider = $1, provider_message_id = $2, sent_at = $3, last_error = NULL
+                 WHERE id = $4"
+            )
+            .bind(provider)
+            .bind(provider_message_id)
+            .bind(now)
+            .bind(id)
+        )?;
+        Ok(())
+    }
+
+    /// Records a failed attempt: `failed` with the time of the next attempt,
+    /// or `dead` when `retry_at` is `None`.
+    pub async fn mark_failed(
+        &mut self,
+        id: i64,
+        error: &str,
+        retry_at: Option<DateTime<Utc>>,
+    ) -> sqlx::Result<()> {
+        match retry_at {
+            Some(at) => exec!(
+                self,
+                sqlx::query("UPDATE outbox SET status = 'failed', last_error = $1, next_attempt_at = $2 WHERE id = $3")
+                    .bind(error)
+                    .bind(at)
+                    .bind(id)
+            )?,
+            None => exec!(
+                self,
+                sqlx::query("UPDATE outbox SET status = 'dead', last_error = $1 WHERE id = $2")
+                    .bind(error)
+                    .bind(id)
+            )?,
+        };
+        Ok(())
+    }
+
+    /// Up to `limit` messages that are due for an attempt and whose job was
+    /// not queued since `requeue_before`; marks them queued now.
+    pub async fn take_due_messages(
+        &mut self,
+        now: DateTime<Utc>,
+        requeue_before: DateTime<Utc>,
+        limit: i64,
+    ) -> sqlx::Result<Vec<(i64, i32)>> {
+        let ids: Vec<(i64, i32)> = q!(
+            self,
+            fetch_all,
+            sqlx::query_as(
+                "SELECT id, attempts FROM outbox
+                 WHERE status IN ('pending', 'failed') AND next_attempt_at <= $1
+                   AND (queued_at IS NULL OR queued_at <= $2)
+                 ORDER BY next_attempt_at, id LIMIT $3"
+            )
+            .bind(now)
+            .bind(requeue_before)
+            .bind(limit)
+        )?;
+        for (id, _) in &ids {
+            exec!(
+                self,
+                sqlx::query("UPDATE outbox SET queued_at = $1 WHERE id = $2")
+                    .bind(now)
+                    .bind(*id)
+            )?;
+        }
+        Ok(ids)
+    }
+
+    /// Messages whose delivery attempt was claimed before `claimed_before`
+    /// and never finished (the process died mid-attempt): back to `pending`
+    /// with the same idempotency key. Returns how many.
+    pub async fn release_stuck_messages(
+        &mut self,
+        claimed_before: DateTime<Utc>,
+    ) -> sqlx::Result<u64> {
+        exec!(
+            self,
+            sqlx::query("UPDATE outbox SET status = 'pending', queued_at = NULL WHERE status = 'sending' AND claimed_at <= $1")
+                .bind(claimed_before)
+        )
+    }
+
+    /// The outbox, newest first, optionally of one status.
+    pub async fn messages(
+        &mut self,
+        status: Option<&str>,
+        limit: i64,
+    ) -> sqlx::Result<Vec<OutboxMessage>> {
+        match status {
+            Some(s) => q!(
+                self,
+                fetch_all,
+                sqlx::query_as("SELECT * FROM outbox WHERE status = $1 ORDER BY id DESC LIMIT $2")
+                    .bind(s)
+                    .bind(limit)
+            ),
+            None => q!(
+                self,
+                fetch_all,
+                sqlx::query_as("SELECT * FROM outbox ORDER BY id DESC LIMIT $1").bind(limit)
+            ),
+        }
+    }
+
+    /// Messages to one recipient address, oldest first.
+    pub async fn messages_to(&mut self, recipient: &str) -> sqlx::Result<Vec<OutboxMessage>> {
+        q!(
+            self,
+            fetch_all,
+            sqlx::query_as("SELECT * FROM outbox WHERE recipient = $1 ORDER BY id").bind(recipient)
+        )
+    }
+
+    /// Gives a dead message a new round of attempts.
+    pub async fn revive_message(&mut self, id: i64, now: DateTime<Utc>) -> sqlx::Result<bool> {
+        let n = exec!(
+            self,
+            sqlx::query(
+                "UPDATE outbox SET status = 'pending', attempts = 0, next_attempt_at = $1, queued_at = $1
+                 WHERE id = $2 AND status = 'dead'"
+            )
+            .bind(now)
+            .bind(id)
+        )?;
+        Ok(n == 1)
+    }
+
+    pub async fn count_messages(&mut self, status: &str) -> sqlx::Result<i64> {
+        q!(
+            self,
+            fetch_one,
+            sqlx::query_scalar("SELECT COUNT(*) FROM outbox WHERE status = $1").bind(status)
+        )
+    }
+}

@@ -1,0 +1,88 @@
+//! People who can be given a seat.
+
+use chrono::{DateTime, Utc};
+
+use super::{Person, Tx};
+use crate::domain::{Cpr, Language, PhoneNumber};
+use crate::{exec, q};
+
+pub struct NewPerson<'a> {
+    pub name: &'a str,
+    pub cpr: &'a Cpr,
+    pub phone: Option<&'a PhoneNumber>,
+    pub email: Option<&'a str>,
+    pub preferred_channel: &'a str,
+    pub language: Language,
+}
+
+impl Tx {
+    /// Inserts a person, or updates the contact details of the person with
+    /// the same CPR number. Returns the id.
+    pub async fn upsert_person(
+        &mut self,
+        p: &NewPerson<'_>,
+        now: DateTime<Utc>,
+    ) -> sqlx::Result<i64> {
+        q!(
+            self,
+            fetch_one,
+            sqlx::query_scalar(
+                "INSERT INTO people (name, cpr, phone, email, preferred_channel, language, created_at)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7)
+                 ON CONFLICT (cpr) DO UPDATE
+                 SET name = excluded.name, phone = excluded.phone, email = excluded.email,
+                     preferred_channel = excluded.preferred_channel, language = excluded.language
+                 RETURNING id"
+            )
+            .bind(p.name)
+            .bind(p.cpr.as_string())
+            .bind(p.phone.map(PhoneNumber::as_e164))
+            .bind(p.email)
+            .bind(p.preferred_channel)
+            .bind(p.language.code())
+            .bind(now)
+        )
+    }
+
+    pub async fn person(&mut self, id: i64) -> sqlx::Result<Option<Person>> {
+        q!(
+            self,
+            fetch_optional,
+            sqlx::query_as("SELECT * FROM people WHERE id = $1").bind(id)
+        )
+    }
+
+    pub async fn people(&mut self, after_id: i64, limit: i64) -> sqlx::Result<Vec<Person>> {
+        q!(
+            self,
+            fetch_all,
+            sqlx::query_as("SELECT * FROM people WHERE id > $1 ORDER BY id LIMIT $2")
+                .bind(after_id)
+                .bind(limit)
+        )
+    }
+
+    /// Everyone whose phone number this is (a family may share one).
+    pub async fn people_by_phone(&mut self, phone: &PhoneNumber) -> sqlx::Result<Vec<Person>> {
+        q!(
+            self,
+            fetch_all,
+            sqlx::query_as("SELECT * FROM people WHERE phone = $1 ORDER BY id")
+                .bind(phone.as_e164())
+        )
+    }
+
+    /// Stops (or resumes) SMS to everyone with this number.
+    pub async fn set_sms_opt_out(
+        &mut self,
+        phone: &PhoneNumber,
+        opt_out: bool,
+    ) -> sqlx::Result<u64> {
+        exec!(
+            self,
+            sqlx::query("UPDATE people SET sms_opt_out = $1 WHERE phone = $2")
+                .bind(opt_out)
+                .bind(phone.as_e164())
+        )
+    }
+}

@@ -1,0 +1,240 @@
+//! Rows as the store returns them.
+//!
+//! Rows that hold personal data implement `Debug` by hand and show ids only,
+//! so that a stray `{:?}` cannot put a name or number in a log.
+
+use chrono::{DateTime, NaiveDate, NaiveTime, Utc};
+use serde::Serialize;
+
+#[derive(Debug, Clone, Serialize, sqlx::FromRow)]
+pub struct ElectionType {
+    pub id: i64,
+    pub name: String,
+    pub min_age: i32,
+}
+
+#[derive(Debug, Clone, Serialize, sqlx::FromRow)]
+pub struct Election {
+    pub id: i64,
+    pub title: String,
+    pub election_type_id: i64,
+    pub starts_on: NaiveDate,
+    pub election_day: NaiveDate,
+    pub ends_on: NaiveDate,
+    pub lock_days: i32,
+    pub time_zone: String,
+    pub created_at: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone, Serialize, sqlx::FromRow)]
+pub struct Area {
+    pub id: i64,
+    pub name: String,
+}
+
+#[derive(Debug, Clone, Serialize, sqlx::FromRow)]
+pub struct Station {
+    pub id: i64,
+    pub area_id: i64,
+    pub name: String,
+    pub address: String,
+    pub voting_area: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize, sqlx::FromRow)]
+pub struct Team {
+    pub id: i64,
+    pub name: String,
+}
+
+#[derive(Debug, Clone, Serialize, sqlx::FromRow)]
+pub struct TaskType {
+    pub id: i64,
+    pub name: String,
+    pub start_time: NaiveTime,
+    pub end_time: NaiveTime,
+    pub payment_ore: i32,
+    pub trusted: bool,
+}
+
+#[derive(Clone, Serialize, sqlx::FromRow)]
+pub struct Person {
+    pub id: i64,
+    pub name: String,
+    pub cpr: String,
+    pub phone: Option<String>,
+    pub email: Option<String>,
+    pub preferred_channel: String,
+    pub language: String,
+    pub sms_opt_out: bool,
+    pub created_at: DateTime<Utc>,
+}
+
+impl std::fmt::Debug for Person {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Person#{}", self.id)
+    }
+}
+
+#[derive(Debug, Clone, Serialize, sqlx::FromRow)]
+pub struct Seat {
+    pub id: i64,
+    pub election_id: i64,
+    pub station_id: i64,
+    pub task_type_id: i64,
+    pub team_id: i64,
+    pub date: NaiveDate,
+    pub person_id: Option<i64>,
+    pub status: String,
+    pub updated_at: DateTime<Utc>,
+}
+
+/// A seat with everything a message about it mentions.
+#[derive(Clone, Serialize, sqlx::FromRow)]
+pub struct SeatDetails {
+    pub seat_id: i64,
+    pub date: NaiveDate,
+    pub status: String,
+    pub election_id: i64,
+    pub election: String,
+    pub time_zone: String,
+    pub station_id: i64,
+    pub station: String,
+    pub address: String,
+    pub task_type: String,
+    pub start_time: NaiveTime,
+    pub end_time: NaiveTime,
+    pub payment_ore: i32,
+    pub team: String,
+    pub person_id: Option<i64>,
+}
+
+impl std::fmt::Debug for SeatDetails {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "SeatDetails#{}", self.seat_id)
+    }
+}
+
+#[derive(Clone, Serialize, sqlx::FromRow)]
+pub struct SeatHistoryEntry {
+    pub id: i64,
+    pub seat_id: i64,
+    pub person_id: Option<i64>,
+    pub at: DateTime<Utc>,
+    pub event: String,
+    pub channel: Option<String>,
+    pub inbound_id: Option<i64>,
+    pub detail: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize, sqlx::FromRow)]
+pub struct WorkflowRevision {
+    pub id: i64,
+    pub name: String,
+    pub revision: i32,
+    pub source: String,
+    pub compiled: String,
+    pub created_at: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone, Serialize, sqlx::FromRow)]
+pub struct Instance {
+    pub id: i64,
+    pub revision_id: i64,
+    pub seat_id: Option<i64>,
+    pub person_id: Option<i64>,
+    pub state: String,
+    pub status: String,
+    pub reminders_sent: i32,
+    pub started_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone, Serialize, sqlx::FromRow)]
+pub struct Question {
+    pub id: i64,
+    pub instance_id: i64,
+    pub person_id: i64,
+    pub seat_id: Option<i64>,
+    pub code: String,
+    pub opened_at: DateTime<Utc>,
+    pub closed_at: Option<DateTime<Utc>>,
+    pub outcome: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize, sqlx::FromRow)]
+pub struct Timer {
+    pub id: i64,
+    pub instance_id: i64,
+    pub question_id: Option<i64>,
+    pub kind: String,
+    pub due_at: DateTime<Utc>,
+    pub fired_at: Option<DateTime<Utc>>,
+    pub cancelled_at: Option<DateTime<Utc>>,
+}
+
+#[derive(Clone, Serialize, sqlx::FromRow)]
+pub struct OutboxMessage {
+    pub id: i64,
+    pub idempotency_key: String,
+    pub person_id: Option<i64>,
+    pub seat_id: Option<i64>,
+    pub instance_id: Option<i64>,
+    pub question_id: Option<i64>,
+    pub channel: String,
+    pub recipient: String,
+    pub template: String,
+    pub language: String,
+    pub body: String,
+    pub status: String,
+    pub attempts: i32,
+    pub next_attempt_at: DateTime<Utc>,
+    pub claimed_at: Option<DateTime<Utc>>,
+    pub last_error: Option<String>,
+    pub provider: Option<String>,
+    pub provider_message_id: Option<String>,
+    pub created_at: DateTime<Utc>,
+    pub sent_at: Option<DateTime<Utc>>,
+}
+
+impl std::fmt::Debug for OutboxMessage {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "OutboxMessage#{}({}, {})",
+            self.id, self.template, self.status
+        )
+    }
+}
+
+#[derive(Clone, Serialize, sqlx::FromRow)]
+pub struct InboundMessage {
+    pub id: i64,
+    pub provider: String,
+    pub provider_message_id: String,
+    pub sender: String,
+    pub receiver: Option<String>,
+    pub body: String,
+    pub received_at: DateTime<Utc>,
+    pub processed_at: Option<DateTime<Utc>>,
+    pub outcome: Option<String>,
+}
+
+impl std::fmt::Debug for InboundMessage {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "InboundMessage#{}", self.id)
+    }
+}
+
+#[derive(Debug, Clone, Serialize, sqlx::FromRow)]
+pub struct Notification {
+    pub id: i64,
+    pub at: DateTime<Utc>,
+    pub kind: String,
+    pub seat_id: Option<i64>,
+    pub person_id: Option<i64>,
+    pub instance_id: Option<i64>,
+    pub inbound_id: Option<i64>,
+    pub message: String,
+    pub resolved_at: Option<DateTime<Utc>>,
+}

@@ -1,0 +1,196 @@
+//! Seats and their history.
+
+use chrono::{DateTime, NaiveDate, Utc};
+
+use super::{Seat, SeatDetails, SeatHistoryEntry, Tx};
+use crate::{exec, q};
+
+pub struct NewSeat {
+    pub election_id: i64,
+    pub station_id: i64,
+    pub task_type_id: i64,
+    pub team_id: i64,
+    pub date: NaiveDate,
+}
+
+/// One line of a seat's history.
+pub struct HistoryEvent<'a> {
+    pub seat_id: i64,
+    pub person_id: Option<i64>,
+    pub event: &'a str,
+    pub channel: Option<&'a str>,
+    pub inbound_id: Option<i64>,
+    pub detail: Option<&'a str>,
+}
+
+/// The joined seat query, with a tail (`WHERE …`) appended.
+macro_rules! seat_details_sql {
+    ($tail:literal) => {
+        concat!(
+            "SELECT s.id AS seat_id, s.date, s.status, s.person_id,
+        e.id AS election_id, e.title AS election, e.time_zone,
+        st.id AS station_id, st.name AS station, st.address,
+        tt.name AS task_type, tt.start_time, tt.end_time, tt.payment_ore,
+        t.name AS team
+    FROM seats s
+    JOIN elections e ON e.id = s.election_id
+    JOIN stations st ON st.id = s.station_id
+    JOIN task_types tt ON tt.id = s.task_type_id
+    JOIN teams t ON t.id = s.team_id ",
+            $tail
+        )
+    };
+}
+
+impl Tx {
+    pub async fn insert_seat(&mut self, s: &NewSeat, now: DateTime<Utc>) -> sqlx::Result<i64> {
+        q!(
+            self,
+            fetch_one,
+            sqlx::query_scalar(
+                "INSERT INTO seats (election_id, station_id, task_type_id, team_id, date, status, updated_at)
+                 VALUES ($1, $2, $3, $4, $5, 'vacant', $6) RETURNING id"
+            )
+            .bind(s.election_id)
+            .bind(s.station_id)
+            .bind(s.task_type_id)
+            .bind(s.team_id)
+            .bind(s.date)
+            .bind(now)
+        )
+    }
+
+    pub async fn seat(&mut self, id: i64) -> sqlx::Result<Option<Seat>> {
+        q!(
+            self,
+            fetch_optional,
+            sqlx::query_as("SELECT * FROM seats WHERE id = $1").bind(id)
+        )
+    }
+
+    pub async fn seats_of_election(
+        &mut self,
+        election_id: i64,
+        after_id: i64,
+        limit: i64,
+    ) -> sqlx::Result<Vec<Seat>> {
+        q!(
+            self,
+            fetch_all,
+            sqlx::query_as(
+                "SELECT * FROM seats WHERE election_id = $1 AND id > $2 ORDER BY id LIMIT $3"
+            )
+            .bind(election_id)
+            .bind(after_id)
+            .bind(limit)
+        )
+    }
+
+    pub async fn seat_details(&mut self, id: i64) -> sqlx::Result<Option<SeatDetails>> {
+        q!(
+            self,
+            fetch_optional,
+            sqlx::query_as(seat_details_sql!("WHERE s.id = $1")).bind(id)
+        )
+    }
+
+    /// Gives a vacant seat to a person and marks it invited. Returns false
+    /// when the seat was not vacant. A person who already holds a seat that
+    /// day makes this fail with a unique violation.
+    pub async fn assign_seat(
+        &mut self,
+        seat_id: i64,
+        person_id: i64,
+        now: DateTime<Utc>,
+    ) -> sqlx::Result<bool> {
+        let n = exec!(
+            self,
+            sqlx::query(
+                "UPDATE seats SET person_id = $1, status = 'invited', updated_at = $2
+                 WHERE id = $3 AND status = 'vacant'"
+            )
+            .bind(person_id)
+            .bind(now)
+            .bind(seat_id)
+        )?;
+        Ok(n == 1)
+    }
+
+    /// Sets the status of a held seat (`invited` or `confirmed`).
+    pub async fn set_seat_status(
+        &mut self,
+        seat_id: i64,
+        status: &str,
+        now: DateTime<Utc>,
+    ) -> sqlx::Result<bool> {
+        let n = exec!(
+            self,
+            sqlx::query("UPDATE seats SET status = $1, updated_at = $2 WHERE id = $3 AND person_id IS NOT NULL")
+                .bind(status)
+                .bind(now)
+                .bind(seat_id)
+        )?;
+        Ok(n == 1)
+    }
+
+    /// Frees a seat. Returns the person who held it.
+    pub async fn release_seat(
+        &mut self,
+        seat_id: i64,
+        now: DateTime<Utc>,
+    ) -> sqlx::Result<Option<i64>> {
+        let held: Option<Option<i64>> = q!(
+            self,
+            fetch_optional,
+            sqlx::query_scalar("SELECT person_id FROM seats WHERE id = $1").bind(seat_id)
+        )?;
+        exec!(
+            self,
+            sqlx::query("UPDATE seats SET person_id = NULL, status = 'vacant', updated_at = $1 WHERE id = $2")
+                .bind(now)
+                .bind(seat_id)
+        )?;
+        Ok(held.flatten())
+    }
+
+    pub async fn record_history(
+        &mut self,
+        h: &HistoryEvent<'_>,
+        now: DateTime<Utc>,
+    ) -> sqlx::Result<()> {
+        exec!(
+            self,
+            sqlx::query(
+                "INSERT INTO seat_history (seat_id, person_id, at, event, channel, inbound_id, detail)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7)"
+            )
+            .bind(h.seat_id)
+            .bind(h.person_id)
+            .bind(now)
+            .bind(h.event)
+            .bind(h.channel)
+            .bind(h.inbound_id)
+            .bind(h.detail)
+        )?;
+        Ok(())
+    }
+
+    pub async fn seat_history(&mut self, seat_id: i64) -> sqlx::Result<Vec<SeatHistoryEntry>> {
+        q!(
+            self,
+            fetch_all,
+            sqlx::query_as("SELECT * FROM seat_history WHERE seat_id = $1 ORDER BY id")
+                .bind(seat_id)
+        )
+    }
+
+    /// Seats per status in an election.
+    pub async fn seat_counts(&mut self, election_id: i64) -> sqlx::Result<Vec<(String, i64)>> {
+        q!(
+            self,
+            fetch_all,
+            sqlx::query_as("SELECT status, COUNT(*) FROM seats WHERE election_id = $1 GROUP BY status ORDER BY status")
+                .bind(election_id)
+        )
+    }
+}

@@ -1,0 +1,27 @@
+//! Workflow definitions: YAML in, validated and compiled state machines out.
+//!
+//! [`compile`] reads a definition written by hand, reports every problem it
+//! finds with line, column, a stable code and, where it can, a suggestion,
+//! and returns the compiled [`Workflow`] when there are no errors.
+//!
+//! The pipeline: [`yaml`] keeps positions while reading the YAML, [`read`]
+//! checks the shape against the schema, [`check`] resolves names and checks
+//! how states connect and builds the [`model`].
+
+mod check;
+mod compile;
+mod definition;
+mod diagnostic;
+pub mod model;
+mod period;
+mod read;
+mod reader;
+mod suggest;
+mod yaml;
+
+#[cfg(test)]
+mod tests;
+
+pub use compile::{CheckContext, Compiled, compile, workflow_name};
+pub use diagnostic::{Diagnostic, Severity, code};
+pub use model::*;

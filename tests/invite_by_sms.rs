@@ -1,0 +1,241 @@
+//! Inviting a person to a seat by SMS and taking their answer, end to end:
+//! HTTP API, the shipped `invite` workflow, apalis jobs, the GatewayAPI
+//! send API and its signed webhook, on SQLite and PostgreSQL.
+
+mod support;
+
+use chrono::Duration;
+use serde_json::json;
+use support::builders::{assign, election, person};
+use support::{Backend, TestApp};
+
+const ANNA: &str = "+4520000001";
+
+/// The code an invitation asks to be answered with (`… Svar JA K7 …`).
+fn code_in(message: &str) -> String {
+    let words: Vec<&str> = message.split_whitespace().collect();
+    words
+        .windows(2)
+        .find(|w| {
+            w[0] == "JA" && valgvagt::domain::ShortCode::parse(w[1].trim_end_matches('.')).is_ok()
+        })
+        .map(|w| w[1].trim_end_matches('.').to_string())
+        .unwrap_or_else(|| panic!("no code in {message:?}"))
+}
+
+on_both_backends! {
+    async fn an_invited_person_who_answers_ja_with_the_code_is_confirmed_and_told_so(app: TestApp) {
+        let e = election(&app, 1).await;
+        let anna = person().create(&app).await;
+        let r = assign(&app, e.seats[0], anna).await;
+        assert_eq!(r.status(), 200);
+
+        let inbox = app.fake.to(ANNA);
+        assert_eq!(inbox.len(), 1, "one invitation: {inbox:?}");
+        assert!(inbox[0].starts_with("Hej Anna Jensen. Vil du være Valgstyrer ved Kommunalvalg 2029, tirsdag 20. november 2029 kl. 07:30-21:00 på Rådhushallen"), "{}", inbox[0]);
+        assert_eq!(app.seat_status(e.seats[0]).await, "invited");
+
+        let code = code_in(&inbox[0]);
+        app.sms_from(ANNA, &format!("JA {code}")).await;
+
+        assert_eq!(app.seat_status(e.seats[0]).await, "confirmed");
+        let inbox = app.fake.to(ANNA);
+        assert_eq!(inbox.len(), 2);
+        assert!(inbox[1].starts_with("Tak, Anna Jensen! Du er nu Valgstyrer"), "{}", inbox[1]);
+        assert_eq!(app.history(e.seats[0]).await, ["assigned", "invited", "answered_yes", "confirmed"]);
+    }
+
+    async fn a_person_who_answers_nej_frees_the_seat_and_the_decline_stays_in_the_history(app: TestApp) {
+        let e = election(&app, 1).await;
+        let anna = person().create(&app).await;
+        assign(&app, e.seats[0], anna).await;
+
+        app.sms_from(ANNA, "Nej tak, jeg er på ferie").await;
+
+        assert_eq!(app.seat_status(e.seats[0]).await, "vacant");
+        let seat = app.get_json(&format!("/api/seats/{}", e.seats[0])).await;
+        assert!(seat["seat"]["person_id"].is_null());
+        let declined = seat["history"].as_array().unwrap().iter().find(|h| h["event"] == "answered_no").expect("decline kept");
+        assert_eq!(declined["person_id"], anna);
+        assert_eq!(declined["channel"], "sms");
+        assert_eq!(declined["detail"], "jeg er på ferie");
+        let inbox = app.fake.to(ANNA);
+        assert!(inbox[1].starts_with("Tak for dit svar, Anna Jensen. Vi har noteret, at du ikke kan være Valgstyrer"), "{}", inbox[1]);
+    }
+
+    async fn a_bare_ja_from_a_person_with_two_open_invitations_asks_which_one_and_a_coded_ja_confirms_only_that_seat(app: TestApp) {
+        let e = election(&app, 1).await;
+        // A second seat the day before (counting postal votes).
+        let first = app.get_json(&format!("/api/seats/{}", e.seats[0])).await;
+        let station_id = first["seat"]["station_id"].as_i64().unwrap();
+        let seat = app.get_json(&format!("/api/elections/{}/seats", e.id)).await[0].clone();
+        let r = app.http.post(app.url("/api/seats")).json(&json!({
+            "election_id": e.id, "station_id": station_id,
+            "task_type_id": seat["task_type_id"], "team_id": seat["team_id"], "date": "2029-11-19"
+        })).send().await.unwrap();
+        assert_eq!(r.status(), 201);
+        let day_before = r.json::<serde_json::Value>().await.unwrap()["id"].as_i64().unwrap();
+        let anna = person().create(&app).await;
+        assign(&app, e.seats[0], anna).await;
+        assign(&app, day_before, anna).await;
+        let inbox = app.fake.to(ANNA);
+        let (code_day, code_before) = (code_in(&inbox[0]), code_in(&inbox[1]));
+        assert_ne!(code_day, code_before);
+
+        app.sms_from(ANNA, "JA").await;
+
+        let inbox = app.fake.to(ANNA);
+        assert_eq!(inbox.len(), 3);
+        assert!(inbox[2].contains("Du har flere spørgsmål åbne"), "{}", inbox[2]);
+        assert!(inbox[2].contains(&code_day) && inbox[2].contains(&code_before), "{}", inbox[2]);
+        assert_eq!(app.seat_status(e.seats[0]).await, "invited");
+        assert_eq!(app.seat_status(day_before).await, "invited");
+
+        app.sms_from(ANNA, &format!("ja {}", code_before.to_lowercase())).await;
+
+        assert_eq!(app.seat_status(day_before).await, "confirmed");
+        assert_eq!(app.seat_status(e.seats[0]).await, "invited");
+    }
+
+    async fn the_same_incoming_webhook_delivered_three_times_is_handled_once(app: TestApp) {
+        let e = election(&app, 1).await;
+        let anna = person().create(&app).await;
+        assign(&app, e.seats[0], anna).await;
+        let code = code_in(&app.fake.to(ANNA)[0]);
+
+        for _ in 0..3 {
+            let r = app.post_incoming(777, ANNA, &format!("JA {code}")).await;
+            assert_eq!(r.status(), 200);
+        }
+        app.settle().await;
+
+        assert_eq!(app.seat_status(e.seats[0]).await, "confirmed");
+        assert_eq!(app.fake.to(ANNA).len(), 2, "one invitation and one confirmation");
+        let answers = app.history(e.seats[0]).await.into_iter().filter(|h| h == "answered_yes").count();
+        assert_eq!(answers, 1);
+    }
+
+    async fn without_an_answer_reminders_follow_every_four_days_and_the_timeout_frees_the_seat(app: TestApp) {
+        let e = election(&app, 1).await;
+        let anna = person().create(&app).await;
+        assign(&app, e.seats[0], anna).await;
+        assert_eq!(app.fake.to(ANNA).len(), 1);
+
+        app.advance(Duration::days(4) - Duration::minutes(1)).await;
+        assert_eq!(app.fake.to(ANNA).len(), 1, "no reminder before four days");
+
+        app.advance(Duration::minutes(1)).await;
+        let inbox = app.fake.to(ANNA);
+        assert_eq!(inbox.len(), 2);
+        assert!(inbox[1].starts_with("Påmindelse:"), "{}", inbox[1]);
+        assert_eq!(code_in(&inbox[1]), code_in(&inbox[0]), "the reminder repeats the code");
+
+        app.advance(Duration::days(4)).await;
+        assert_eq!(app.fake.to(ANNA).len(), 3, "second reminder");
+        assert_eq!(app.seat_status(e.seats[0]).await, "invited");
+
+        app.advance(Duration::days(2)).await;
+        assert_eq!(app.fake.to(ANNA).len(), 3, "no third reminder: at most two");
+        assert_eq!(app.seat_status(e.seats[0]).await, "vacant", "timed out after ten days");
+        assert!(app.history(e.seats[0]).await.contains(&"unanswered".to_string()));
+        let notes = app.get_json("/api/notifications").await;
+        assert!(notes.as_array().unwrap().iter().any(|n| n["message"].as_str().unwrap().contains("No answer")));
+
+        // A late answer finds no open question and is told so.
+        app.sms_from(ANNA, "JA").await;
+        assert!(app.fake.to(ANNA)[3].contains("ingen åbne spørgsmål"));
+        assert_eq!(app.seat_status(e.seats[0]).await, "vacant");
+    }
+
+    async fn stop_opts_out_of_sms_without_declining_and_help_explains_the_keywords(app: TestApp) {
+        let e = election(&app, 1).await;
+        let anna = person().create(&app).await;
+        assign(&app, e.seats[0], anna).await;
+
+        app.sms_from(ANNA, "HJÆLP").await;
+        assert!(app.fake.to(ANNA)[1].contains("Svar JA eller NEJ"));
+
+        app.sms_from(ANNA, "stop").await;
+        assert!(app.fake.to(ANNA)[2].contains("ikke flere SMS"));
+        assert_eq!(app.seat_status(e.seats[0]).await, "invited", "STOP is not a decline");
+        let p = app.get_json(&format!("/api/people/{anna}")).await;
+        assert_eq!(p["sms_opt_out"], true);
+
+        // The reminder is not sent by SMS any more; the secretariat is told.
+        app.advance(Duration::days(4)).await;
+        assert_eq!(app.fake.to(ANNA).len(), 3);
+        let notes = app.get_json("/api/notifications").await;
+        assert!(notes.as_array().unwrap().iter().any(|n| n["kind"] == "unreachable"));
+    }
+
+    async fn a_text_from_an_unknown_number_gets_a_friendly_reply_and_changes_nothing(app: TestApp) {
+        app.sms_from("+4599999999", "JA").await;
+        let inbox = app.fake.to("+4599999999");
+        assert_eq!(inbox.len(), 1);
+        assert!(inbox[0].contains("Vi kan ikke finde dit nummer"), "{}", inbox[0]);
+    }
+
+    async fn an_incoming_webhook_with_a_wrong_signature_is_refused_and_changes_nothing(app: TestApp) {
+        let r = app.http.post(app.url("/webhooks/gatewayapi/incoming"))
+            .header("X-Gwapi-Signature", "not.a.token")
+            .json(&json!({ "id": 1, "msisdn": 4520000001u64, "message": "JA" }))
+            .send().await.unwrap();
+        assert_eq!(r.status(), 403);
+        app.settle().await;
+        assert_eq!(app.fake.count(), 0);
+    }
+
+    async fn a_failing_gateway_is_retried_with_backoff_and_ends_as_a_dead_letter(app: TestApp) {
+        let e = election(&app, 1).await;
+        let anna = person().create(&app).await;
+        app.fake.fail_next(100);
+        assign(&app, e.seats[0], anna).await;
+        let outbox = app.get_json("/api/outbox").await;
+        assert_eq!(outbox[0]["status"], "failed");
+        assert_eq!(outbox[0]["attempts"], 1);
+
+        for _ in 0..5 {
+            app.advance(Duration::hours(1)).await;
+        }
+        let dead = app.get_json("/api/dead-letters").await;
+        assert_eq!(dead.as_array().unwrap().len(), 1);
+        assert_eq!(dead[0]["attempts"], 6);
+        assert!(dead[0]["last_error"].as_str().unwrap().contains("gatewayapi 500"));
+
+        app.fake.fail_next(0);
+        let id = dead[0]["id"].as_i64().unwrap();
+        let r = app.http.post(app.url(&format!("/api/dead-letters/{id}/retry"))).send().await.unwrap();
+        assert_eq!(r.status(), 200);
+        app.settle().await;
+        assert_eq!(app.fake.to(ANNA).len(), 1);
+        assert!(app.get_json("/api/dead-letters").await.as_array().unwrap().is_empty());
+    }
+}
+
+mod assignment_rules {
+    use super::*;
+
+    on_both_backends! {
+        async fn a_person_under_eighteen_on_the_day_of_the_task_cannot_be_assigned(app: TestApp) {
+            let e = election(&app, 1).await;
+            // Turns 18 the day after the election.
+            let young = person().cpr("211111-4321").phone("+4520000009").create(&app).await;
+            let r = assign(&app, e.seats[0], young).await;
+            assert_eq!(r.status(), 422);
+            let body: serde_json::Value = r.json().await.unwrap();
+            assert!(body["message"].as_str().unwrap().contains("is 17 on 2029-11-20"), "{body}");
+            assert_eq!(app.seat_status(e.seats[0]).await, "vacant");
+            assert_eq!(app.fake.count(), 0);
+        }
+
+        async fn a_seat_that_is_taken_or_a_person_who_is_busy_that_day_is_a_conflict(app: TestApp) {
+            let e = election(&app, 2).await;
+            let anna = person().create(&app).await;
+            let bo = person().name("Bo Nielsen").cpr("030771-2345").phone("+4520000002").create(&app).await;
+            assert_eq!(assign(&app, e.seats[0], anna).await.status(), 200);
+            assert_eq!(assign(&app, e.seats[0], bo).await.status(), 409);
+            assert_eq!(assign(&app, e.seats[1], anna).await.status(), 409);
+            assert_eq!(app.seat_status(e.seats[1]).await, "vacant");
+        }
+    }
+}
