@@ -2,6 +2,7 @@
 
 mod codes;
 mod positions;
+mod robustness;
 mod snapshots;
 mod valid;
 
@@ -85,4 +86,3 @@ fn codes(yaml: &str) -> Vec<&'static str> {
         .map(|d| d.code)
         .collect()
 }
-mod fuzz_tmp;

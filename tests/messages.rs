@@ -1,0 +1,103 @@
+//! Every message template, rendered in Danish and English with the data a
+//! real seat gives it. Snapshots: a change in wording shows up in review.
+
+use std::path::Path;
+
+use chrono::{NaiveDate, NaiveTime};
+use valgvagt::domain::Language;
+use valgvagt::messages::{Catalog, Contact, MessageContext, QuestionSummary};
+use valgvagt::store::SeatDetails;
+
+fn seat() -> SeatDetails {
+    SeatDetails {
+        seat_id: 1,
+        date: NaiveDate::from_ymd_opt(2029, 11, 20).unwrap(),
+        status: "invited".into(),
+        election_id: 1,
+        election: "Kommunalvalg 2029".into(),
+        time_zone: "Europe/Copenhagen".into(),
+        station_id: 1,
+        station: "Rådhushallen".into(),
+        address: "Rådhuspladsen 1".into(),
+        task_type: "Valgstyrer".into(),
+        start_time: NaiveTime::from_hms_opt(7, 30, 0).unwrap(),
+        end_time: NaiveTime::from_hms_opt(21, 0, 0).unwrap(),
+        payment_ore: 60_000,
+        team: "Borgerlisten".into(),
+        person_id: Some(1),
+    }
+}
+
+fn render_all(language: Language) -> String {
+    let catalog = Catalog::load(&Path::new(env!("CARGO_MANIFEST_DIR")).join("templates")).unwrap();
+    let contact = Contact {
+        municipality: "Testrup Kommune".into(),
+        contact: "70 10 20 30".into(),
+    };
+    let mut out = String::new();
+    for name in catalog.names() {
+        let mut context = MessageContext::new(&contact).with_seat(&seat(), language);
+        context.name = "Anna Jensen".into();
+        context.code = "K7".into();
+        context.answer = "NEJ".into();
+        context.questions = vec![
+            QuestionSummary {
+                code: "K7".into(),
+                station: "Rådhushallen".into(),
+                task_type: "Valgstyrer".into(),
+                date: "20/11".into(),
+            },
+            QuestionSummary {
+                code: "B3".into(),
+                station: "Østre Skole".into(),
+                task_type: "Fintæller".into(),
+                date: "21/11".into(),
+            },
+        ];
+        let body = catalog
+            .render(name, "sms", language, &context.to_tera())
+            .unwrap();
+        out.push_str(&format!(
+            "--- {name} ({} characters)\n{body}\n",
+            body.chars().count()
+        ));
+    }
+    out
+}
+
+#[test]
+fn every_sms_template_renders_in_danish() {
+    insta::assert_snapshot!(render_all(Language::Da));
+}
+
+#[test]
+fn every_sms_template_renders_in_english() {
+    insta::assert_snapshot!(render_all(Language::En));
+}
+
+#[test]
+fn a_missing_english_template_falls_back_to_danish_and_a_missing_one_is_an_error() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(dir.path().join("messages/da")).unwrap();
+    std::fs::write(
+        dir.path().join("messages/da/hello.sms.tera"),
+        "Hej {{ name }}",
+    )
+    .unwrap();
+    let catalog = Catalog::load(dir.path()).unwrap();
+    let mut context = MessageContext::default();
+    context.name = "Carla".into();
+    assert_eq!(
+        catalog
+            .render("hello", "sms", Language::En, &context.to_tera())
+            .unwrap(),
+        "Hej Carla"
+    );
+    let err = catalog
+        .render("goodbye", "sms", Language::En, &context.to_tera())
+        .unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "there is no template `goodbye` for sms in Danish or en"
+    );
+}
