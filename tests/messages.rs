@@ -85,8 +85,10 @@ fn a_missing_english_template_falls_back_to_danish_and_a_missing_one_is_an_error
     )
     .unwrap();
     let catalog = Catalog::load(dir.path()).unwrap();
-    let mut context = MessageContext::default();
-    context.name = "Carla".into();
+    let context = MessageContext {
+        name: "Carla".into(),
+        ..Default::default()
+    };
     assert_eq!(
         catalog
             .render("hello", "sms", Language::En, &context.to_tera())

@@ -8,6 +8,7 @@
 //! checks the shape against the schema, [`check`] resolves names and checks
 //! how states connect and builds the [`model`].
 
+mod ask;
 mod check;
 mod compile;
 mod definition;
@@ -16,6 +17,7 @@ pub mod model;
 mod period;
 mod read;
 mod reader;
+mod steps;
 mod suggest;
 mod yaml;
 
