@@ -199,8 +199,17 @@ async fn serve(mut config: Config, args: ServeArgs) -> anyhow::Result<ExitCode> 
     }
     println!("  {base}/api/elections      the JSON API (see docs/api.md)");
     println!("  {base}/healthz");
-    tokio::signal::ctrl_c().await?;
-    println!("stopping");
+    shutdown_signal().await?;
+    println!("stopping: finishing running jobs");
     app.stop().await;
     Ok(ExitCode::SUCCESS)
+}
+
+/// Ctrl-C, or SIGTERM from a service manager.
+async fn shutdown_signal() -> std::io::Result<()> {
+    let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())?;
+    tokio::select! {
+        r = tokio::signal::ctrl_c() => r,
+        _ = term.recv() => Ok(()),
+    }
 }

@@ -4,9 +4,9 @@
 //! finds with line, column, a stable code and, where it can, a suggestion,
 //! and returns the compiled [`Workflow`] when there are no errors.
 //!
-//! The pipeline: [`yaml`] keeps positions while reading the YAML, [`read`]
-//! checks the shape against the schema, [`check`] resolves names and checks
-//! how states connect and builds the [`model`].
+//! The pipeline: `yaml` reads the YAML keeping every position; `read` (with
+//! `steps` and `ask`) checks the shape against the schema; `check` resolves
+//! names, checks how the states connect and builds the [`model`].
 
 mod ask;
 mod check;
