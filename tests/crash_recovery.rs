@@ -102,6 +102,63 @@ async fn queued_before_a_restart_is_sent_once_after_it(backend: Backend) {
     );
 }
 
+async fn an_answer_whose_job_gave_up_is_handled_when_requeued(backend: Backend) {
+    let Some(setup) = Setup::new(backend).await else {
+        return;
+    };
+    let mut app = setup.start().await;
+    let e = election(&app, 1).await;
+    let anna = person().create(&app).await;
+    support::builders::assign(&app, e.seats[0], anna).await;
+    app.stop().await;
+
+    // The answer arrives while the database is failing: its job used up
+    // every attempt and apalis gave up on it.
+    let engine = Setup::engine_of(&app.config).await;
+    let stored = engine
+        .receive_sms(&valgvagt::store::inbound::NewInbound {
+            provider: "gatewayapi",
+            provider_message_id: "42",
+            sender: "+4520000001",
+            receiver: None,
+            body: "JA",
+        })
+        .await
+        .unwrap();
+    assert!(stored.is_some());
+    let gave_up = match &engine.db {
+        valgvagt::store::Db::Sqlite(pool) => sqlx::query("UPDATE Jobs SET status = 'Failed', attempts = max_attempts WHERE job_type = 'valgvagt.inbound'").execute(pool).await.unwrap().rows_affected(),
+        valgvagt::store::Db::Postgres(pool) => sqlx::query("UPDATE apalis.jobs SET status = 'Failed', attempts = max_attempts WHERE job_type = 'valgvagt.inbound'").execute(pool).await.unwrap().rows_affected(),
+    };
+    assert_eq!(gave_up, 1);
+    engine.db.close().await;
+    drop(engine);
+
+    app.restart().await;
+    app.settle().await;
+    assert_eq!(
+        app.seat_status(e.seats[0]).await,
+        "invited",
+        "apalis does not retry it"
+    );
+    app.advance(Duration::minutes(6)).await;
+    assert_eq!(app.seat_status(e.seats[0]).await, "confirmed");
+    app.advance(Duration::minutes(6)).await;
+    assert_eq!(app.fake.count(), 2, "one invitation, one confirmation");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_answer_whose_job_gave_up_during_an_outage_is_handled_when_the_ticker_requeues_it_on_sqlite()
+ {
+    an_answer_whose_job_gave_up_is_handled_when_requeued(Backend::Sqlite).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_answer_whose_job_gave_up_during_an_outage_is_handled_when_the_ticker_requeues_it_on_postgres()
+ {
+    an_answer_whose_job_gave_up_is_handled_when_requeued(Backend::Postgres).await;
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_delivery_killed_between_its_claim_and_the_gateway_call_is_sent_exactly_once_after_restart_on_sqlite()
  {

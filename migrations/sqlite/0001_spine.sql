@@ -174,10 +174,13 @@ CREATE TABLE inbound (
     receiver TEXT,
     body TEXT NOT NULL,
     received_at TEXT NOT NULL,
+    -- When a handling job was last queued for the row.
+    queued_at TEXT,
     processed_at TEXT,
     outcome TEXT,
     UNIQUE (provider, provider_message_id)
 );
+CREATE INDEX inbound_unprocessed ON inbound (received_at) WHERE processed_at IS NULL;
 
 CREATE TABLE notifications (
     id INTEGER PRIMARY KEY,

@@ -91,13 +91,24 @@ impl Engine {
                 DeliveryOutcome::Sent
             }
             Err(SendError::Permanent(reason)) => {
-                tracing::warn!(outbox_id = msg.id, attempts = msg.attempts, %reason, "delivery failed for good");
+                // The reason may quote the recipient: it is kept on the row
+                // for the secretariat, not logged.
+                tracing::warn!(
+                    outbox_id = msg.id,
+                    attempts = msg.attempts,
+                    "delivery refused for good"
+                );
                 tx.mark_failed(msg.id, &reason, None).await?;
                 DeliveryOutcome::Dead
             }
             Err(SendError::Temporary(reason)) => {
                 let retry = self.delivery.retry_at(msg.attempts, now);
-                tracing::info!(outbox_id = msg.id, attempts = msg.attempts, %reason, will_retry = retry.is_some(), "delivery failed");
+                tracing::info!(
+                    outbox_id = msg.id,
+                    attempts = msg.attempts,
+                    will_retry = retry.is_some(),
+                    "delivery failed"
+                );
                 tx.mark_failed(msg.id, &reason, retry).await?;
                 if retry.is_some() {
                     DeliveryOutcome::WillRetry

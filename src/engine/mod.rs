@@ -1,9 +1,9 @@
 //! The workflow engine: runs compiled workflows against the store.
 //!
 //! Every operation here is one transaction: the seat change, the questions,
-//! the timers, the outbox rows and the audit events of one event commit
-//! together or not at all. What must happen after the commit (queueing the
-//! delivery of new messages) is returned as [`Effects`].
+//! the timers, the outbox rows, their delivery jobs and the audit events of
+//! one event commit together or not at all. What an operation caused is
+//! returned as [`Effects`].
 
 mod answer;
 mod assign;
@@ -27,10 +27,11 @@ use crate::sms::SmsProvider;
 use crate::store::{Db, WorkflowRevision};
 use crate::workflow::Workflow;
 
-/// What a committed transaction leaves to be done.
+/// What a committed operation caused.
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
 pub struct Effects {
-    /// Outbox rows whose delivery job is to be queued.
+    /// New outbox rows; their delivery jobs were queued in the same
+    /// transaction.
     pub messages: Vec<i64>,
 }
 

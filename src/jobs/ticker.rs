@@ -1,11 +1,11 @@
 //! The ticker: turns what has come due on the engine's clock (timers,
-//! delivery retries) into jobs, and releases delivery attempts whose
-//! process died. The service ticks every second; tests and rehearsals
+//! delivery retries) into jobs, re-queues received messages whose job gave
+//! up, and releases delivery attempts whose process died. The service ticks every second; tests and rehearsals
 //! tick after moving the clock.
 
 use chrono::Duration;
 
-use super::{DELIVER_QUEUE, Deliver, FireTimer, TIMER_QUEUE};
+use super::{DELIVER_QUEUE, Deliver, FireTimer, HandleInbound, INBOUND_QUEUE, TIMER_QUEUE};
 use crate::engine::{Engine, EngineError};
 
 /// How many rows one tick takes of each kind; the next tick takes more.
@@ -20,6 +20,7 @@ fn requeue_after() -> Duration {
 pub struct TickReport {
     pub timers: usize,
     pub deliveries: usize,
+    pub inbound: usize,
     pub released: u64,
 }
 
@@ -40,13 +41,22 @@ pub async fn tick(engine: &Engine) -> Result<TickReport, EngineError> {
         .await?;
     let jobs: Vec<_> = due
         .iter()
-        .map(|(id, _)| (Deliver { outbox_id: *id }, None))
+        .map(|id| (Deliver { outbox_id: *id }, None))
         .collect();
     super::push(&mut tx, DELIVER_QUEUE, &jobs).await?;
+    let inbound = tx
+        .take_unprocessed_inbound(now, now - requeue_after(), BATCH)
+        .await?;
+    let jobs: Vec<_> = inbound
+        .iter()
+        .map(|id| (HandleInbound { inbound_id: *id }, None))
+        .collect();
+    super::push(&mut tx, INBOUND_QUEUE, &jobs).await?;
     tx.commit().await?;
     Ok(TickReport {
         timers: timers.len(),
         deliveries: due.len(),
+        inbound: inbound.len(),
         released,
     })
 }

@@ -25,8 +25,8 @@ impl Tx {
             self,
             fetch_optional,
             sqlx::query_scalar(
-                "INSERT INTO inbound (provider, provider_message_id, sender, receiver, body, received_at)
-                 VALUES ($1, $2, $3, $4, $5, $6)
+                "INSERT INTO inbound (provider, provider_message_id, sender, receiver, body, received_at, queued_at)
+                 VALUES ($1, $2, $3, $4, $5, $6, $6)
                  ON CONFLICT (provider, provider_message_id) DO NOTHING RETURNING id"
             )
             .bind(m.provider)
@@ -63,16 +63,33 @@ impl Tx {
         Ok(n == 1)
     }
 
-    /// Received messages not yet handled, for re-queueing after a restart.
-    pub async fn unprocessed_inbound(&mut self, limit: i64) -> sqlx::Result<Vec<i64>> {
-        q!(
+    /// Up to `limit` received messages still unhandled whose job was last
+    /// queued before `requeue_before` (its attempts ran out, say during a
+    /// database outage); marks them queued now.
+    pub async fn take_unprocessed_inbound(
+        &mut self,
+        now: DateTime<Utc>,
+        requeue_before: DateTime<Utc>,
+        limit: i64,
+    ) -> sqlx::Result<Vec<i64>> {
+        let ids: Vec<i64> = q!(
             self,
             fetch_all,
             sqlx::query_scalar(
-                "SELECT id FROM inbound WHERE processed_at IS NULL ORDER BY id LIMIT $1"
+                "SELECT id FROM inbound WHERE processed_at IS NULL AND queued_at <= $1 ORDER BY id LIMIT $2"
             )
+            .bind(requeue_before)
             .bind(limit)
-        )
+        )?;
+        for id in &ids {
+            exec!(
+                self,
+                sqlx::query("UPDATE inbound SET queued_at = $1 WHERE id = $2")
+                    .bind(now)
+                    .bind(*id)
+            )?;
+        }
+        Ok(ids)
     }
 
     pub async fn count_inbound(&mut self) -> sqlx::Result<i64> {

@@ -135,12 +135,12 @@ impl Tx {
         now: DateTime<Utc>,
         requeue_before: DateTime<Utc>,
         limit: i64,
-    ) -> sqlx::Result<Vec<(i64, i32)>> {
-        let ids: Vec<(i64, i32)> = q!(
+    ) -> sqlx::Result<Vec<i64>> {
+        let ids: Vec<i64> = q!(
             self,
             fetch_all,
-            sqlx::query_as(
-                "SELECT id, attempts FROM outbox
+            sqlx::query_scalar(
+                "SELECT id FROM outbox
                  WHERE status IN ('pending', 'failed') AND next_attempt_at <= $1
                    AND (queued_at IS NULL OR queued_at <= $2)
                  ORDER BY next_attempt_at, id LIMIT $3"
@@ -149,7 +149,7 @@ impl Tx {
             .bind(requeue_before)
             .bind(limit)
         )?;
-        for (id, _) in &ids {
+        for id in &ids {
             exec!(
                 self,
                 sqlx::query("UPDATE outbox SET queued_at = $1 WHERE id = $2")
