@@ -127,7 +127,7 @@ async fn an_answer_whose_job_gave_up_is_handled_when_requeued(backend: Backend) 
         .unwrap();
     assert!(stored.is_some());
     let gave_up = match &engine.db {
-        valgvagt::store::Db::Sqlite(pool) => sqlx::query("UPDATE Jobs SET status = 'Failed', attempts = max_attempts WHERE job_type = 'valgvagt.inbound'").execute(pool).await.unwrap().rows_affected(),
+        valgvagt::store::Db::Sqlite(pool, _) => sqlx::query("UPDATE Jobs SET status = 'Failed', attempts = max_attempts WHERE job_type = 'valgvagt.inbound'").execute(pool).await.unwrap().rows_affected(),
         valgvagt::store::Db::Postgres(pool) => sqlx::query("UPDATE apalis.jobs SET status = 'Failed', attempts = max_attempts WHERE job_type = 'valgvagt.inbound'").execute(pool).await.unwrap().rows_affected(),
     };
     assert_eq!(gave_up, 1);

@@ -82,6 +82,27 @@ impl Engine {
         }
     }
 
+    /// The compiled workflow of revision `id`, read from the store once.
+    async fn workflow_by_id(
+        &self,
+        tx: &mut crate::store::Tx,
+        id: i64,
+    ) -> Result<Arc<Workflow>, EngineError> {
+        if let Some(w) = self
+            .compiled
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .get(&id)
+        {
+            return Ok(w.clone());
+        }
+        let revision = tx
+            .revision(id)
+            .await?
+            .ok_or_else(|| EngineError::Invariant(format!("revision {id} does not exist")))?;
+        self.workflow(&revision)
+    }
+
     /// The compiled workflow of a stored revision, compiled once.
     fn workflow(&self, revision: &WorkflowRevision) -> Result<Arc<Workflow>, EngineError> {
         let mut cache = self.compiled.lock().unwrap_or_else(|e| e.into_inner());

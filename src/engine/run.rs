@@ -63,10 +63,10 @@ impl Engine {
         person_id: Option<i64>,
         now: DateTime<Utc>,
     ) -> Result<(), EngineError> {
-        for revision in tx.latest_revisions().await? {
-            let workflow = self.workflow(&revision)?;
+        for (id, name) in tx.latest_revision_ids().await? {
+            let workflow = self.workflow_by_id(tx, id).await?;
             if workflow.trigger == trigger {
-                self.start_instance(tx, fx, &revision.name, Some(seat_id), person_id, now)
+                self.start_instance(tx, fx, &name, Some(seat_id), person_id, now)
                     .await?;
             }
         }
@@ -84,14 +84,14 @@ impl Engine {
         person_id: Option<i64>,
         now: DateTime<Utc>,
     ) -> Result<i64, EngineError> {
-        let revision = tx
-            .latest_revision(name)
+        let (revision_id, revision) = tx
+            .latest_revision_number(name)
             .await?
             .ok_or_else(|| EngineError::Invariant(format!("workflow `{name}` is not published")))?;
-        let workflow = self.workflow(&revision)?;
+        let workflow = self.workflow_by_id(tx, revision_id).await?;
         let initial = workflow.state(workflow.initial).name.clone();
         let id = tx
-            .insert_instance(revision.id, seat_id, person_id, &initial, now)
+            .insert_instance(revision_id, seat_id, person_id, &initial, now)
             .await?;
         tx.audit(
             now,
@@ -104,7 +104,7 @@ impl Engine {
             },
             Some(&format!(
                 r#"{{"workflow":"{}","revision":{}}}"#,
-                revision.name, revision.revision
+                name, revision
             )),
         )
         .await?;
@@ -122,10 +122,7 @@ impl Engine {
         let instance = tx.instance(instance_id).await?.ok_or_else(|| {
             EngineError::Invariant(format!("instance {instance_id} does not exist"))
         })?;
-        let revision = tx.revision(instance.revision_id).await?.ok_or_else(|| {
-            EngineError::Invariant(format!("revision {} does not exist", instance.revision_id))
-        })?;
-        let workflow = self.workflow(&revision)?;
+        let workflow = self.workflow_by_id(tx, instance.revision_id).await?;
         let person = match instance.person_id {
             Some(id) => tx.person(id).await?,
             None => None,

@@ -72,7 +72,7 @@ pub async fn push<T: Serialize>(
         })
         .collect();
     match tx {
-        Tx::Sqlite(c) => apalis_sqlite::queries::push_tasks(&mut **c, queue, &tasks).await?,
+        Tx::Sqlite(c, _) => apalis_sqlite::queries::push_tasks(&mut **c, queue, &tasks).await?,
         Tx::Postgres(c) => apalis_postgres::queries::push_tasks(&mut **c, queue, tasks).await?,
     }
     Ok(())
@@ -83,7 +83,7 @@ pub async fn push<T: Serialize>(
 /// `synchronous = OFF`.
 pub async fn setup(db: &crate::store::Db) -> anyhow::Result<()> {
     match db {
-        crate::store::Db::Sqlite(pool) => {
+        crate::store::Db::Sqlite(pool, _) => {
             apalis_sqlite::SqliteStorage::migrations().run(pool).await?;
         }
         crate::store::Db::Postgres(pool) => {
@@ -99,7 +99,7 @@ pub async fn setup(db: &crate::store::Db) -> anyhow::Result<()> {
 /// Jobs not yet finished, in every queue: waiting, queued or running.
 pub async fn unfinished(db: &crate::store::Db) -> sqlx::Result<i64> {
     match db {
-        crate::store::Db::Sqlite(pool) => {
+        crate::store::Db::Sqlite(pool, _) => {
             sqlx::query_scalar(
                 "SELECT COUNT(*) FROM Jobs WHERE status IN ('Pending', 'Queued', 'Running')",
             )

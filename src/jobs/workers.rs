@@ -91,7 +91,7 @@ macro_rules! register {
         let engine = $engine.clone();
         let settings = $settings.clone();
         match $db {
-            Db::Sqlite(pool) => {
+            Db::Sqlite(pool, _) => {
                 let pool = pool.clone();
                 $monitor.register(move |restarts| {
                     let config = apalis_sqlite::Config::default()

@@ -1,12 +1,15 @@
 //! Opening the database named by a URL, and migrating it.
 
 use std::str::FromStr;
+use std::sync::Arc;
 use std::time::Duration;
 
 use sqlx::migrate::Migrator;
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 use sqlx::{PgPool, SqlitePool};
+
+use tokio::sync::Mutex;
 
 use super::Tx;
 
@@ -24,10 +27,13 @@ pub enum Backend {
     Postgres,
 }
 
-/// A connection pool on either backend.
+/// A connection pool on either backend. SQLite has one writer at a time;
+/// our write transactions queue for it on an async lock in the process
+/// instead of in SQLite's busy handler, which sleeps and backs off and
+/// collapses throughput under contention.
 #[derive(Clone, Debug)]
 pub enum Db {
-    Sqlite(SqlitePool),
+    Sqlite(SqlitePool, Arc<Mutex<()>>),
     Postgres(PgPool),
 }
 
@@ -51,7 +57,7 @@ impl Db {
                 .acquire_timeout(Duration::from_secs(30))
                 .connect_with(options)
                 .await?;
-            Ok(Db::Sqlite(pool))
+            Ok(Db::Sqlite(pool, Arc::new(Mutex::new(()))))
         } else if url.starts_with("postgres:") || url.starts_with("postgresql:") {
             let options = PgConnectOptions::from_str(url)?;
             let pool = PgPoolOptions::new()
@@ -69,7 +75,7 @@ impl Db {
 
     pub fn backend(&self) -> Backend {
         match self {
-            Db::Sqlite(_) => Backend::Sqlite,
+            Db::Sqlite(..) => Backend::Sqlite,
             Db::Postgres(_) => Backend::Postgres,
         }
     }
@@ -77,7 +83,7 @@ impl Db {
     /// Applies our migrations, bookkept in [`MIGRATIONS_TABLE`].
     pub async fn migrate(&self) -> anyhow::Result<()> {
         match self {
-            Db::Sqlite(pool) => {
+            Db::Sqlite(pool, _) => {
                 let mut m = clone_migrator(&SQLITE_MIGRATIONS);
                 m.dangerous_set_table_name(MIGRATIONS_TABLE);
                 m.run(pool).await?;
@@ -96,7 +102,10 @@ impl Db {
     /// failing when both try to upgrade a read lock.
     pub async fn begin(&self) -> Result<Tx, sqlx::Error> {
         Ok(match self {
-            Db::Sqlite(pool) => Tx::Sqlite(pool.begin_with("BEGIN IMMEDIATE").await?),
+            Db::Sqlite(pool, writer) => {
+                let turn = writer.clone().lock_owned().await;
+                Tx::Sqlite(pool.begin_with("BEGIN IMMEDIATE").await?, Some(turn))
+            }
             Db::Postgres(pool) => Tx::Postgres(pool.begin().await?),
         })
     }
@@ -104,14 +113,14 @@ impl Db {
     /// Begins a transaction that only reads.
     pub async fn read(&self) -> Result<Tx, sqlx::Error> {
         Ok(match self {
-            Db::Sqlite(pool) => Tx::Sqlite(pool.begin().await?),
+            Db::Sqlite(pool, _) => Tx::Sqlite(pool.begin().await?, None),
             Db::Postgres(pool) => Tx::Postgres(pool.begin().await?),
         })
     }
 
     pub async fn close(&self) {
         match self {
-            Db::Sqlite(pool) => pool.close().await,
+            Db::Sqlite(pool, _) => pool.close().await,
             Db::Postgres(pool) => pool.close().await,
         }
     }

@@ -20,25 +20,27 @@ pub use connect::{Backend, Db};
 pub use records::*;
 
 use sqlx::{Postgres, Sqlite, Transaction};
+use tokio::sync::OwnedMutexGuard;
 
 /// A transaction on either backend. Dropping it without [`Tx::commit`] rolls
-/// it back.
+/// it back. A SQLite write transaction holds the process's turn to write
+/// until it ends.
 pub enum Tx {
-    Sqlite(Transaction<'static, Sqlite>),
+    Sqlite(Transaction<'static, Sqlite>, Option<OwnedMutexGuard<()>>),
     Postgres(Transaction<'static, Postgres>),
 }
 
 impl Tx {
     pub async fn commit(self) -> Result<(), sqlx::Error> {
         match self {
-            Tx::Sqlite(t) => t.commit().await,
+            Tx::Sqlite(t, _turn) => t.commit().await,
             Tx::Postgres(t) => t.commit().await,
         }
     }
 
     pub fn backend(&self) -> Backend {
         match self {
-            Tx::Sqlite(_) => Backend::Sqlite,
+            Tx::Sqlite(..) => Backend::Sqlite,
             Tx::Postgres(_) => Backend::Postgres,
         }
     }
@@ -50,7 +52,7 @@ impl Tx {
 macro_rules! q {
     ($tx:expr, $method:ident, $query:expr) => {
         match $tx {
-            $crate::store::Tx::Sqlite(c) => $query.$method(&mut **c).await,
+            $crate::store::Tx::Sqlite(c, _) => $query.$method(&mut **c).await,
             $crate::store::Tx::Postgres(c) => $query.$method(&mut **c).await,
         }
     };
@@ -61,7 +63,7 @@ macro_rules! q {
 macro_rules! exec {
     ($tx:expr, $query:expr) => {
         match $tx {
-            $crate::store::Tx::Sqlite(c) => {
+            $crate::store::Tx::Sqlite(c, _) => {
                 $query.execute(&mut **c).await.map(|r| r.rows_affected())
             }
             $crate::store::Tx::Postgres(c) => {

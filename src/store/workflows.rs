@@ -49,6 +49,32 @@ impl Tx {
         )
     }
 
+    /// Id and number of the newest revision of a workflow.
+    pub async fn latest_revision_number(&mut self, name: &str) -> sqlx::Result<Option<(i64, i32)>> {
+        q!(
+            self,
+            fetch_optional,
+            sqlx::query_as(
+                "SELECT id, revision FROM workflow_revisions WHERE name = $1 ORDER BY revision DESC LIMIT 1"
+            )
+            .bind(name)
+        )
+    }
+
+    /// Id and name of the newest revision of every workflow: what the
+    /// engine looks up on every event, without the texts.
+    pub async fn latest_revision_ids(&mut self) -> sqlx::Result<Vec<(i64, String)>> {
+        q!(
+            self,
+            fetch_all,
+            sqlx::query_as(
+                "SELECT id, name FROM workflow_revisions w
+                 WHERE revision = (SELECT MAX(revision) FROM workflow_revisions x WHERE x.name = w.name)
+                 ORDER BY name"
+            )
+        )
+    }
+
     /// The newest revision of every workflow.
     pub async fn latest_revisions(&mut self) -> sqlx::Result<Vec<WorkflowRevision>> {
         q!(
