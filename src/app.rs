@@ -29,6 +29,7 @@ pub struct Config {
     pub bind: SocketAddr,
     pub sms: SmsConfig,
     pub gatewayapi_webhook_secret: Option<String>,
+    pub gatewayapi_keyword: Option<String>,
     pub templates_dir: PathBuf,
     pub workflows_dir: PathBuf,
     pub contact: Contact,
@@ -48,6 +49,7 @@ impl Config {
             bind: SocketAddr::from(([127, 0, 0, 1], 8080)),
             sms: SmsConfig::Dev,
             gatewayapi_webhook_secret: None,
+            gatewayapi_keyword: None,
             templates_dir: root.join("templates"),
             workflows_dir: root.join("workflows"),
             contact: Contact {
@@ -109,6 +111,7 @@ impl App {
         let state = AppState {
             engine: engine.clone(),
             gatewayapi_secret: config.gatewayapi_webhook_secret.clone(),
+            gatewayapi_keyword: config.gatewayapi_keyword.clone(),
             dev_phone: matches!(config.sms, SmsConfig::Dev),
         };
         let listener = tokio::net::TcpListener::bind(config.bind).await?;

@@ -48,7 +48,7 @@ struct Cli {
 #[derive(Subcommand)]
 enum Command {
     /// Runs the service: HTTP API, webhooks, job workers.
-    Serve(ServeArgs),
+    Serve(Box<ServeArgs>),
     /// Brings the database schema up to date and publishes the workflows.
     Migrate,
     /// Checks workflow definition files and prints every problem.
@@ -97,6 +97,10 @@ struct ServeArgs {
     gatewayapi_sender: String,
     #[arg(long, env = "GATEWAYAPI_WEBHOOK_SECRET", hide_env_values = true)]
     gatewayapi_webhook_secret: Option<String>,
+    /// The keyword leased on a shared short code (incoming messages start
+    /// with it).
+    #[arg(long, env = "GATEWAYAPI_KEYWORD")]
+    gatewayapi_keyword: Option<String>,
     /// The municipality's name, as messages sign off.
     #[arg(
         long,
@@ -163,7 +167,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             valgvagt::bench::run(&config, args).await?;
             Ok(ExitCode::SUCCESS)
         }
-        Command::Serve(args) => serve(config, args).await,
+        Command::Serve(args) => serve(config, *args).await,
     }
 }
 
@@ -172,6 +176,7 @@ async fn serve(mut config: Config, args: ServeArgs) -> anyhow::Result<ExitCode> 
     config.contact.municipality = args.municipality;
     config.contact.contact = args.contact;
     config.gatewayapi_webhook_secret = args.gatewayapi_webhook_secret;
+    config.gatewayapi_keyword = args.gatewayapi_keyword;
     config.sms = match args.sms.as_str() {
         "dev" => SmsConfig::Dev,
         "gatewayapi" => SmsConfig::GatewayApi(GatewayApiConfig {

@@ -20,6 +20,9 @@ pub struct AppState {
     /// The secret GatewayAPI signs its webhook calls with; webhook calls
     /// are refused when it is not set.
     pub gatewayapi_secret: Option<String>,
+    /// The keyword leased on a shared short code; incoming messages start
+    /// with it and it is taken off before the reply is read.
+    pub gatewayapi_keyword: Option<String>,
     /// Serve the dev phone page (the dev SMS provider is in use).
     pub dev_phone: bool,
 }

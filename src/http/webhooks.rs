@@ -39,7 +39,7 @@ pub async fn gatewayapi_incoming(
             provider_message_id: &id,
             sender: &sender,
             receiver: receiver.as_deref(),
-            body: &mo.message,
+            body: mo.text_without_keyword(state.gatewayapi_keyword.as_deref()),
         })
         .await?;
     Ok(Json(

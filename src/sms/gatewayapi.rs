@@ -137,8 +137,26 @@ pub struct IncomingSms {
     pub msisdn: u64,
     pub receiver: Option<u64>,
     pub message: String,
-    pub senttime: Option<i64>,
+    /// Seconds since 1970; documented as an integer, sometimes sent with
+    /// a fraction, so kept as the number it is.
+    pub senttime: Option<serde_json::Number>,
     pub webhook_label: Option<String>,
+}
+
+impl IncomingSms {
+    /// The text without the leased keyword it starts with on a shared
+    /// short code (`VALG JA K7` → `JA K7`).
+    pub fn text_without_keyword(&self, keyword: Option<&str>) -> &str {
+        let text = self.message.trim_start();
+        let Some(keyword) = keyword.map(str::trim).filter(|k| !k.is_empty()) else {
+            return text;
+        };
+        match text.split_once(char::is_whitespace) {
+            Some((first, rest)) if first.eq_ignore_ascii_case(keyword) => rest.trim_start(),
+            None if text.eq_ignore_ascii_case(keyword) => "",
+            _ => text,
+        }
+    }
 }
 
 #[derive(Debug)]
@@ -192,7 +210,7 @@ mod tests {
             msisdn: 4512345678,
             receiver: Some(4512341234),
             message: "JA K7".into(),
-            senttime: Some(1_450_000_000),
+            senttime: Some(1_450_000_000.into()),
             webhook_label: Some("valgvagt".into()),
         }
     }
@@ -219,6 +237,26 @@ mod tests {
             verify_incoming("s3cret", &token, &body),
             Err(WebhookError::Signature)
         ));
+    }
+
+    #[test]
+    fn the_leased_keyword_is_taken_off_the_front_in_any_case() {
+        let mut m = sms();
+        m.message = "valg JA K7".into();
+        assert_eq!(m.text_without_keyword(Some("VALG")), "JA K7");
+        assert_eq!(m.text_without_keyword(None), "valg JA K7");
+        m.message = "JA K7".into();
+        assert_eq!(m.text_without_keyword(Some("VALG")), "JA K7");
+        m.message = "Valget er i morgen".into();
+        assert_eq!(m.text_without_keyword(Some("VALG")), "Valget er i morgen");
+    }
+
+    #[test]
+    fn a_sent_time_with_a_fraction_is_accepted() {
+        let body = br#"{"id": 1, "msisdn": 4512345678, "receiver": 451204, "message": "JA", "senttime": 1554465205.0}"#;
+        let parsed: IncomingSms = serde_json::from_slice(body).unwrap();
+        let token = sign_incoming("s", &parsed);
+        assert_eq!(verify_incoming("s", &token, body).unwrap().message, "JA");
     }
 
     #[test]

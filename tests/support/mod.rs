@@ -132,6 +132,7 @@ impl Setup {
             sender: "Valg".into(),
         });
         config.gatewayapi_webhook_secret = Some(WEBHOOK_SECRET.into());
+        config.gatewayapi_keyword = Some("VALG".into());
         config.workers.poll_interval = Duration::from_millis(20);
         config.contact.municipality = "Testrup Kommune".into();
         config.contact.contact = "70 10 20 30".into();
@@ -228,7 +229,7 @@ impl TestApp {
             msisdn: from.trim_start_matches('+').parse().expect("msisdn"),
             receiver: Some(4512341234),
             message: text.to_string(),
-            senttime: Some(1_900_000_000),
+            senttime: Some(1_900_000_000.into()),
             webhook_label: Some("valgvagt".into()),
         };
         let token = gatewayapi::sign_incoming(WEBHOOK_SECRET, &sms);
