@@ -29,10 +29,10 @@ async fn crash_between_commit_and_gateway_call(backend: Backend) {
     let outbox = tx.messages(None, 10).await.unwrap();
     assert_eq!(outbox.len(), 1);
     let claimed = tx
-        .claim_message(outbox[0].id, app.clock.now())
+        .claim_messages(&[outbox[0].id], app.clock.now())
         .await
         .unwrap();
-    assert!(claimed.is_some());
+    assert_eq!(claimed.len(), 1);
     tx.commit().await.unwrap();
     engine.db.close().await;
     drop(engine);

@@ -240,5 +240,48 @@ mod assignment_rules {
             assert_eq!(assign(&app, e.seats[1], anna).await.status(), 409);
             assert_eq!(app.seat_status(e.seats[1]).await, "vacant");
         }
+
+        async fn a_batch_of_assignments_invites_everyone_in_it_at_once(app: TestApp) {
+            let e = election(&app, 3).await;
+            let mut batch = Vec::new();
+            for (i, (seat, cpr)) in e.seats.iter().zip(["120385-1234", "030771-2345", "141160-3456"]).enumerate() {
+                let p = person().cpr(cpr).phone(&format!("+452000001{i}")).create(&app).await;
+                batch.push(json!({ "seat_id": seat, "person_id": p }));
+            }
+            let r = app.http.post(app.url("/api/assignments")).json(&json!({ "assignments": batch })).send().await.unwrap();
+            assert_eq!(r.status(), 200, "{}", r.text().await.unwrap_or_default());
+            app.settle().await;
+            for (i, seat) in e.seats.iter().enumerate() {
+                assert_eq!(app.seat_status(*seat).await, "invited");
+                let inbox = app.fake.to(&format!("+452000001{i}"));
+                assert_eq!(inbox.len(), 1, "one invitation each");
+                code_in(&inbox[0]);
+            }
+        }
+
+        async fn a_batch_with_one_bad_assignment_names_each_problem_and_assigns_nobody(app: TestApp) {
+            let e = election(&app, 3).await;
+            let anna = person().create(&app).await;
+            let young = person().name("Ung").cpr("211111-4321").phone("+4520000009").create(&app).await;
+            let batch = json!({ "assignments": [
+                { "seat_id": e.seats[0], "person_id": anna },
+                { "seat_id": e.seats[1], "person_id": young },
+                { "seat_id": e.seats[2], "person_id": anna },
+            ]});
+            let r = app.http.post(app.url("/api/assignments")).json(&batch).send().await.unwrap();
+            assert_eq!(r.status(), 422);
+            let body: serde_json::Value = r.json().await.unwrap();
+            let message = body["message"].as_str().unwrap();
+            assert!(message.contains("assignments[1]: person") && message.contains("is 17 on 2029-11-20"), "{message}");
+            assert!(message.contains(&format!("assignments[2]: person {anna} already has a seat on 2029-11-20")), "{message}");
+            assert!(!message.contains("assignments[0]"), "{message}");
+            app.settle().await;
+            for seat in &e.seats {
+                assert_eq!(app.seat_status(*seat).await, "vacant");
+                assert!(app.history(*seat).await.is_empty(), "no history for a refused batch");
+            }
+            assert_eq!(app.fake.count(), 0, "nothing sent");
+            assert!(app.get_json("/api/outbox").await.as_array().unwrap().is_empty());
+        }
     }
 }

@@ -158,7 +158,7 @@ impl Engine {
                     .await?;
             }
         }
-        tx.commit().await?;
+        self.commit(tx, &fx).await?;
         Ok(fx)
     }
 

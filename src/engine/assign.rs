@@ -1,7 +1,13 @@
 //! Giving a person a seat, which starts the `seat.assigned` workflows.
 
+use chrono::{DateTime, Utc};
+
+use std::collections::HashMap;
+
+use super::run::Latest;
 use super::{Effects, Engine, EngineError};
 use crate::domain::Cpr;
+use crate::store::Tx;
 use crate::store::directory::AuditIds;
 use crate::store::is_unique_violation;
 use crate::store::seats::HistoryEvent;
@@ -19,6 +25,9 @@ pub enum AssignError {
     PersonBusy {
         person: i64,
         date: chrono::NaiveDate,
+        /// Found by the database's unique index rather than the check
+        /// before the write: the transaction cannot go on.
+        raced: bool,
     },
     #[error(
         "person {person} is {age} on {date}; this election requires {min_age} on the day of the task"
@@ -35,9 +44,46 @@ pub enum AssignError {
     Engine(#[from] EngineError),
 }
 
+impl AssignError {
+    fn ends_transaction(&self) -> bool {
+        matches!(self, AssignError::PersonBusy { raced: true, .. })
+    }
+}
+
 impl From<sqlx::Error> for AssignError {
     fn from(e: sqlx::Error) -> Self {
         AssignError::Engine(EngineError::Db(e))
+    }
+}
+
+/// What one operation has read once and reuses for every assignment.
+#[derive(Default)]
+struct Known {
+    /// The minimum age of each election's type.
+    min_age: HashMap<i64, i32>,
+    latest: Option<Vec<Latest>>,
+}
+
+/// One seat and the person to give it to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Deserialize, serde::Serialize)]
+pub struct Assignment {
+    pub seat_id: i64,
+    pub person_id: i64,
+}
+
+/// Why a batch of assignments was refused: every assignment that breaks a
+/// rule, by its place in the batch. Nothing of the batch was stored.
+#[derive(Debug, thiserror::Error)]
+pub enum BulkAssignError {
+    #[error("{} of the assignments cannot be made; none was made", .0.len())]
+    Refused(Vec<(usize, AssignError)>),
+    #[error(transparent)]
+    Engine(#[from] EngineError),
+}
+
+impl From<sqlx::Error> for BulkAssignError {
+    fn from(e: sqlx::Error) -> Self {
+        BulkAssignError::Engine(EngineError::Db(e))
     }
 }
 
@@ -52,8 +98,73 @@ impl Engine {
     ) -> Result<Effects, AssignError> {
         let now = self.clock.now();
         let mut tx = self.db.begin().await?;
-        let seat = tx
-            .seat(seat_id)
+        let mut fx = Effects::default();
+        let mut known = Known::default();
+        self.assign_in(&mut tx, &mut fx, &mut known, seat_id, person_id, actor, now)
+            .await?;
+        self.commit(tx, &fx).await?;
+        Ok(fx)
+    }
+
+    /// Makes every assignment of a batch in one transaction, or none: a
+    /// batch with any assignment that breaks a rule is refused whole, with
+    /// every such assignment listed. One commit for the batch is what lets
+    /// a secretariat invite thousands of people in seconds.
+    pub async fn assign_many(
+        &self,
+        batch: &[Assignment],
+        actor: &str,
+    ) -> Result<Effects, BulkAssignError> {
+        let now = self.clock.now();
+        let mut tx = self.db.begin().await?;
+        let mut fx = Effects::default();
+        let mut refused = Vec::new();
+        let mut known = Known::default();
+        for (i, a) in batch.iter().enumerate() {
+            match self
+                .assign_in(
+                    &mut tx,
+                    &mut fx,
+                    &mut known,
+                    a.seat_id,
+                    a.person_id,
+                    actor,
+                    now,
+                )
+                .await
+            {
+                Ok(()) => {}
+                Err(AssignError::Engine(e)) => return Err(e.into()),
+                // The database refused a write: the transaction cannot go on.
+                Err(e @ AssignError::PersonBusy { .. }) if e.ends_transaction() => {
+                    refused.push((i, e));
+                    break;
+                }
+                Err(e) => refused.push((i, e)),
+            }
+        }
+        if !refused.is_empty() {
+            return Err(BulkAssignError::Refused(refused));
+        }
+        self.commit(tx, &fx).await?;
+        Ok(fx)
+    }
+
+    /// Checks every rule before or in its first write, so that a refused
+    /// assignment leaves the transaction as it found it.
+    #[allow(clippy::too_many_arguments)]
+    async fn assign_in(
+        &self,
+        tx: &mut Tx,
+        fx: &mut Effects,
+        known: &mut Known,
+        seat_id: i64,
+        person_id: i64,
+        actor: &str,
+        now: DateTime<Utc>,
+    ) -> Result<(), AssignError> {
+        let mut seat = tx
+            .seat_details(seat_id)
             .await?
             .ok_or(AssignError::NoSuchSeat(seat_id))?;
         let person = tx
@@ -63,15 +174,21 @@ impl Engine {
         if seat.status != "vacant" {
             return Err(AssignError::SeatTaken(seat_id));
         }
-        let election = tx
-            .election(seat.election_id)
-            .await?
-            .ok_or_else(|| EngineError::Invariant(format!("seat {seat_id} has no election")))?;
-        let min_age = tx
-            .election_type(election.election_type_id)
-            .await?
-            .map(|t| t.min_age)
-            .unwrap_or(18);
+        let min_age = match known.min_age.get(&seat.election_id) {
+            Some(age) => *age,
+            None => {
+                let election = tx.election(seat.election_id).await?.ok_or_else(|| {
+                    EngineError::Invariant(format!("seat {seat_id} has no election"))
+                })?;
+                let age = tx
+                    .election_type(election.election_type_id)
+                    .await?
+                    .map(|t| t.min_age)
+                    .unwrap_or(18);
+                known.min_age.insert(seat.election_id, age);
+                age
+            }
+        };
         let cpr = Cpr::parse(&person.cpr).map_err(|_| AssignError::BadCpr(person_id))?;
         let age = cpr.age_on(seat.date);
         if age < min_age {
@@ -83,12 +200,26 @@ impl Engine {
             });
         }
         match tx.assign_seat(seat_id, person_id, now).await {
-            Ok(true) => {}
+            Ok(true) => {
+                seat.status = "invited".into();
+                seat.person_id = Some(person_id);
+            }
+            // The seat was vacant when read, so it is the person's day.
+            Ok(false) if tx.seat_of_person_on(person_id, seat.date).await?.is_some() => {
+                return Err(AssignError::PersonBusy {
+                    person: person_id,
+                    date: seat.date,
+                    raced: false,
+                });
+            }
             Ok(false) => return Err(AssignError::SeatTaken(seat_id)),
+            // Another transaction gave the person a seat that day since
+            // the check above; the unique index is the last word.
             Err(e) if is_unique_violation(&e) => {
                 return Err(AssignError::PersonBusy {
                     person: person_id,
                     date: seat.date,
+                    raced: true,
                 });
             }
             Err(e) => return Err(e.into()),
@@ -117,17 +248,20 @@ impl Engine {
             None,
         )
         .await?;
-        let mut fx = Effects::default();
+        if known.latest.is_none() {
+            known.latest = Some(self.latest(tx).await?);
+        }
         self.start_triggered(
-            &mut tx,
-            &mut fx,
+            tx,
+            fx,
             Trigger::SeatAssigned,
             seat_id,
-            Some(person_id),
+            Some(&person),
+            Some(seat),
+            known.latest.as_deref(),
             now,
         )
         .await?;
-        tx.commit().await?;
-        Ok(fx)
+        Ok(())
     }
 }

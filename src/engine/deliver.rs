@@ -1,6 +1,6 @@
-//! Delivering one outbox message.
+//! Delivering outbox messages.
 //!
-//! The attempt is claimed (`sending`) and committed before the gateway is
+//! An attempt is claimed (`sending`) and committed before the gateway is
 //! called, so two jobs for the same row never both call it. The gateway is
 //! given the row's idempotency key. If the process dies after the claim,
 //! the row is released after [`DeliveryPolicy::lease`] and tried again
@@ -8,8 +8,11 @@
 
 use chrono::{DateTime, Duration, Utc};
 
+use futures::stream::{self, StreamExt};
+
 use super::{Engine, EngineError};
 use crate::sms::{OutgoingSms, SendError};
+use crate::store::{OutboxMessage, Tx};
 
 #[derive(Debug, Clone)]
 pub struct DeliveryPolicy {
@@ -20,6 +23,8 @@ pub struct DeliveryPolicy {
     pub max_backoff: Duration,
     /// How long a claimed attempt may take before it is presumed dead.
     pub lease: Duration,
+    /// Gateway calls one delivery job makes at once.
+    pub parallel: usize,
 }
 
 impl Default for DeliveryPolicy {
@@ -29,6 +34,7 @@ impl Default for DeliveryPolicy {
             first_backoff: Duration::seconds(30),
             max_backoff: Duration::hours(1),
             lease: Duration::minutes(5),
+            parallel: 16,
         }
     }
 }
@@ -58,15 +64,51 @@ pub enum DeliveryOutcome {
 }
 
 impl Engine {
-    pub async fn deliver(&self, outbox_id: i64) -> Result<DeliveryOutcome, EngineError> {
+    /// Delivers a batch of outbox messages: claims every one that is due in
+    /// one transaction, calls the gateway for them (up to
+    /// [`DeliveryPolicy::parallel`] at once), and records every result in
+    /// a second transaction. Returns each message's outcome, in id order.
+    pub async fn deliver(&self, ids: &[i64]) -> Result<Vec<(i64, DeliveryOutcome)>, EngineError> {
         let now = self.clock.now();
         let mut tx = self.db.begin().await?;
-        let Some(msg) = tx.claim_message(outbox_id, now).await? else {
-            return Ok(DeliveryOutcome::Skipped);
-        };
+        let claimed = tx.claim_messages(ids, now).await?;
         tx.commit().await?;
 
-        let result = match msg.channel.as_str() {
+        let sent: Vec<(OutboxMessage, Result<String, SendError>)> = stream::iter(claimed)
+            .map(|msg| async move {
+                let result = self.send_one(&msg).await;
+                (msg, result)
+            })
+            .buffered(self.delivery.parallel.max(1))
+            .collect()
+            .await;
+
+        let now = self.clock.now();
+        let mut tx = self.db.begin().await?;
+        let mut outcomes: Vec<(i64, DeliveryOutcome)> = ids
+            .iter()
+            .map(|id| (*id, DeliveryOutcome::Skipped))
+            .collect();
+        let mut delivered = Vec::new();
+        for (msg, result) in sent {
+            let outcome = match result {
+                Ok(provider_id) => {
+                    delivered.push((msg.id, provider_id));
+                    DeliveryOutcome::Sent
+                }
+                Err(e) => self.record_failure(&mut tx, &msg, e).await?,
+            };
+            if let Some(slot) = outcomes.iter_mut().find(|(id, _)| *id == msg.id) {
+                slot.1 = outcome;
+            }
+        }
+        tx.mark_sent_many(&delivered, self.sms.name(), now).await?;
+        tx.commit().await?;
+        Ok(outcomes)
+    }
+
+    async fn send_one(&self, msg: &OutboxMessage) -> Result<String, SendError> {
+        match msg.channel.as_str() {
             "sms" => {
                 self.sms
                     .send(&OutgoingSms {
@@ -80,17 +122,18 @@ impl Engine {
             other => Err(SendError::Permanent(format!(
                 "no transport for channel {other}"
             ))),
-        };
+        }
+    }
 
+    async fn record_failure(
+        &self,
+        tx: &mut Tx,
+        msg: &OutboxMessage,
+        error: SendError,
+    ) -> Result<DeliveryOutcome, EngineError> {
         let now = self.clock.now();
-        let mut tx = self.db.begin().await?;
-        let outcome = match result {
-            Ok(provider_id) => {
-                tx.mark_sent(msg.id, self.sms.name(), &provider_id, now)
-                    .await?;
-                DeliveryOutcome::Sent
-            }
-            Err(SendError::Permanent(reason)) => {
+        Ok(match error {
+            SendError::Permanent(reason) => {
                 // The reason may quote the recipient: it is kept on the row
                 // for the secretariat, not logged.
                 tracing::warn!(
@@ -101,7 +144,7 @@ impl Engine {
                 tx.mark_failed(msg.id, &reason, None).await?;
                 DeliveryOutcome::Dead
             }
-            Err(SendError::Temporary(reason)) => {
+            SendError::Temporary(reason) => {
                 let retry = self.delivery.retry_at(msg.attempts, now);
                 tracing::info!(
                     outbox_id = msg.id,
@@ -116,9 +159,7 @@ impl Engine {
                     DeliveryOutcome::Dead
                 }
             }
-        };
-        tx.commit().await?;
-        Ok(outcome)
+        })
     }
 
     /// Releases attempts whose process died mid-call (see the module docs).

@@ -96,7 +96,7 @@ impl Engine {
         let outcome = self.handle(&mut tx, &mut fx, &msg, now).await?;
         tx.mark_inbound_processed(inbound_id, outcome.as_str(), now)
             .await?;
-        tx.commit().await?;
+        self.commit(tx, &fx).await?;
         Ok((outcome, fx))
     }
 

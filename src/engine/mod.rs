@@ -16,7 +16,7 @@ mod send;
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
-pub use assign::AssignError;
+pub use assign::{AssignError, Assignment, BulkAssignError};
 pub use deliver::{DeliveryOutcome, DeliveryPolicy};
 pub use inbound::InboundOutcome;
 pub use publish::{PublishError, Published};
@@ -30,8 +30,8 @@ use crate::workflow::Workflow;
 /// What a committed operation caused.
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
 pub struct Effects {
-    /// New outbox rows; their delivery jobs were queued in the same
-    /// transaction.
+    /// New outbox rows; [`Engine::commit`] queues their delivery in the
+    /// same transaction.
     pub messages: Vec<i64>,
 }
 
@@ -80,6 +80,18 @@ impl Engine {
             delivery: DeliveryPolicy::default(),
             compiled: Mutex::new(HashMap::new()),
         }
+    }
+
+    /// Commits an operation's transaction together with the delivery jobs
+    /// of the messages it wrote. Every operation that can send ends here.
+    pub(crate) async fn commit(
+        &self,
+        mut tx: crate::store::Tx,
+        fx: &Effects,
+    ) -> Result<(), EngineError> {
+        crate::jobs::push_deliveries(&mut tx, &fx.messages, true).await?;
+        tx.commit().await?;
+        Ok(())
     }
 
     /// The compiled workflow of revision `id`, read from the store once.

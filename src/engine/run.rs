@@ -24,10 +24,42 @@ pub(crate) struct Running {
     pub workflow: Arc<Workflow>,
     pub person: Option<Person>,
     pub seat: Option<SeatDetails>,
+    /// `seat` is as the database has it now: nothing that could change
+    /// the seat behind this instance's back (another instance) has run
+    /// since it was read.
+    pub seat_fresh: bool,
     pub tz: Tz,
 }
 
+/// The newest revision of a workflow.
+#[derive(Debug, Clone)]
+pub(crate) struct Latest {
+    pub id: i64,
+    pub name: String,
+    pub revision: i32,
+}
+
 impl Running {
+    fn new(
+        instance: Instance,
+        workflow: Arc<Workflow>,
+        person: Option<Person>,
+        seat: Option<SeatDetails>,
+    ) -> Running {
+        let tz = seat
+            .as_ref()
+            .and_then(|s| s.time_zone.parse().ok())
+            .unwrap_or(chrono_tz::Europe::Copenhagen);
+        Running {
+            instance,
+            workflow,
+            person,
+            seat,
+            seat_fresh: true,
+            tz,
+        }
+    }
+
     fn about(&self) -> About {
         About {
             seat: self.instance.seat_id,
@@ -53,20 +85,50 @@ impl Running {
 }
 
 impl Engine {
-    /// Starts every workflow whose trigger is `trigger` on a seat.
+    /// The newest revision of every workflow, as (revision id, name,
+    /// revision number). An operation that starts many instances reads it
+    /// once.
+    pub(crate) async fn latest(&self, tx: &mut Tx) -> Result<Vec<Latest>, EngineError> {
+        Ok(tx
+            .latest_revision_ids()
+            .await?
+            .into_iter()
+            .map(|(id, name, revision)| Latest { id, name, revision })
+            .collect())
+    }
+
+    /// Starts every workflow whose trigger is `trigger` on a seat. `latest`
+    /// is [`Engine::latest`] when the caller has it.
+    #[allow(clippy::too_many_arguments)]
     pub(crate) async fn start_triggered(
         &self,
         tx: &mut Tx,
         fx: &mut Effects,
         trigger: Trigger,
         seat_id: i64,
-        person_id: Option<i64>,
+        person: Option<&Person>,
+        mut seat: Option<SeatDetails>,
+        latest: Option<&[Latest]>,
         now: DateTime<Utc>,
     ) -> Result<(), EngineError> {
-        for (id, name) in tx.latest_revision_ids().await? {
-            let workflow = self.workflow_by_id(tx, id).await?;
+        let read;
+        let latest = match latest {
+            Some(l) => l,
+            None => {
+                read = self.latest(tx).await?;
+                &read[..]
+            }
+        };
+        for revision in latest {
+            let workflow = self.workflow_by_id(tx, revision.id).await?;
             if workflow.trigger == trigger {
-                self.start_instance(tx, fx, &name, Some(seat_id), person_id, now)
+                // The seat as the caller read it serves the first instance;
+                // the next ones read it after the first has run.
+                let seat = match seat.take() {
+                    Some(s) => Some(s),
+                    None => tx.seat_details(seat_id).await?,
+                };
+                self.start_revision(tx, fx, revision, Some(seat_id), person, seat, now)
                     .await?;
             }
         }
@@ -81,34 +143,61 @@ impl Engine {
         fx: &mut Effects,
         name: &str,
         seat_id: Option<i64>,
-        person_id: Option<i64>,
+        person: Option<&Person>,
         now: DateTime<Utc>,
     ) -> Result<i64, EngineError> {
-        let (revision_id, revision) = tx
+        let (id, revision) = tx
             .latest_revision_number(name)
             .await?
             .ok_or_else(|| EngineError::Invariant(format!("workflow `{name}` is not published")))?;
-        let workflow = self.workflow_by_id(tx, revision_id).await?;
+        let latest = Latest {
+            id,
+            name: name.to_string(),
+            revision,
+        };
+        let seat = match seat_id {
+            Some(id) => tx.seat_details(id).await?,
+            None => None,
+        };
+        self.start_revision(tx, fx, &latest, seat_id, person, seat, now)
+            .await
+    }
+
+    /// Starts an instance of a revision and runs it until it waits or ends.
+    /// `seat` is the seat `seat_id` as read in this transaction.
+    #[allow(clippy::too_many_arguments)]
+    async fn start_revision(
+        &self,
+        tx: &mut Tx,
+        fx: &mut Effects,
+        revision: &Latest,
+        seat_id: Option<i64>,
+        person: Option<&Person>,
+        seat: Option<SeatDetails>,
+        now: DateTime<Utc>,
+    ) -> Result<i64, EngineError> {
+        let workflow = self.workflow_by_id(tx, revision.id).await?;
         let initial = workflow.state(workflow.initial).name.clone();
-        let id = tx
-            .insert_instance(revision_id, seat_id, person_id, &initial, now)
+        let instance = tx
+            .insert_instance(revision.id, seat_id, person.map(|p| p.id), &initial, now)
             .await?;
+        let id = instance.id;
         tx.audit(
             now,
             "system",
             "instance.started",
             AuditIds {
                 seat: seat_id,
-                person: person_id,
+                person: person.map(|p| p.id),
                 instance: Some(id),
             },
             Some(&format!(
                 r#"{{"workflow":"{}","revision":{}}}"#,
-                name, revision
+                revision.name, revision.revision
             )),
         )
         .await?;
-        let mut running = self.load_running(tx, id).await?;
+        let mut running = Running::new(instance, workflow.clone(), person.cloned(), seat);
         self.enter(tx, fx, &mut running, workflow.initial, now)
             .await?;
         Ok(id)
@@ -131,17 +220,7 @@ impl Engine {
             Some(id) => tx.seat_details(id).await?,
             None => None,
         };
-        let tz = seat
-            .as_ref()
-            .and_then(|s| s.time_zone.parse().ok())
-            .unwrap_or(chrono_tz::Europe::Copenhagen);
-        Ok(Running {
-            instance,
-            workflow,
-            person,
-            seat,
-            tz,
-        })
+        Ok(Running::new(instance, workflow, person, seat))
     }
 
     /// Enters `state`: runs its steps, then waits, moves on, or ends.
@@ -162,8 +241,15 @@ impl Engine {
             } else {
                 "finished"
             };
-            tx.set_instance_state(run.instance.id, &st.name, status, now)
-                .await?;
+            // A fresh instance was stored in its first state, waiting.
+            let unchanged = run.instance.state == st.name
+                && run.instance.status == status
+                && run.instance.reminders_sent == 0
+                && run.instance.updated_at == now;
+            if !unchanged {
+                tx.set_instance_state(run.instance.id, &st.name, status, now)
+                    .await?;
+            }
             run.instance.state = st.name.clone();
             run.instance.status = status.to_string();
             for step in &st.steps {
@@ -221,17 +307,18 @@ impl Engine {
                     )
                     .await?;
                     let timeout_at = ask.timeout.as_ref().map(|t| t.after.after(now, run.tz));
+                    let mut timers = Vec::new();
                     if let Some(at) = timeout_at {
-                        tx.insert_timer(run.instance.id, Some(question), "timeout", at)
-                            .await?;
+                        timers.push(("timeout", at));
                     }
                     if let Some(remind) = &ask.remind {
                         let at = remind.every.after(now, run.tz);
                         if remind.max != Some(0) && timeout_at.is_none_or(|t| at < t) {
-                            tx.insert_timer(run.instance.id, Some(question), "remind", at)
-                                .await?;
+                            timers.push(("remind", at));
                         }
                     }
+                    tx.insert_timers(run.instance.id, Some(question), &timers)
+                        .await?;
                     return Ok(());
                 }
             }
@@ -245,19 +332,13 @@ impl Engine {
     /// A short code unused among the open questions of everyone who shares
     /// this person's phone, so that `JA K7` from that phone is unambiguous.
     async fn fresh_code(&self, tx: &mut Tx, person: &Person) -> Result<ShortCode, EngineError> {
-        let mut sharing = vec![person.id];
-        if let Some(phone) = person
+        let phone = person
             .phone
             .as_deref()
-            .and_then(|p| PhoneNumber::parse(p).ok())
-        {
-            for other in tx.people_by_phone(&phone).await? {
-                if other.id != person.id {
-                    sharing.push(other.id);
-                }
-            }
-        }
-        let taken = tx.open_codes(&sharing).await?;
+            .and_then(|p| PhoneNumber::parse(p).ok());
+        let taken = tx
+            .open_codes_around(person.id, phone.as_ref().map(|p| p.as_e164()))
+            .await?;
         let mut rng = rand::rng();
         Ok(ShortCode::generate(&mut rng, &|c| {
             taken.iter().any(|t| t == c)
@@ -291,16 +372,19 @@ impl Engine {
                 )
                 .await
             }
-            Step::Start { workflow } => Box::pin(self.start_instance(
-                tx,
-                fx,
-                workflow,
-                run.instance.seat_id,
-                run.instance.person_id,
-                now,
-            ))
-            .await
-            .map(|_| ()),
+            Step::Start { workflow } => {
+                run.seat_fresh = false;
+                Box::pin(self.start_instance(
+                    tx,
+                    fx,
+                    workflow,
+                    run.instance.seat_id,
+                    run.person.as_ref(),
+                    now,
+                ))
+                .await
+                .map(|_| ())
+            }
             Step::Notify { message, .. } => {
                 let text = message.clone().unwrap_or_else(|| {
                     format!(
@@ -334,10 +418,14 @@ impl Engine {
         let Some(seat_id) = run.instance.seat_id else {
             return Ok(());
         };
-        let seat = tx.seat(seat_id).await?;
-        let held = seat
-            .as_ref()
-            .is_some_and(|s| s.person_id.is_some() && s.person_id == run.instance.person_id);
+        let (holder, current) = match run.seat.as_ref().filter(|_| run.seat_fresh) {
+            Some(s) => (s.person_id, Some(s.status.clone())),
+            None => match tx.seat(seat_id).await? {
+                Some(s) => (s.person_id, Some(s.status)),
+                None => (None, None),
+            },
+        };
+        let held = holder.is_some() && holder == run.instance.person_id;
         if !held {
             tx.audit(
                 now,
@@ -356,7 +444,7 @@ impl Engine {
         };
         if target == SeatTarget::Vacant {
             tx.release_seat(seat_id, now).await?;
-        } else {
+        } else if current.as_deref() != Some(status) {
             tx.set_seat_status(seat_id, status, now).await?;
         }
         tx.record_history(
@@ -375,10 +463,23 @@ impl Engine {
             .await?;
         if let Some(s) = run.seat.as_mut() {
             s.status = status.to_string();
+            if target == SeatTarget::Vacant {
+                s.person_id = None;
+            }
         }
         if target == SeatTarget::Vacant {
-            Box::pin(self.start_triggered(tx, fx, Trigger::SeatVacated, seat_id, None, now))
-                .await?;
+            run.seat_fresh = false;
+            Box::pin(self.start_triggered(
+                tx,
+                fx,
+                Trigger::SeatVacated,
+                seat_id,
+                None,
+                None,
+                None,
+                now,
+            ))
+            .await?;
         }
         Ok(())
     }

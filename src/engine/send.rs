@@ -153,15 +153,8 @@ impl Engine {
                 now,
             )
             .await?;
-        crate::jobs::push(
-            tx,
-            crate::jobs::DELIVER_QUEUE,
-            &[(
-                crate::jobs::Deliver { outbox_id: id },
-                Some(format!("outbox:{id}")),
-            )],
-        )
-        .await?;
+        // Its delivery job is queued with the others of this transaction
+        // when it commits (`Engine::commit`).
         fx.messages.push(id);
         Ok(())
     }

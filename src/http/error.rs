@@ -5,7 +5,7 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use serde_json::json;
 
-use crate::engine::{AssignError, EngineError};
+use crate::engine::{AssignError, BulkAssignError, EngineError};
 use crate::import::ImportError;
 
 #[derive(Debug, thiserror::Error)]
@@ -88,6 +88,21 @@ impl From<AssignError> for ApiError {
                 ApiError::Unprocessable(e.to_string())
             }
             AssignError::Engine(e) => e.into(),
+        }
+    }
+}
+
+impl From<BulkAssignError> for ApiError {
+    fn from(e: BulkAssignError) -> Self {
+        match e {
+            BulkAssignError::Refused(ref refused) => {
+                let lines: Vec<String> = refused
+                    .iter()
+                    .map(|(i, why)| format!("assignments[{i}]: {why}"))
+                    .collect();
+                ApiError::Unprocessable(format!("{e}:\n{}", lines.join("\n")))
+            }
+            BulkAssignError::Engine(e) => e.into(),
         }
     }
 }

@@ -44,6 +44,7 @@ pub fn router(state: AppState) -> Router {
         .route("/api/seats", post(api::seats::create))
         .route("/api/seats/{id}", get(api::seats::show))
         .route("/api/seats/{id}/assign", post(api::seats::assign))
+        .route("/api/assignments", post(api::seats::assign_many))
         .route("/api/outbox", get(api::messages::outbox))
         .route("/api/dead-letters", get(api::messages::dead_letters))
         .route("/api/dead-letters/{id}/retry", post(api::messages::retry))

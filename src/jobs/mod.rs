@@ -15,7 +15,7 @@ pub use workers::{WorkerSettings, Workers};
 
 use serde::{Deserialize, Serialize};
 
-use crate::store::Tx;
+use crate::store::{Conn, Tx};
 
 pub const DELIVER_QUEUE: &str = "valgvagt.deliver";
 pub const INBOUND_QUEUE: &str = "valgvagt.inbound";
@@ -25,9 +25,54 @@ pub const TIMER_QUEUE: &str = "valgvagt.timer";
 /// own retry schedule in the outbox; this covers database hiccups.
 const JOB_ATTEMPTS: usize = 5;
 
+/// Delivers outbox messages: those one transaction wrote, or a page of
+/// due retries. One job for many messages keeps the job tables small and
+/// lets their claim and their record share one commit each.
 #[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(from = "DeliverWire")]
 pub struct Deliver {
-    pub outbox_id: i64,
+    pub outbox_ids: Vec<i64>,
+}
+
+/// Most messages one delivery job carries.
+pub const DELIVER_BATCH: usize = 250;
+
+/// Also reads the single-message form queued by earlier releases.
+#[derive(Deserialize)]
+#[serde(untagged)]
+enum DeliverWire {
+    Many { outbox_ids: Vec<i64> },
+    One { outbox_id: i64 },
+}
+
+impl From<DeliverWire> for Deliver {
+    fn from(w: DeliverWire) -> Self {
+        match w {
+            DeliverWire::Many { outbox_ids } => Deliver { outbox_ids },
+            DeliverWire::One { outbox_id } => Deliver {
+                outbox_ids: vec![outbox_id],
+            },
+        }
+    }
+}
+
+/// Queues the delivery of `ids` in the caller's transaction, in jobs of at
+/// most [`DELIVER_BATCH`]. `fresh` says the rows were inserted by this
+/// transaction, so their first id makes a key no other job has.
+pub async fn push_deliveries(tx: &mut Tx, ids: &[i64], fresh: bool) -> Result<(), QueueError> {
+    let jobs: Vec<_> = ids
+        .chunks(DELIVER_BATCH)
+        .map(|chunk| {
+            let key = fresh.then(|| format!("outbox:{}", chunk[0]));
+            (
+                Deliver {
+                    outbox_ids: chunk.to_vec(),
+                },
+                key,
+            )
+        })
+        .collect();
+    push(tx, DELIVER_QUEUE, &jobs).await
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -71,9 +116,9 @@ pub async fn push<T: Serialize>(
             }
         })
         .collect();
-    match tx {
-        Tx::Sqlite(c, _) => apalis_sqlite::queries::push_tasks(&mut **c, queue, &tasks).await?,
-        Tx::Postgres(c) => apalis_postgres::queries::push_tasks(&mut **c, queue, tasks).await?,
+    match &mut tx.conn {
+        Conn::Sqlite(c, _) => apalis_sqlite::queries::push_tasks(&mut **c, queue, &tasks).await?,
+        Conn::Postgres(c) => apalis_postgres::queries::push_tasks(&mut **c, queue, tasks).await?,
     }
     Ok(())
 }

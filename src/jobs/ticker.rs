@@ -5,7 +5,7 @@
 
 use chrono::Duration;
 
-use super::{DELIVER_QUEUE, Deliver, FireTimer, HandleInbound, INBOUND_QUEUE, TIMER_QUEUE};
+use super::{FireTimer, HandleInbound, INBOUND_QUEUE, TIMER_QUEUE};
 use crate::engine::{Engine, EngineError};
 
 /// How many rows one tick takes of each kind; the next tick takes more.
@@ -39,11 +39,7 @@ pub async fn tick(engine: &Engine) -> Result<TickReport, EngineError> {
     let due = tx
         .take_due_messages(now, now - requeue_after(), BATCH)
         .await?;
-    let jobs: Vec<_> = due
-        .iter()
-        .map(|id| (Deliver { outbox_id: *id }, None))
-        .collect();
-    super::push(&mut tx, DELIVER_QUEUE, &jobs).await?;
+    super::push_deliveries(&mut tx, &due, false).await?;
     let inbound = tx
         .take_unprocessed_inbound(now, now - requeue_after(), BATCH)
         .await?;

@@ -56,7 +56,7 @@ pub struct Workers {
 }
 
 async fn deliver(job: Deliver, engine: Data<Arc<Engine>>) -> Result<(), BoxDynError> {
-    engine.deliver(job.outbox_id).await?;
+    engine.deliver(&job.outbox_ids).await?;
     Ok(())
 }
 

@@ -11,7 +11,7 @@ use sqlx::{PgPool, SqlitePool};
 
 use tokio::sync::Mutex;
 
-use super::Tx;
+use super::{Conn, Tx};
 
 /// Our migrations' bookkeeping table. apalis keeps its own in sqlx's default
 /// `_sqlx_migrations`; sharing that table would make each migrator see the
@@ -59,7 +59,11 @@ impl Db {
                 .await?;
             Ok(Db::Sqlite(pool, Arc::new(Mutex::new(()))))
         } else if url.starts_with("postgres:") || url.starts_with("postgresql:") {
-            let options = PgConnectOptions::from_str(url)?;
+            // Plan each statement for its parameters: a generic plan made
+            // while a table was nearly empty (a new election) would go on
+            // scanning it after it has grown to thousands of rows.
+            let options = PgConnectOptions::from_str(url)?
+                .options([("plan_cache_mode", "force_custom_plan")]);
             let pool = PgPoolOptions::new()
                 .max_connections(max_connections)
                 .acquire_timeout(Duration::from_secs(30))
@@ -104,17 +108,20 @@ impl Db {
         Ok(match self {
             Db::Sqlite(pool, writer) => {
                 let turn = writer.clone().lock_owned().await;
-                Tx::Sqlite(pool.begin_with("BEGIN IMMEDIATE").await?, Some(turn))
+                Tx::new(Conn::Sqlite(
+                    pool.begin_with("BEGIN IMMEDIATE").await?,
+                    Some(turn),
+                ))
             }
-            Db::Postgres(pool) => Tx::Postgres(pool.begin().await?),
+            Db::Postgres(pool) => Tx::new(Conn::Postgres(pool.begin().await?)),
         })
     }
 
     /// Begins a transaction that only reads.
     pub async fn read(&self) -> Result<Tx, sqlx::Error> {
         Ok(match self {
-            Db::Sqlite(pool, _) => Tx::Sqlite(pool.begin().await?, None),
-            Db::Postgres(pool) => Tx::Postgres(pool.begin().await?),
+            Db::Sqlite(pool, _) => Tx::new(Conn::Sqlite(pool.begin().await?, None)),
+            Db::Postgres(pool) => Tx::new(Conn::Postgres(pool.begin().await?)),
         })
     }
 

@@ -3,8 +3,9 @@
 
 use chrono::{DateTime, NaiveDate, NaiveTime, Utc};
 
+use super::appends::AuditRow;
 use super::{Area, Election, ElectionType, Station, TaskType, Team, Tx};
-use crate::{exec, q};
+use crate::q;
 
 pub struct NewElection<'a> {
     pub title: &'a str,
@@ -187,7 +188,8 @@ impl Tx {
         )
     }
 
-    /// Appends to the audit log. `actor` is `system`, `api` or an id such as
+    /// Appends to the audit log (written at commit, see
+    /// [`Appends`](super::Appends)). `actor` is `system`, `api` or an id such as
     /// `person:12`; `detail` is JSON without personal data.
     pub async fn audit(
         &mut self,
@@ -197,20 +199,15 @@ impl Tx {
         ids: AuditIds,
         detail: Option<&str>,
     ) -> sqlx::Result<()> {
-        exec!(
-            self,
-            sqlx::query(
-                "INSERT INTO audit_events (at, actor, action, seat_id, person_id, instance_id, detail)
-                 VALUES ($1, $2, $3, $4, $5, $6, $7)"
-            )
-            .bind(now)
-            .bind(actor)
-            .bind(action)
-            .bind(ids.seat)
-            .bind(ids.person)
-            .bind(ids.instance)
-            .bind(detail)
-        )?;
+        self.appends.audit(AuditRow {
+            at: now,
+            actor: actor.to_string(),
+            action: action.to_string(),
+            seat: ids.seat,
+            person: ids.person,
+            instance: ids.instance,
+            detail: detail.map(str::to_string),
+        });
         Ok(())
     }
 }

@@ -23,13 +23,13 @@ impl Tx {
         person_id: Option<i64>,
         state: &str,
         now: DateTime<Utc>,
-    ) -> sqlx::Result<i64> {
+    ) -> sqlx::Result<Instance> {
         q!(
             self,
             fetch_one,
-            sqlx::query_scalar(
+            sqlx::query_as(
                 "INSERT INTO instances (revision_id, seat_id, person_id, state, status, started_at, updated_at)
-                 VALUES ($1, $2, $3, $4, 'waiting', $5, $5) RETURNING id"
+                 VALUES ($1, $2, $3, $4, 'waiting', $5, $5) RETURNING *"
             )
             .bind(revision_id)
             .bind(seat_id)
@@ -83,21 +83,25 @@ impl Tx {
         Ok(())
     }
 
-    /// Codes of the open questions of everyone with one of these ids.
-    pub async fn open_codes(&mut self, person_ids: &[i64]) -> sqlx::Result<Vec<String>> {
-        let mut codes = Vec::new();
-        for id in person_ids {
-            let mut some: Vec<String> = q!(
-                self,
-                fetch_all,
-                sqlx::query_scalar(
-                    "SELECT code FROM questions WHERE person_id = $1 AND closed_at IS NULL"
-                )
-                .bind(*id)
-            )?;
-            codes.append(&mut some);
-        }
-        Ok(codes)
+    /// Codes of the open questions of a person and of everyone who shares
+    /// their phone number.
+    pub async fn open_codes_around(
+        &mut self,
+        person_id: i64,
+        phone: Option<&str>,
+    ) -> sqlx::Result<Vec<String>> {
+        q!(
+            self,
+            fetch_all,
+            sqlx::query_scalar(
+                "SELECT code FROM questions WHERE closed_at IS NULL AND person_id = $1
+                 UNION ALL
+                 SELECT q.code FROM questions q JOIN people p ON p.id = q.person_id
+                 WHERE q.closed_at IS NULL AND p.phone = $2 AND p.id <> $1"
+            )
+            .bind(person_id)
+            .bind(phone)
+        )
     }
 
     pub async fn insert_question(
@@ -187,6 +191,44 @@ impl Tx {
                 .bind(kind)
                 .bind(due_at)
         )
+    }
+
+    /// Adds a question's timers, `(kind, due)` each, in one statement.
+    pub async fn insert_timers(
+        &mut self,
+        instance_id: i64,
+        question_id: Option<i64>,
+        timers: &[(&str, DateTime<Utc>)],
+    ) -> sqlx::Result<()> {
+        match timers {
+            [] => {}
+            [(kind, due)] => {
+                self.insert_timer(instance_id, question_id, kind, *due)
+                    .await?;
+            }
+            [(k1, d1), (k2, d2)] => {
+                exec!(
+                    self,
+                    sqlx::query(
+                        "INSERT INTO timers (instance_id, question_id, kind, due_at)
+                         VALUES ($1, $2, $3, $4), ($1, $2, $5, $6)"
+                    )
+                    .bind(instance_id)
+                    .bind(question_id)
+                    .bind(*k1)
+                    .bind(*d1)
+                    .bind(*k2)
+                    .bind(*d2)
+                )?;
+            }
+            more => {
+                for (kind, due) in more {
+                    self.insert_timer(instance_id, question_id, kind, *due)
+                        .await?;
+                }
+            }
+        }
+        Ok(())
     }
 
     pub async fn timer(&mut self, id: i64) -> sqlx::Result<Option<Timer>> {

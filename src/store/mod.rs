@@ -6,6 +6,7 @@
 //! into one arm per backend, so each is type-checked against both drivers.
 //! Queries use `$1`-style placeholders, which both drivers accept.
 
+mod appends;
 mod connect;
 pub mod directory;
 pub mod engine;
@@ -16,6 +17,7 @@ pub mod records;
 pub mod seats;
 pub mod workflows;
 
+pub use appends::Appends;
 pub use connect::{Backend, Db};
 pub use records::*;
 
@@ -25,23 +27,41 @@ use tokio::sync::OwnedMutexGuard;
 /// A transaction on either backend. Dropping it without [`Tx::commit`] rolls
 /// it back. A SQLite write transaction holds the process's turn to write
 /// until it ends.
-pub enum Tx {
+///
+/// Audit events and seat history are only ever appended within a
+/// transaction, never read back by it: they are kept in [`Appends`] and
+/// written with a few multi-row statements just before the commit, in the
+/// same transaction.
+pub struct Tx {
+    pub conn: Conn,
+    pub(crate) appends: Appends,
+}
+
+pub enum Conn {
     Sqlite(Transaction<'static, Sqlite>, Option<OwnedMutexGuard<()>>),
     Postgres(Transaction<'static, Postgres>),
 }
 
 impl Tx {
-    pub async fn commit(self) -> Result<(), sqlx::Error> {
-        match self {
-            Tx::Sqlite(t, _turn) => t.commit().await,
-            Tx::Postgres(t) => t.commit().await,
+    pub(crate) fn new(conn: Conn) -> Tx {
+        Tx {
+            conn,
+            appends: Appends::default(),
+        }
+    }
+
+    pub async fn commit(mut self) -> Result<(), sqlx::Error> {
+        self.flush().await?;
+        match self.conn {
+            Conn::Sqlite(t, _turn) => t.commit().await,
+            Conn::Postgres(t) => t.commit().await,
         }
     }
 
     pub fn backend(&self) -> Backend {
-        match self {
-            Tx::Sqlite(..) => Backend::Sqlite,
-            Tx::Postgres(_) => Backend::Postgres,
+        match self.conn {
+            Conn::Sqlite(..) => Backend::Sqlite,
+            Conn::Postgres(_) => Backend::Postgres,
         }
     }
 }
@@ -51,9 +71,9 @@ impl Tx {
 #[macro_export]
 macro_rules! q {
     ($tx:expr, $method:ident, $query:expr) => {
-        match $tx {
-            $crate::store::Tx::Sqlite(c, _) => $query.$method(&mut **c).await,
-            $crate::store::Tx::Postgres(c) => $query.$method(&mut **c).await,
+        match &mut ($tx).conn {
+            $crate::store::Conn::Sqlite(c, _) => $query.$method(&mut **c).await,
+            $crate::store::Conn::Postgres(c) => $query.$method(&mut **c).await,
         }
     };
 }
@@ -62,11 +82,11 @@ macro_rules! q {
 #[macro_export]
 macro_rules! exec {
     ($tx:expr, $query:expr) => {
-        match $tx {
-            $crate::store::Tx::Sqlite(c, _) => {
+        match &mut ($tx).conn {
+            $crate::store::Conn::Sqlite(c, _) => {
                 $query.execute(&mut **c).await.map(|r| r.rows_affected())
             }
-            $crate::store::Tx::Postgres(c) => {
+            $crate::store::Conn::Postgres(c) => {
                 $query.execute(&mut **c).await.map(|r| r.rows_affected())
             }
         }

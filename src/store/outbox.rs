@@ -7,7 +7,7 @@
 
 use chrono::{DateTime, Utc};
 
-use super::{OutboxMessage, Tx};
+use super::{Conn, OutboxMessage, Tx};
 use crate::{exec, q};
 
 pub struct NewMessage<'a> {
@@ -61,44 +61,80 @@ impl Tx {
         )
     }
 
-    /// Claims a message for one delivery attempt. `None` when it is sent,
-    /// dead, claimed by another attempt, or not due yet.
-    pub async fn claim_message(
+    /// Claims messages for one delivery attempt each, in id order. Left
+    /// out are those sent, dead, claimed by another attempt, or not due.
+    pub async fn claim_messages(
         &mut self,
-        id: i64,
+        ids: &[i64],
         now: DateTime<Utc>,
-    ) -> sqlx::Result<Option<OutboxMessage>> {
-        q!(
-            self,
-            fetch_optional,
-            sqlx::query_as(
-                "UPDATE outbox SET status = 'sending', attempts = attempts + 1, claimed_at = $1
-                 WHERE id = $2 AND status IN ('pending', 'failed') AND next_attempt_at <= $1
-                 RETURNING *"
-            )
-            .bind(now)
-            .bind(id)
-        )
+    ) -> sqlx::Result<Vec<OutboxMessage>> {
+        if ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        let placeholders: Vec<String> = (2..ids.len() + 2).map(|i| format!("${i}")).collect();
+        let sql = format!(
+            "UPDATE outbox SET status = 'sending', attempts = attempts + 1, claimed_at = $1
+             WHERE id IN ({}) AND status IN ('pending', 'failed') AND next_attempt_at <= $1
+             RETURNING *",
+            placeholders.join(", ")
+        );
+        let mut claimed: Vec<OutboxMessage> = match &mut self.conn {
+            Conn::Sqlite(c, _) => {
+                let query = sqlx::query_as(sqlx::AssertSqlSafe(sql.as_str())).bind(now);
+                ids.iter()
+                    .fold(query, |q, id| q.bind(*id))
+                    .fetch_all(&mut **c)
+                    .await?
+            }
+            Conn::Postgres(c) => {
+                let query = sqlx::query_as(sqlx::AssertSqlSafe(sql.as_str())).bind(now);
+                ids.iter()
+                    .fold(query, |q, id| q.bind(*id))
+                    .fetch_all(&mut **c)
+                    .await?
+            }
+        };
+        claimed.sort_by_key(|m| m.id);
+        Ok(claimed)
     }
 
-    pub async fn mark_sent(
+    /// Records many successful attempts with one statement per 500.
+    pub async fn mark_sent_many(
         &mut self,
-        id: i64,
+        sent: &[(i64, String)],
         provider: &str,
-        provider_message_id: &str,
         now: DateTime<Utc>,
     ) -> sqlx::Result<()> {
-        exec!(
-            self,
-            sqlx::query(
-                "UPDATE outbox SET status = 'sent', provider = $1, provider_message_id = $2, sent_at = $3, last_error = NULL
-                 WHERE id = $4"
-            )
-            .bind(provider)
-            .bind(provider_message_id)
-            .bind(now)
-            .bind(id)
-        )?;
+        for chunk in sent.chunks(500) {
+            // `(VALUES …)` names its columns column1, column2 on both
+            // backends. Only placeholders are formatted in.
+            let values: Vec<String> = (0..chunk.len())
+                .map(|i| format!("(${}, ${})", 3 + 2 * i, 4 + 2 * i))
+                .collect();
+            let sql = format!(
+                "UPDATE outbox SET status = 'sent', provider = $1, provider_message_id = v.column2,
+                        sent_at = $2, last_error = NULL
+                 FROM (VALUES {}) AS v WHERE outbox.id = v.column1",
+                values.join(", ")
+            );
+            let sql = sqlx::AssertSqlSafe(sql.as_str());
+            match &mut self.conn {
+                Conn::Sqlite(c, _) => {
+                    let mut q = sqlx::query(sql).bind(provider).bind(now);
+                    for (id, pid) in chunk {
+                        q = q.bind(*id).bind(pid);
+                    }
+                    q.execute(&mut **c).await?;
+                }
+                Conn::Postgres(c) => {
+                    let mut q = sqlx::query(sql).bind(provider).bind(now);
+                    for (id, pid) in chunk {
+                        q = q.bind(*id).bind(pid);
+                    }
+                    q.execute(&mut **c).await?;
+                }
+            }
+        }
         Ok(())
     }
 

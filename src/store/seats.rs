@@ -2,6 +2,7 @@
 
 use chrono::{DateTime, NaiveDate, Utc};
 
+use super::appends::HistoryRow;
 use super::{Seat, SeatDetails, SeatHistoryEntry, Tx};
 use crate::{exec, q};
 
@@ -94,9 +95,26 @@ impl Tx {
         )
     }
 
-    /// Gives a vacant seat to a person and marks it invited. Returns false
-    /// when the seat was not vacant. A person who already holds a seat that
-    /// day makes this fail with a unique violation.
+    /// The seat a person holds on a date, if any.
+    pub async fn seat_of_person_on(
+        &mut self,
+        person_id: i64,
+        date: NaiveDate,
+    ) -> sqlx::Result<Option<i64>> {
+        q!(
+            self,
+            fetch_optional,
+            sqlx::query_scalar("SELECT id FROM seats WHERE person_id = $1 AND date = $2")
+                .bind(person_id)
+                .bind(date)
+        )
+    }
+
+    /// Gives a vacant seat to a person and marks it invited, unless the
+    /// person already holds a seat that day. Returns false when either
+    /// stood in the way. Should another transaction give the person a seat
+    /// that day meanwhile, the unique index makes this fail with a unique
+    /// violation.
     pub async fn assign_seat(
         &mut self,
         seat_id: i64,
@@ -107,7 +125,8 @@ impl Tx {
             self,
             sqlx::query(
                 "UPDATE seats SET person_id = $1, status = 'invited', updated_at = $2
-                 WHERE id = $3 AND status = 'vacant'"
+                 WHERE id = $3 AND status = 'vacant'
+                   AND NOT EXISTS (SELECT 1 FROM seats b WHERE b.person_id = $1 AND b.date = seats.date)"
             )
             .bind(person_id)
             .bind(now)
@@ -153,29 +172,27 @@ impl Tx {
         Ok(held.flatten())
     }
 
+    /// Adds a line to a seat's history; written at commit (see
+    /// [`Appends`](super::Appends)).
     pub async fn record_history(
         &mut self,
         h: &HistoryEvent<'_>,
         now: DateTime<Utc>,
     ) -> sqlx::Result<()> {
-        exec!(
-            self,
-            sqlx::query(
-                "INSERT INTO seat_history (seat_id, person_id, at, event, channel, inbound_id, detail)
-                 VALUES ($1, $2, $3, $4, $5, $6, $7)"
-            )
-            .bind(h.seat_id)
-            .bind(h.person_id)
-            .bind(now)
-            .bind(h.event)
-            .bind(h.channel)
-            .bind(h.inbound_id)
-            .bind(h.detail)
-        )?;
+        self.appends.history(HistoryRow {
+            seat_id: h.seat_id,
+            person_id: h.person_id,
+            at: now,
+            event: h.event.to_string(),
+            channel: h.channel.map(str::to_string),
+            inbound_id: h.inbound_id,
+            detail: h.detail.map(str::to_string),
+        });
         Ok(())
     }
 
     pub async fn seat_history(&mut self, seat_id: i64) -> sqlx::Result<Vec<SeatHistoryEntry>> {
+        self.flush().await?;
         q!(
             self,
             fetch_all,

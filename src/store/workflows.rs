@@ -61,14 +61,14 @@ impl Tx {
         )
     }
 
-    /// Id and name of the newest revision of every workflow: what the
-    /// engine looks up on every event, without the texts.
-    pub async fn latest_revision_ids(&mut self) -> sqlx::Result<Vec<(i64, String)>> {
+    /// Id, name and number of the newest revision of every workflow: what
+    /// the engine looks up on every event, without the texts.
+    pub async fn latest_revision_ids(&mut self) -> sqlx::Result<Vec<(i64, String, i32)>> {
         q!(
             self,
             fetch_all,
             sqlx::query_as(
-                "SELECT id, name FROM workflow_revisions w
+                "SELECT id, name, revision FROM workflow_revisions w
                  WHERE revision = (SELECT MAX(revision) FROM workflow_revisions x WHERE x.name = w.name)
                  ORDER BY name"
             )

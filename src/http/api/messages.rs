@@ -45,13 +45,9 @@ pub async fn retry(State(state): State<AppState>, Path(id): Path<i64>) -> ApiRes
             "message {id} is not a dead letter"
         )));
     }
-    crate::jobs::push(
-        &mut tx,
-        crate::jobs::DELIVER_QUEUE,
-        &[(crate::jobs::Deliver { outbox_id: id }, None)],
-    )
-    .await
-    .map_err(|e| ApiError::Internal(e.into()))?;
+    crate::jobs::push_deliveries(&mut tx, &[id], false)
+        .await
+        .map_err(|e| ApiError::Internal(e.into()))?;
     tx.commit().await?;
     Ok(Json(json!({ "id": id, "status": "pending" })))
 }

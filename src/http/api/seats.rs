@@ -5,6 +5,7 @@ use chrono::NaiveDate;
 use serde::Deserialize;
 use serde_json::{Value, json};
 
+use crate::engine::Assignment;
 use crate::http::AppState;
 use crate::http::error::{ApiError, ApiResult};
 use crate::store::Seat;
@@ -94,4 +95,35 @@ pub async fn assign(
     let mut tx = state.engine.db.read().await?;
     let seat = tx.seat(id).await?;
     Ok(Json(json!({ "seat": seat })))
+}
+
+#[derive(Deserialize)]
+pub struct AssignMany {
+    pub assignments: Vec<Assignment>,
+}
+
+/// Most assignments one request may carry.
+pub const MAX_ASSIGNMENTS: usize = 5_000;
+
+/// Assigns many seats at once: all of them, or none when any breaks a rule.
+pub async fn assign_many(
+    State(state): State<AppState>,
+    Json(body): Json<AssignMany>,
+) -> ApiResult<Json<Value>> {
+    if body.assignments.is_empty() {
+        return Err(ApiError::Unprocessable(
+            "assignments: the list is empty".into(),
+        ));
+    }
+    if body.assignments.len() > MAX_ASSIGNMENTS {
+        return Err(ApiError::Unprocessable(format!(
+            "assignments: {} in one request; at most {MAX_ASSIGNMENTS}",
+            body.assignments.len()
+        )));
+    }
+    let fx = state.engine.assign_many(&body.assignments, "api").await?;
+    Ok(Json(json!({
+        "assigned": body.assignments.len(),
+        "messages": fx.messages.len(),
+    })))
 }
