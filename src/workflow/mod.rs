@@ -17,6 +17,7 @@ pub mod model;
 mod period;
 mod read;
 mod reader;
+pub mod schedule;
 mod steps;
 mod suggest;
 mod yaml;
