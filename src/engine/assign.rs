@@ -136,7 +136,7 @@ impl Engine {
                 Ok(()) => {}
                 Err(AssignError::Engine(e)) => return Err(e.into()),
                 // The database refused a write: the transaction cannot go on.
-                Err(e @ AssignError::PersonBusy { .. }) if e.ends_transaction() => {
+                Err(e) if e.ends_transaction() => {
                     refused.push((i, e));
                     break;
                 }

@@ -59,15 +59,15 @@ pub enum DeliveryOutcome {
     WillRetry,
     /// Failed for good; listed as a dead letter.
     Dead,
-    /// Nothing to do: sent already, claimed by another job, or not due.
-    Skipped,
 }
 
 impl Engine {
     /// Delivers a batch of outbox messages: claims every one that is due in
     /// one transaction, calls the gateway for them (up to
     /// [`DeliveryPolicy::parallel`] at once), and records every result in
-    /// a second transaction. Returns each message's outcome, in id order.
+    /// a second transaction. Returns the outcome of each message it
+    /// claimed, in id order; the others were sent already, claimed by
+    /// another job, or not due.
     pub async fn deliver(&self, ids: &[i64]) -> Result<Vec<(i64, DeliveryOutcome)>, EngineError> {
         let now = self.clock.now();
         let mut tx = self.db.begin().await?;
@@ -85,10 +85,7 @@ impl Engine {
 
         let now = self.clock.now();
         let mut tx = self.db.begin().await?;
-        let mut outcomes: Vec<(i64, DeliveryOutcome)> = ids
-            .iter()
-            .map(|id| (*id, DeliveryOutcome::Skipped))
-            .collect();
+        let mut outcomes = Vec::with_capacity(sent.len());
         let mut delivered = Vec::new();
         for (msg, result) in sent {
             let outcome = match result {
@@ -98,9 +95,7 @@ impl Engine {
                 }
                 Err(e) => self.record_failure(&mut tx, &msg, e).await?,
             };
-            if let Some(slot) = outcomes.iter_mut().find(|(id, _)| *id == msg.id) {
-                slot.1 = outcome;
-            }
+            outcomes.push((msg.id, outcome));
         }
         tx.mark_sent_many(&delivered, self.sms.name(), now).await?;
         tx.commit().await?;

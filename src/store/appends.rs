@@ -8,7 +8,8 @@
 
 use chrono::{DateTime, Utc};
 
-use super::{Conn, Tx};
+use super::{Tx, placeholders};
+use crate::exec;
 
 /// Rows per statement: 7 columns each stays far below both backends'
 /// limit on bound parameters.
@@ -50,97 +51,49 @@ impl Appends {
     }
 }
 
-/// `INSERT INTO <head> VALUES ($1, …, $n), (…)` for `rows` rows of
-/// `columns` placeholders each. Only placeholders are formatted in; every
-/// value is bound.
-fn insert_sql(head: &str, columns: usize, rows: usize) -> String {
-    let mut sql = format!("INSERT INTO {head} VALUES ");
-    for r in 0..rows {
-        if r > 0 {
-            sql.push_str(", ");
-        }
-        sql.push('(');
-        for c in 0..columns {
-            if c > 0 {
-                sql.push_str(", ");
-            }
-            sql.push_str(&format!("${}", r * columns + c + 1));
-        }
-        sql.push(')');
-    }
-    sql
-}
-
-macro_rules! insert_rows {
-    ($conn:expr, $sql:expr, $rows:expr, |$q:ident, $r:ident| $bind:expr) => {{
-        let sql = sqlx::AssertSqlSafe($sql.as_str());
-        match $conn {
-            Conn::Sqlite(c, _) => {
-                let mut $q = sqlx::query(sql);
-                for $r in $rows {
-                    $q = $bind;
-                }
-                $q.execute(&mut **c).await?;
-            }
-            Conn::Postgres(c) => {
-                let mut $q = sqlx::query(sql);
-                for $r in $rows {
-                    $q = $bind;
-                }
-                $q.execute(&mut **c).await?;
-            }
-        }
-    }};
-}
-
 impl Tx {
     /// Writes the collected audit events and seat history.
     pub async fn flush(&mut self) -> sqlx::Result<()> {
         let audit = std::mem::take(&mut self.appends.audit);
         for chunk in audit.chunks(ROWS_PER_STATEMENT) {
-            let sql = insert_sql(
-                "audit_events (at, actor, action, seat_id, person_id, instance_id, detail)",
-                7,
-                chunk.len(),
+            let sql = format!(
+                "INSERT INTO audit_events (at, actor, action, seat_id, person_id, instance_id, detail) VALUES {}",
+                placeholders(1, 7, chunk.len())
             );
-            insert_rows!(&mut self.conn, sql, chunk, |q, r| q
-                .bind(r.at)
-                .bind(&r.actor)
-                .bind(&r.action)
-                .bind(r.seat)
-                .bind(r.person)
-                .bind(r.instance)
-                .bind(&r.detail));
+            exec!(
+                self,
+                chunk
+                    .iter()
+                    .fold(sqlx::query(sqlx::AssertSqlSafe(sql.as_str())), |q, r| q
+                        .bind(r.at)
+                        .bind(&r.actor)
+                        .bind(&r.action)
+                        .bind(r.seat)
+                        .bind(r.person)
+                        .bind(r.instance)
+                        .bind(&r.detail))
+            )?;
         }
         let history = std::mem::take(&mut self.appends.history);
         for chunk in history.chunks(ROWS_PER_STATEMENT) {
-            let sql = insert_sql(
-                "seat_history (seat_id, person_id, at, event, channel, inbound_id, detail)",
-                7,
-                chunk.len(),
+            let sql = format!(
+                "INSERT INTO seat_history (seat_id, person_id, at, event, channel, inbound_id, detail) VALUES {}",
+                placeholders(1, 7, chunk.len())
             );
-            insert_rows!(&mut self.conn, sql, chunk, |q, r| q
-                .bind(r.seat_id)
-                .bind(r.person_id)
-                .bind(r.at)
-                .bind(&r.event)
-                .bind(&r.channel)
-                .bind(r.inbound_id)
-                .bind(&r.detail));
+            exec!(
+                self,
+                chunk
+                    .iter()
+                    .fold(sqlx::query(sqlx::AssertSqlSafe(sql.as_str())), |q, r| q
+                        .bind(r.seat_id)
+                        .bind(r.person_id)
+                        .bind(r.at)
+                        .bind(&r.event)
+                        .bind(&r.channel)
+                        .bind(r.inbound_id)
+                        .bind(&r.detail))
+            )?;
         }
         Ok(())
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::insert_sql;
-
-    #[test]
-    fn a_multi_row_insert_numbers_its_placeholders_row_by_row() {
-        assert_eq!(
-            insert_sql("t (a, b)", 2, 2),
-            "INSERT INTO t (a, b) VALUES ($1, $2), ($3, $4)"
-        );
     }
 }

@@ -3,7 +3,7 @@
 
 use chrono::{DateTime, Utc};
 
-use super::{Instance, Notification, Question, Timer, Tx};
+use super::{Instance, Notification, Question, Timer, Tx, placeholders};
 use crate::{exec, q};
 
 /// What a notification is about.
@@ -200,34 +200,20 @@ impl Tx {
         question_id: Option<i64>,
         timers: &[(&str, DateTime<Utc>)],
     ) -> sqlx::Result<()> {
-        match timers {
-            [] => {}
-            [(kind, due)] => {
-                self.insert_timer(instance_id, question_id, kind, *due)
-                    .await?;
-            }
-            [(k1, d1), (k2, d2)] => {
-                exec!(
-                    self,
-                    sqlx::query(
-                        "INSERT INTO timers (instance_id, question_id, kind, due_at)
-                         VALUES ($1, $2, $3, $4), ($1, $2, $5, $6)"
-                    )
-                    .bind(instance_id)
-                    .bind(question_id)
-                    .bind(*k1)
-                    .bind(*d1)
-                    .bind(*k2)
-                    .bind(*d2)
-                )?;
-            }
-            more => {
-                for (kind, due) in more {
-                    self.insert_timer(instance_id, question_id, kind, *due)
-                        .await?;
-                }
-            }
+        if timers.is_empty() {
+            return Ok(());
         }
+        let sql = format!(
+            "INSERT INTO timers (instance_id, question_id, kind, due_at) VALUES {}",
+            placeholders(1, 4, timers.len())
+        );
+        exec!(
+            self,
+            timers.iter().fold(
+                sqlx::query(sqlx::AssertSqlSafe(sql.as_str())),
+                |q, (kind, due)| q.bind(instance_id).bind(question_id).bind(*kind).bind(*due)
+            )
+        )?;
         Ok(())
     }
 

@@ -93,6 +93,27 @@ macro_rules! exec {
     };
 }
 
+/// `($first, …), (…)`: `rows` groups of `columns` numbered placeholders,
+/// for a statement that takes a list of values. Only placeholders are
+/// formatted into SQL; every value is bound.
+pub(crate) fn placeholders(first: usize, columns: usize, rows: usize) -> String {
+    let mut sql = String::new();
+    for r in 0..rows {
+        if r > 0 {
+            sql.push_str(", ");
+        }
+        sql.push('(');
+        for c in 0..columns {
+            if c > 0 {
+                sql.push_str(", ");
+            }
+            sql.push_str(&format!("${}", first + r * columns + c));
+        }
+        sql.push(')');
+    }
+    sql
+}
+
 /// True when the error is a unique or exclusion constraint violation.
 pub fn is_unique_violation(err: &sqlx::Error) -> bool {
     matches!(err, sqlx::Error::Database(db) if db.is_unique_violation())
@@ -101,4 +122,15 @@ pub fn is_unique_violation(err: &sqlx::Error) -> bool {
 /// True when the error is a check or foreign-key violation.
 pub fn is_constraint_violation(err: &sqlx::Error) -> bool {
     matches!(err, sqlx::Error::Database(db) if db.is_check_violation() || db.is_foreign_key_violation())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::placeholders;
+
+    #[test]
+    fn placeholders_are_numbered_row_by_row_from_the_first() {
+        assert_eq!(placeholders(1, 2, 2), "($1, $2), ($3, $4)");
+        assert_eq!(placeholders(3, 1, 3), "($3), ($4), ($5)");
+    }
 }

@@ -7,7 +7,7 @@
 
 use chrono::{DateTime, Utc};
 
-use super::{Conn, OutboxMessage, Tx};
+use super::{OutboxMessage, Tx, placeholders};
 use crate::{exec, q};
 
 pub struct NewMessage<'a> {
@@ -71,29 +71,20 @@ impl Tx {
         if ids.is_empty() {
             return Ok(Vec::new());
         }
-        let placeholders: Vec<String> = (2..ids.len() + 2).map(|i| format!("${i}")).collect();
         let sql = format!(
             "UPDATE outbox SET status = 'sending', attempts = attempts + 1, claimed_at = $1
-             WHERE id IN ({}) AND status IN ('pending', 'failed') AND next_attempt_at <= $1
+             WHERE id IN {} AND status IN ('pending', 'failed') AND next_attempt_at <= $1
              RETURNING *",
-            placeholders.join(", ")
+            placeholders(2, ids.len(), 1)
         );
-        let mut claimed: Vec<OutboxMessage> = match &mut self.conn {
-            Conn::Sqlite(c, _) => {
-                let query = sqlx::query_as(sqlx::AssertSqlSafe(sql.as_str())).bind(now);
-                ids.iter()
-                    .fold(query, |q, id| q.bind(*id))
-                    .fetch_all(&mut **c)
-                    .await?
-            }
-            Conn::Postgres(c) => {
-                let query = sqlx::query_as(sqlx::AssertSqlSafe(sql.as_str())).bind(now);
-                ids.iter()
-                    .fold(query, |q, id| q.bind(*id))
-                    .fetch_all(&mut **c)
-                    .await?
-            }
-        };
+        let mut claimed: Vec<OutboxMessage> = q!(
+            self,
+            fetch_all,
+            ids.iter().fold(
+                sqlx::query_as(sqlx::AssertSqlSafe(sql.as_str())).bind(now),
+                |q, id| q.bind(*id)
+            )
+        )?;
         claimed.sort_by_key(|m| m.id);
         Ok(claimed)
     }
@@ -107,33 +98,22 @@ impl Tx {
     ) -> sqlx::Result<()> {
         for chunk in sent.chunks(500) {
             // `(VALUES …)` names its columns column1, column2 on both
-            // backends. Only placeholders are formatted in.
-            let values: Vec<String> = (0..chunk.len())
-                .map(|i| format!("(${}, ${})", 3 + 2 * i, 4 + 2 * i))
-                .collect();
+            // backends.
             let sql = format!(
                 "UPDATE outbox SET status = 'sent', provider = $1, provider_message_id = v.column2,
                         sent_at = $2, last_error = NULL
                  FROM (VALUES {}) AS v WHERE outbox.id = v.column1",
-                values.join(", ")
+                placeholders(3, 2, chunk.len())
             );
-            let sql = sqlx::AssertSqlSafe(sql.as_str());
-            match &mut self.conn {
-                Conn::Sqlite(c, _) => {
-                    let mut q = sqlx::query(sql).bind(provider).bind(now);
-                    for (id, pid) in chunk {
-                        q = q.bind(*id).bind(pid);
-                    }
-                    q.execute(&mut **c).await?;
-                }
-                Conn::Postgres(c) => {
-                    let mut q = sqlx::query(sql).bind(provider).bind(now);
-                    for (id, pid) in chunk {
-                        q = q.bind(*id).bind(pid);
-                    }
-                    q.execute(&mut **c).await?;
-                }
-            }
+            exec!(
+                self,
+                chunk.iter().fold(
+                    sqlx::query(sqlx::AssertSqlSafe(sql.as_str()))
+                        .bind(provider)
+                        .bind(now),
+                    |q, (id, pid)| q.bind(*id).bind(pid)
+                )
+            )?;
         }
         Ok(())
     }

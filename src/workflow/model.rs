@@ -7,7 +7,7 @@
 
 use std::fmt;
 
-use chrono::{DateTime, Days, Utc};
+use chrono::{DateTime, Days, NaiveDateTime, Utc};
 use chrono_tz::Tz;
 use serde::{Deserialize, Serialize};
 
@@ -188,19 +188,24 @@ impl Period {
         let shifted = local
             .checked_add_days(Days::new(u64::from(self.days)))
             .unwrap_or(local);
-        // A local time that does not exist (spring forward) or exists twice
-        // (fall back) resolves to the earliest instant at or after it.
-        let base = match shifted.and_local_timezone(tz) {
-            chrono::LocalResult::Single(t) => t.with_timezone(&Utc),
-            chrono::LocalResult::Ambiguous(a, _) => a.with_timezone(&Utc),
-            chrono::LocalResult::None => (shifted + chrono::Duration::hours(1))
-                .and_local_timezone(tz)
-                .earliest()
-                .map(|t| t.with_timezone(&Utc))
-                .unwrap_or(start),
-        };
+        let base = local_instant(shifted, tz);
         base + chrono::Duration::seconds(i64::from(self.seconds))
     }
+}
+
+/// The instant of a wall-clock time in `tz`. A time that exists twice
+/// (autumn) is the first of the two; one that does not exist (the hour
+/// skipped in spring) is the first instant after the gap.
+pub fn local_instant(local: NaiveDateTime, tz: Tz) -> DateTime<Utc> {
+    if let Some(t) = local.and_local_timezone(tz).earliest() {
+        return t.with_timezone(&Utc);
+    }
+    // In a gap: the first whole minute after it. Gaps last hours at most.
+    (1..=24 * 60)
+        .map(|m| local + chrono::Duration::minutes(m))
+        .find_map(|probe| probe.and_local_timezone(tz).earliest())
+        .map(|t| t.with_timezone(&Utc))
+        .unwrap_or_else(|| local.and_utc())
 }
 
 impl fmt::Display for Period {
@@ -227,5 +232,39 @@ impl fmt::Display for Period {
             }
         }
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono_tz::Europe::Copenhagen;
+
+    fn utc(text: &str) -> DateTime<Utc> {
+        text.parse().unwrap()
+    }
+
+    #[test]
+    fn a_day_after_a_time_in_the_skipped_spring_hour_is_when_that_hour_ends() {
+        // 02:30 on Saturday 27 March 2027; the clocks go forward at 02:00
+        // the next night.
+        let start = utc("2027-03-27T01:30:00Z");
+        let p = Period {
+            days: 1,
+            seconds: 0,
+        };
+        assert_eq!(p.after(start, Copenhagen), utc("2027-03-28T01:00:00Z"));
+    }
+
+    #[test]
+    fn a_day_after_a_time_in_the_repeated_autumn_hour_is_its_first_occurrence() {
+        // 02:30 CEST on Saturday 24 October 2026; 02:30 happens twice the
+        // next night.
+        let start = utc("2026-10-24T00:30:00Z");
+        let p = Period {
+            days: 1,
+            seconds: 0,
+        };
+        assert_eq!(p.after(start, Copenhagen), utc("2026-10-25T00:30:00Z"));
     }
 }

@@ -11,7 +11,7 @@ use chrono::{DateTime, Days, NaiveDate, NaiveDateTime, NaiveTime, TimeZone, Utc}
 use chrono_tz::Tz;
 use serde::{Deserialize, Serialize};
 
-use super::model::Period;
+use super::model::{Period, local_instant};
 use super::period::parse_period;
 use super::suggest::{did_you_mean, did_you_mean_help, list};
 
@@ -205,7 +205,7 @@ impl Schedule {
         anchor_date: NaiveDate,
         tz: Tz,
     ) -> Result<Vec<DateTime<Utc>>, String> {
-        let start = resolve(self.at.local(anchor_date), tz);
+        let start = local_instant(self.at.local(anchor_date), tz);
         let Some(text) = &self.rrule else {
             return Ok(vec![start]);
         };
@@ -240,25 +240,6 @@ impl Schedule {
                 }
             })
             .collect()
-    }
-}
-
-/// The instant of a wall-clock time in `tz` (see [`Schedule::occurrences`]).
-fn resolve(local: NaiveDateTime, tz: Tz) -> DateTime<Utc> {
-    match tz.from_local_datetime(&local) {
-        chrono::LocalResult::Single(t) => t.with_timezone(&Utc),
-        chrono::LocalResult::Ambiguous(first, _) => first.with_timezone(&Utc),
-        chrono::LocalResult::None => {
-            // Step forward a minute at a time to the end of the gap.
-            let mut probe = local;
-            for _ in 0..180 {
-                probe += chrono::Duration::minutes(1);
-                if let Some(t) = tz.from_local_datetime(&probe).earliest() {
-                    return t.with_timezone(&Utc);
-                }
-            }
-            Utc.from_utc_datetime(&local)
-        }
     }
 }
 
