@@ -10,11 +10,15 @@ fn valgvagt() -> Command {
 }
 
 #[test]
-fn workflow_check_passes_the_shipped_workflows() {
-    let files: Vec<_> = std::fs::read_dir(Path::new(env!("CARGO_MANIFEST_DIR")).join("workflows"))
-        .unwrap()
+fn workflow_check_passes_the_shipped_workflows_and_the_examples() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("workflows");
+    let files: Vec<_> = [root.clone(), root.join("examples")]
+        .iter()
+        .flat_map(|dir| std::fs::read_dir(dir).unwrap())
         .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|e| e == "yaml"))
         .collect();
+    assert!(files.len() >= 6, "{files:?}");
     let out = valgvagt()
         .args(["workflow", "check"])
         .args(&files)

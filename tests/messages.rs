@@ -25,6 +25,7 @@ fn seat() -> SeatDetails {
         payment_ore: 60_000,
         team: "Borgerlisten".into(),
         person_id: Some(1),
+        code: Some("S3".into()),
     }
 }
 

@@ -2,7 +2,8 @@
 //!
 //! `JA`, `J`, `JA TAK`, `OK`, `YES`, `Y` accept; `NEJ`, `N`, `NEJ TAK`, `NO`
 //! decline; `STOP`, `AFMELD` opt out of SMS; `HJÆLP`, `HJAELP`, `HELP` ask
-//! for help. Case, accents and punctuation are forgiven. A short code
+//! for help; `MØDT` checks in on the day; `UDEBLEVET S3` (from a station's
+//! responsible) reports the person of seat S3 as not come. Case, accents and punctuation are forgiven. A short code
 //! (`K7`) may stand anywhere; words that are neither keyword nor code are
 //! kept, in the sender's own spelling, for the secretariat to read.
 
@@ -14,6 +15,10 @@ pub enum Intent {
     Decline,
     OptOut,
     Help,
+    /// `MØDT`: the sender has arrived at their station.
+    CheckIn,
+    /// `UDEBLEVET S3`: the person of a seat has not come.
+    NoShow,
     /// No keyword was found.
     Unknown,
 }
@@ -30,6 +35,8 @@ const ACCEPT: &[&str] = &["JA", "J", "OK", "YES", "Y"];
 const DECLINE: &[&str] = &["NEJ", "N", "NO"];
 const OPT_OUT: &[&str] = &["STOP", "AFMELD"];
 const HELP: &[&str] = &["HJAELP", "HELP", "HJELP"];
+const CHECK_IN: &[&str] = &["MOEDT", "MODT", "MOETT", "ARRIVED", "CHECKIN"];
+const NO_SHOW: &[&str] = &["UDEBLEVET", "UDEBLEVEN", "UDEBLEVNE", "NOSHOW"];
 
 impl Reply {
     pub fn parse(text: &str) -> Reply {
@@ -97,6 +104,8 @@ fn keyword(folded: &str) -> Option<Intent> {
         (DECLINE, Intent::Decline),
         (OPT_OUT, Intent::OptOut),
         (HELP, Intent::Help),
+        (CHECK_IN, Intent::CheckIn),
+        (NO_SHOW, Intent::NoShow),
     ]
     .into_iter()
     .find(|(words, _)| words.contains(&folded))
@@ -183,6 +192,17 @@ mod tests {
         let reply = Reply::parse("Hvornår skal jeg møde?");
         assert_eq!(reply.intent, Intent::Unknown);
         assert_eq!(reply.extra.as_deref(), Some("Hvornår skal jeg møde"));
+    }
+
+    #[test]
+    fn moedt_checks_in_and_udeblevet_with_a_seat_code_reports_a_no_show() {
+        for text in ["MØDT", "mødt", "Modt", "MOEDT!"] {
+            assert_eq!(intent(text), Intent::CheckIn, "{text}");
+        }
+        let reply = Reply::parse("Udeblevet S3");
+        assert_eq!(reply.intent, Intent::NoShow);
+        assert_eq!(reply.code.unwrap().as_str(), "S3");
+        assert_eq!(intent("UDEBLEVEN s 12"), Intent::NoShow);
     }
 
     #[test]

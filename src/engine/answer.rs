@@ -28,6 +28,9 @@ pub enum AnswerOutcome {
     NoLongerOpen,
     /// The question does not take this answer; nothing changed.
     NotAccepted,
+    /// A yes to an offer that someone else took first; the person stays
+    /// on standby.
+    SeatTaken,
 }
 
 impl Engine {
@@ -48,6 +51,17 @@ impl Engine {
             .map(|id| &run.workflow.state(id).next)
         {
             Some(Next::Ask(ask)) if run.instance.status == "waiting" => ask.clone(),
+            Some(Next::Offer(offer)) if run.instance.status == "waiting" => {
+                let offer = offer.clone();
+                return self
+                    .answer_offer(tx, fx, run, &offer, question, answer, via, now)
+                    .await;
+            }
+            // An offer whose instance has moved on: the seat was filled.
+            _ if question.kind == "offer" => {
+                tx.close_question(question.id, "taken", now).await?;
+                return Ok(AnswerOutcome::SeatTaken);
+            }
             _ => return Ok(AnswerOutcome::NoLongerOpen),
         };
         let Some(target) = ask.target(answer) else {
@@ -106,6 +120,24 @@ impl Engine {
             return Ok(fx);
         };
         if timer.due_at > now || !tx.fire_timer(timer_id, now).await? {
+            return Ok(fx);
+        }
+        if timer.kind == "wave" {
+            let mut run = self.load_running(&mut tx, timer.instance_id).await?;
+            let offer = match run
+                .workflow
+                .state_by_name(&run.instance.state)
+                .map(|id| &run.workflow.state(id).next)
+            {
+                Some(Next::Offer(offer)) if run.instance.status == "waiting" => offer.clone(),
+                _ => {
+                    tx.commit().await?;
+                    return Ok(fx);
+                }
+            };
+            self.offer_wave(&mut tx, &mut fx, &mut run, &offer, now)
+                .await?;
+            self.commit(tx, &fx).await?;
             return Ok(fx);
         }
         let question = match timer.question_id {

@@ -29,6 +29,14 @@ pub enum InboundOutcome {
     UnknownSender,
     BadSender,
     AlreadyProcessed,
+    /// A yes to an offer someone else took first.
+    AlreadyTaken,
+    CheckedIn,
+    NoSeatToday,
+    NoShowReported,
+    /// A no-show report from a number that is no station's responsible.
+    NotResponsible,
+    UnknownSeatCode,
 }
 
 impl InboundOutcome {
@@ -45,6 +53,12 @@ impl InboundOutcome {
             InboundOutcome::UnknownSender => "unknown-sender",
             InboundOutcome::BadSender => "bad-sender",
             InboundOutcome::AlreadyProcessed => "already-processed",
+            InboundOutcome::AlreadyTaken => "already-taken",
+            InboundOutcome::CheckedIn => "checked-in",
+            InboundOutcome::NoSeatToday => "no-seat-today",
+            InboundOutcome::NoShowReported => "no-show-reported",
+            InboundOutcome::NotResponsible => "not-responsible",
+            InboundOutcome::UnknownSeatCode => "unknown-seat-code",
         }
     }
 }
@@ -80,7 +94,31 @@ impl Engine {
         Ok(Some(id))
     }
 
+    /// Handles a received message in one transaction. Should a concurrent
+    /// answer win a race the database settles (two people's yes for one
+    /// seat, one person's yes for two seats that day), the transaction is
+    /// rolled back and the message handled again on what is now committed.
     pub async fn process_inbound(
+        &self,
+        inbound_id: i64,
+    ) -> Result<(InboundOutcome, Effects), EngineError> {
+        let mut attempt = 0;
+        loop {
+            match self.process_inbound_once(inbound_id).await {
+                Err(EngineError::Db(e)) if attempt < 3 && crate::store::is_unique_violation(&e) => {
+                    attempt += 1;
+                    tracing::info!(
+                        inbound_id,
+                        attempt,
+                        "inbound handling raced; handling again"
+                    );
+                }
+                other => return other,
+            }
+        }
+    }
+
+    async fn process_inbound_once(
         &self,
         inbound_id: i64,
     ) -> Result<(InboundOutcome, Effects), EngineError> {
@@ -166,6 +204,93 @@ impl Engine {
                     .await?;
                 Ok(InboundOutcome::Help)
             }
+            Intent::CheckIn => {
+                let today = now
+                    .with_timezone(&chrono_tz::Europe::Copenhagen)
+                    .date_naive();
+                let via = Via {
+                    channel: "sms",
+                    inbound_id: Some(msg.id),
+                    extra: None,
+                };
+                let seats = self.check_in_on(tx, &ids, today, via, now).await?;
+                let Some(seat) = seats.first() else {
+                    self.reply(
+                        tx,
+                        fx,
+                        &to,
+                        "check_in_no_seat",
+                        MessageContext::new(&self.contact),
+                        now,
+                    )
+                    .await?;
+                    return Ok(InboundOutcome::NoSeatToday);
+                };
+                let details = tx.seat_details(*seat).await?;
+                let language = Language::parse(&first.language).unwrap_or_default();
+                let context = self.seat_context(details.as_ref(), language);
+                self.reply(tx, fx, &to, "checked_in", context, now).await?;
+                Ok(InboundOutcome::CheckedIn)
+            }
+            Intent::NoShow => {
+                let stations = tx.stations_run_by(&ids).await?;
+                if stations.is_empty() {
+                    tx.audit(
+                        now,
+                        &actor,
+                        "no_show.refused",
+                        AuditIds::default(),
+                        Some(&format!(r#"{{"inbound":{}}}"#, msg.id)),
+                    )
+                    .await?;
+                    self.reply(
+                        tx,
+                        fx,
+                        &to,
+                        "no_show_refused",
+                        MessageContext::new(&self.contact),
+                        now,
+                    )
+                    .await?;
+                    return Ok(InboundOutcome::NotResponsible);
+                }
+                let today = now
+                    .with_timezone(&chrono_tz::Europe::Copenhagen)
+                    .date_naive();
+                let mut seat = None;
+                if let Some(code) = &reply.code {
+                    for station in &stations {
+                        if let Some(s) = tx.seat_by_code(*station, today, code.as_str()).await? {
+                            seat = Some(s);
+                            break;
+                        }
+                    }
+                }
+                let mut context = MessageContext::new(&self.contact);
+                context.seat_code = reply
+                    .code
+                    .as_ref()
+                    .map(|c| c.to_string())
+                    .unwrap_or_default();
+                let Some(seat) = seat.filter(|s| s.person_id.is_some()) else {
+                    self.reply(tx, fx, &to, "no_show_unknown_seat", context, now)
+                        .await?;
+                    return Ok(InboundOutcome::UnknownSeatCode);
+                };
+                let via = Via {
+                    channel: "sms",
+                    inbound_id: Some(msg.id),
+                    extra: reply.extra.as_deref(),
+                };
+                self.no_show_in(tx, fx, seat.id, &actor, Some(via), None, now)
+                    .await?;
+                let details = tx.seat_details(seat.id).await?;
+                let language = Language::parse(&first.language).unwrap_or_default();
+                let context = self.seat_context(details.as_ref(), language);
+                self.reply(tx, fx, &to, "no_show_received", context, now)
+                    .await?;
+                Ok(InboundOutcome::NoShowReported)
+            }
             Intent::Unknown => {
                 let open = self.open_questions_of(tx, &ids).await?;
                 let mut context = MessageContext::new(&self.contact);
@@ -200,6 +325,26 @@ impl Engine {
                     None => None,
                 };
                 let Some((question, _)) = chosen else {
+                    // A yes to an offer that someone else took since.
+                    if answer == Answer::Yes
+                        && (open.is_empty() || reply.code.is_some())
+                        && let Some(taken) = tx
+                            .taken_offer(
+                                &ids,
+                                reply.code.as_ref().map(|c| c.as_str()),
+                                now - chrono::Duration::days(7),
+                            )
+                            .await?
+                    {
+                        let seat = match taken.seat_id {
+                            Some(id) => tx.seat_details(id).await?,
+                            None => None,
+                        };
+                        let language = Language::parse(&first.language).unwrap_or_default();
+                        let context = self.seat_context(seat.as_ref(), language);
+                        self.reply(tx, fx, &to, "offer_taken", context, now).await?;
+                        return Ok(InboundOutcome::AlreadyTaken);
+                    }
                     if open.is_empty() {
                         self.reply(
                             tx,
@@ -264,6 +409,16 @@ impl Engine {
                         )
                         .await?;
                         Ok(InboundOutcome::NoLongerOpen)
+                    }
+                    AnswerOutcome::SeatTaken => {
+                        let seat = match question.seat_id {
+                            Some(id) => tx.seat_details(id).await?,
+                            None => None,
+                        };
+                        let language = Language::parse(&first.language).unwrap_or_default();
+                        let context = self.seat_context(seat.as_ref(), language);
+                        self.reply(tx, fx, &to, "offer_taken", context, now).await?;
+                        Ok(InboundOutcome::AlreadyTaken)
                     }
                     AnswerOutcome::NotAccepted => {
                         let mut context = MessageContext::new(&self.contact);

@@ -9,8 +9,11 @@ mod answer;
 mod assign;
 mod deliver;
 mod inbound;
+mod no_show;
+mod offer;
 pub mod publish;
 mod run;
+mod schedule;
 mod send;
 
 use std::collections::HashMap;
@@ -19,7 +22,9 @@ use std::sync::{Arc, Mutex};
 pub use assign::{AssignError, Assignment, BulkAssignError};
 pub use deliver::{DeliveryOutcome, DeliveryPolicy};
 pub use inbound::InboundOutcome;
+pub use no_show::NoShowError;
 pub use publish::{PublishError, Published};
+pub use schedule::ScheduleReport;
 
 use crate::clock::Clock;
 use crate::messages::{Catalog, Contact};

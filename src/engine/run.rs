@@ -68,7 +68,7 @@ impl Running {
         }
     }
 
-    fn ids(&self) -> AuditIds {
+    pub(crate) fn ids(&self) -> AuditIds {
         AuditIds {
             seat: self.instance.seat_id,
             person: self.instance.person_id,
@@ -166,7 +166,7 @@ impl Engine {
     /// Starts an instance of a revision and runs it until it waits or ends.
     /// `seat` is the seat `seat_id` as read in this transaction.
     #[allow(clippy::too_many_arguments)]
-    async fn start_revision(
+    pub(crate) async fn start_revision(
         &self,
         tx: &mut Tx,
         fx: &mut Effects,
@@ -236,7 +236,7 @@ impl Engine {
         let mut current = state;
         for _ in 0..MAX_STATES_PER_EVENT {
             let st = workflow.state(current);
-            let status = if matches!(st.next, Next::Ask(_)) {
+            let status = if matches!(st.next, Next::Ask(_) | Next::Offer(_)) {
                 "waiting"
             } else {
                 "finished"
@@ -257,6 +257,9 @@ impl Engine {
             }
             match &st.next {
                 Next::Goto(target) => current = *target,
+                Next::Offer(offer) => {
+                    return self.offer_wave(tx, fx, run, offer, now).await;
+                }
                 Next::Final => {
                     tx.audit(
                         now,
@@ -286,6 +289,7 @@ impl Engine {
                             person.id,
                             run.instance.seat_id,
                             code.as_str(),
+                            "ask",
                             now,
                         )
                         .await?;
@@ -331,7 +335,11 @@ impl Engine {
 
     /// A short code unused among the open questions of everyone who shares
     /// this person's phone, so that `JA K7` from that phone is unambiguous.
-    async fn fresh_code(&self, tx: &mut Tx, person: &Person) -> Result<ShortCode, EngineError> {
+    pub(crate) async fn fresh_code(
+        &self,
+        tx: &mut Tx,
+        person: &Person,
+    ) -> Result<ShortCode, EngineError> {
         let phone = person
             .phone
             .as_deref()
@@ -426,6 +434,16 @@ impl Engine {
             },
         };
         let held = holder.is_some() && holder == run.instance.person_id;
+        if held && target == SeatTarget::NoShow {
+            run.seat_fresh = false;
+            Box::pin(self.no_show_in(tx, fx, seat_id, "system", None, Some(run.instance.id), now))
+                .await?;
+            if let Some(s) = run.seat.as_mut() {
+                s.status = "vacant".into();
+                s.person_id = None;
+            }
+            return Ok(());
+        }
         if !held {
             tx.audit(
                 now,
@@ -440,7 +458,7 @@ impl Engine {
         let (status, event) = match target {
             SeatTarget::Invited => ("invited", "invited"),
             SeatTarget::Confirmed => ("confirmed", "confirmed"),
-            SeatTarget::Vacant => ("vacant", "released"),
+            SeatTarget::Vacant | SeatTarget::NoShow => ("vacant", "released"),
         };
         if target == SeatTarget::Vacant {
             tx.release_seat(seat_id, now).await?;

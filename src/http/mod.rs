@@ -36,7 +36,17 @@ pub fn router(state: AppState) -> Router {
         )
         .route("/api/elections/{id}", get(api::elections::show))
         .route("/api/elections/{id}/seats", get(api::seats::of_election))
+        .route(
+            "/api/elections/{id}/standby",
+            get(api::standby::of_election),
+        )
+        .route("/api/standby", post(api::standby::create))
         .route("/api/stations", get(api::elections::stations))
+        .route(
+            "/api/stations/{id}/responsible",
+            axum::routing::put(api::standby::set_responsible),
+        )
+        .route("/api/seats/{id}/no-show", post(api::standby::no_show))
         .route("/api/teams", get(api::elections::teams))
         .route("/api/task-types", get(api::elections::task_types))
         .route("/api/people", post(api::people::create))

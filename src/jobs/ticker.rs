@@ -1,5 +1,5 @@
 //! The ticker: turns what has come due on the engine's clock (timers,
-//! delivery retries) into jobs, re-queues received messages whose job gave
+//! delivery retries) into jobs, runs the scheduled workflows that came due, re-queues received messages whose job gave
 //! up, and releases delivery attempts whose process died. The service ticks every second; tests and rehearsals
 //! tick after moving the clock.
 
@@ -22,6 +22,7 @@ pub struct TickReport {
     pub deliveries: usize,
     pub inbound: usize,
     pub released: u64,
+    pub schedules: crate::engine::ScheduleReport,
 }
 
 pub async fn tick(engine: &Engine) -> Result<TickReport, EngineError> {
@@ -49,7 +50,9 @@ pub async fn tick(engine: &Engine) -> Result<TickReport, EngineError> {
         .collect();
     super::push(&mut tx, INBOUND_QUEUE, &jobs).await?;
     tx.commit().await?;
+    let schedules = engine.run_schedules().await?;
     Ok(TickReport {
+        schedules,
         timers: timers.len(),
         deliveries: due.len(),
         inbound: inbound.len(),

@@ -37,6 +37,8 @@ pub struct MessageContext {
     pub end: String,
     pub payment: String,
     pub code: String,
+    /// The seat's code on the station's list (`S3`).
+    pub seat_code: String,
     pub contact: String,
     pub municipality: String,
     pub answer: String,
@@ -63,6 +65,7 @@ impl MessageContext {
         self.start = format_time(seat.start_time);
         self.end = format_time(seat.end_time);
         self.payment = format_payment(seat.payment_ore, language);
+        self.seat_code = seat.code.clone().unwrap_or_default();
         self
     }
 

@@ -5,7 +5,7 @@ use chrono::{DateTime, NaiveDate, NaiveTime, Utc};
 
 use super::appends::AuditRow;
 use super::{Area, Election, ElectionType, Station, TaskType, Team, Tx};
-use crate::q;
+use crate::{exec, q};
 
 pub struct NewElection<'a> {
     pub title: &'a str,
@@ -136,9 +136,39 @@ impl Tx {
             self,
             fetch_all,
             sqlx::query_as(
-                "SELECT id, area_id, name, address, voting_area FROM stations ORDER BY name"
+                "SELECT id, area_id, name, address, voting_area, responsible_person_id FROM stations ORDER BY name"
             )
         )
+    }
+
+    /// Makes a person the station's responsible (or nobody).
+    pub async fn set_station_responsible(
+        &mut self,
+        station_id: i64,
+        person_id: Option<i64>,
+    ) -> sqlx::Result<bool> {
+        let n = exec!(
+            self,
+            sqlx::query("UPDATE stations SET responsible_person_id = $1 WHERE id = $2")
+                .bind(person_id)
+                .bind(station_id)
+        )?;
+        Ok(n == 1)
+    }
+
+    /// The stations these people are responsible for.
+    pub async fn stations_run_by(&mut self, person_ids: &[i64]) -> sqlx::Result<Vec<i64>> {
+        let mut out = Vec::new();
+        for id in person_ids {
+            let ids: Vec<i64> = q!(
+                self,
+                fetch_all,
+                sqlx::query_scalar("SELECT id FROM stations WHERE responsible_person_id = $1")
+                    .bind(*id)
+            )?;
+            out.extend(ids);
+        }
+        Ok(out)
     }
 
     pub async fn upsert_team(&mut self, name: &str) -> sqlx::Result<i64> {

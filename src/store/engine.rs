@@ -110,20 +110,22 @@ impl Tx {
         person_id: i64,
         seat_id: Option<i64>,
         code: &str,
+        kind: &str,
         now: DateTime<Utc>,
     ) -> sqlx::Result<i64> {
         q!(
             self,
             fetch_one,
             sqlx::query_scalar(
-                "INSERT INTO questions (instance_id, person_id, seat_id, code, opened_at)
-                 VALUES ($1, $2, $3, $4, $5) RETURNING id"
+                "INSERT INTO questions (instance_id, person_id, seat_id, code, opened_at, kind)
+                 VALUES ($1, $2, $3, $4, $5, $6) RETURNING id"
             )
             .bind(instance_id)
             .bind(person_id)
             .bind(seat_id)
             .bind(code)
             .bind(now)
+            .bind(kind)
         )
     }
 

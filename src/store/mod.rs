@@ -14,7 +14,9 @@ pub mod inbound;
 pub mod outbox;
 pub mod people;
 pub mod records;
+pub mod schedules;
 pub mod seats;
+pub mod standby;
 pub mod workflows;
 
 pub use appends::Appends;

@@ -39,6 +39,8 @@ pub struct Station {
     pub name: String,
     pub address: String,
     pub voting_area: Option<String>,
+    /// The valgstyrerformand, who may report no-shows by SMS.
+    pub responsible_person_id: Option<i64>,
 }
 
 #[derive(Debug, Clone, Serialize, sqlx::FromRow)]
@@ -87,6 +89,9 @@ pub struct Seat {
     pub person_id: Option<i64>,
     pub status: String,
     pub updated_at: DateTime<Utc>,
+    /// `S3`: unique at its station on its date, printed on the station's list.
+    pub code: Option<String>,
+    pub checked_in_at: Option<DateTime<Utc>>,
 }
 
 /// A seat with everything a message about it mentions.
@@ -107,6 +112,7 @@ pub struct SeatDetails {
     pub payment_ore: i32,
     pub team: String,
     pub person_id: Option<i64>,
+    pub code: Option<String>,
 }
 
 impl std::fmt::Debug for SeatDetails {
@@ -160,6 +166,9 @@ pub struct Question {
     pub opened_at: DateTime<Utc>,
     pub closed_at: Option<DateTime<Utc>>,
     pub outcome: Option<String>,
+    /// `ask` (to the seat's person) or `offer` (of a vacant seat to a
+    /// standby person).
+    pub kind: String,
 }
 
 #[derive(Debug, Clone, Serialize, sqlx::FromRow)]

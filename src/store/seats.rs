@@ -28,7 +28,7 @@ pub struct HistoryEvent<'a> {
 macro_rules! seat_details_sql {
     ($tail:literal) => {
         concat!(
-            "SELECT s.id AS seat_id, s.date, s.status, s.person_id,
+            "SELECT s.id AS seat_id, s.date, s.status, s.person_id, s.code,
         e.id AS election_id, e.title AS election, e.time_zone,
         st.id AS station_id, st.name AS station, st.address,
         tt.name AS task_type, tt.start_time, tt.end_time, tt.payment_ore,
@@ -49,8 +49,11 @@ impl Tx {
             self,
             fetch_one,
             sqlx::query_scalar(
-                "INSERT INTO seats (election_id, station_id, task_type_id, team_id, date, status, updated_at)
-                 VALUES ($1, $2, $3, $4, $5, 'vacant', $6) RETURNING id"
+                "INSERT INTO seats (election_id, station_id, task_type_id, team_id, date, status, updated_at, code)
+                 VALUES ($1, $2, $3, $4, $5, 'vacant', $6, 'S' || CAST((
+                     SELECT COALESCE(MAX(CAST(SUBSTR(code, 2) AS INTEGER)), 0) + 1
+                     FROM seats WHERE station_id = $2 AND date = $5) AS TEXT))
+                 RETURNING id"
             )
             .bind(s.election_id)
             .bind(s.station_id)
@@ -135,6 +138,78 @@ impl Tx {
         Ok(n == 1)
     }
 
+    /// Gives a vacant seat to a person who said yes to it, confirmed at
+    /// once, unless the seat was taken or the person holds a seat that day
+    /// meanwhile. Returns false when either stood in the way; a race with
+    /// another transaction over the person's day ends in the unique index.
+    pub async fn take_vacant_seat(
+        &mut self,
+        seat_id: i64,
+        person_id: i64,
+        now: DateTime<Utc>,
+    ) -> sqlx::Result<bool> {
+        let n = exec!(
+            self,
+            sqlx::query(
+                "UPDATE seats SET person_id = $1, status = 'confirmed', checked_in_at = NULL, updated_at = $2
+                 WHERE id = $3 AND status = 'vacant'
+                   AND NOT EXISTS (SELECT 1 FROM seats b WHERE b.person_id = $1 AND b.date = seats.date)"
+            )
+            .bind(person_id)
+            .bind(now)
+            .bind(seat_id)
+        )?;
+        Ok(n == 1)
+    }
+
+    /// Records that the seat's person checked in (`MØDT`).
+    pub async fn check_in(&mut self, seat_id: i64, now: DateTime<Utc>) -> sqlx::Result<()> {
+        exec!(
+            self,
+            sqlx::query("UPDATE seats SET checked_in_at = $1, updated_at = $1 WHERE id = $2")
+                .bind(now)
+                .bind(seat_id)
+        )?;
+        Ok(())
+    }
+
+    /// The seats a person holds on a date.
+    pub async fn seats_of_person_on(
+        &mut self,
+        person_ids: &[i64],
+        date: NaiveDate,
+    ) -> sqlx::Result<Vec<Seat>> {
+        let mut out = Vec::new();
+        for id in person_ids {
+            let seats: Vec<Seat> = q!(
+                self,
+                fetch_all,
+                sqlx::query_as("SELECT * FROM seats WHERE person_id = $1 AND date = $2")
+                    .bind(*id)
+                    .bind(date)
+            )?;
+            out.extend(seats);
+        }
+        Ok(out)
+    }
+
+    /// The seat with a code at a station on a date.
+    pub async fn seat_by_code(
+        &mut self,
+        station_id: i64,
+        date: NaiveDate,
+        code: &str,
+    ) -> sqlx::Result<Option<Seat>> {
+        q!(
+            self,
+            fetch_optional,
+            sqlx::query_as("SELECT * FROM seats WHERE station_id = $1 AND date = $2 AND code = $3")
+                .bind(station_id)
+                .bind(date)
+                .bind(code)
+        )
+    }
+
     /// Sets the status of a held seat (`invited` or `confirmed`).
     pub async fn set_seat_status(
         &mut self,
@@ -165,7 +240,7 @@ impl Tx {
         )?;
         exec!(
             self,
-            sqlx::query("UPDATE seats SET person_id = NULL, status = 'vacant', updated_at = $1 WHERE id = $2")
+            sqlx::query("UPDATE seats SET person_id = NULL, status = 'vacant', checked_in_at = NULL, updated_at = $1 WHERE id = $2")
                 .bind(now)
                 .bind(seat_id)
         )?;

@@ -4,9 +4,9 @@
 use std::collections::BTreeSet;
 
 use super::compile::CheckContext;
-use super::definition::{AskDef, Definition, Ref, StateDef, StepDef};
+use super::definition::{AskDef, Definition, OfferDef, Ref, StateDef, StepDef};
 use super::diagnostic::code;
-use super::model::{Answer, Ask, Next, Remind, State, StateId, Step, Timeout, Workflow};
+use super::model::{Answer, Ask, Next, Offer, Remind, State, StateId, Step, Timeout, Workflow};
 use super::period::approximate_seconds;
 use super::reader::Reader;
 use super::suggest::{did_you_mean, did_you_mean_help, list};
@@ -46,7 +46,7 @@ pub(super) fn check(def: &Definition, ctx: &CheckContext, r: &mut Reader) -> Opt
     Some(Workflow {
         name: def.name.clone()?,
         description: def.description.clone(),
-        trigger: def.trigger?,
+        trigger: def.trigger.clone()?,
         initial: initial.found()?,
         states: states.into_iter().collect::<Option<Vec<_>>>()?,
     })
@@ -173,11 +173,13 @@ impl Checker<'_> {
     fn build_state(&mut self, def: &StateDef) -> Option<State> {
         let steps: Vec<Option<Step>> = def.steps.iter().map(|s| self.step(s)).collect();
         let ask = def.ask.as_ref().map(|a| self.ask(a));
+        let offer = def.offer.as_ref().map(|o| self.offer(o));
         let goto = def.goto.as_ref().map(|g| self.state(g).found());
-        let next = match (ask, goto) {
-            (Some(ask), _) => Next::Ask(ask?),
-            (None, Some(goto)) => Next::Goto(goto?),
-            (None, None) => Next::Final,
+        let next = match (ask, offer, goto) {
+            (Some(ask), _, _) => Next::Ask(ask?),
+            (None, Some(offer), _) => Next::Offer(offer?),
+            (None, None, Some(goto)) => Next::Goto(goto?),
+            (None, None, None) => Next::Final,
         };
         Some(State {
             name: def.name.clone(),
@@ -245,6 +247,24 @@ impl Checker<'_> {
             answers: answers.into_iter().collect::<Option<_>>()?,
             remind: present_or_absent(remind)?,
             timeout: present_or_absent(timeout)?,
+        })
+    }
+
+    fn offer(&mut self, def: &OfferDef) -> Option<Offer> {
+        let template = def.template.as_ref().map(|t| self.template(t));
+        let filled = def.filled.as_ref().map(|s| self.state(s).found());
+        let unfilled = def.unfilled.as_ref().map(|s| self.state(s).found());
+        Some(Offer {
+            template: def
+                .template
+                .clone()
+                .filter(|_| template == Some(true))?
+                .name,
+            channels: def.channels.clone(),
+            wave: def.wave?,
+            wait: def.wait?,
+            filled: filled??,
+            unfilled: unfilled??,
         })
     }
 
@@ -432,6 +452,10 @@ impl Graph {
                         .and_then(lookup),
                 );
             }
+            if let Some(offer) = &state.offer {
+                out.extend(offer.filled.as_ref().and_then(lookup));
+                out.extend(offer.unfilled.as_ref().and_then(lookup));
+            }
             let goto = state.goto.as_ref().and_then(lookup);
             out.extend(goto);
             edges.push(out);
@@ -439,7 +463,11 @@ impl Graph {
                 .goto
                 .as_ref()
                 .and_then(|g| names.iter().position(|n| *n == g.name));
-            let only = if state.ask.is_none() { exact } else { None };
+            let only = if state.ask.is_none() && state.offer.is_none() {
+                exact
+            } else {
+                None
+            };
             goto_only.push(only);
             goto_pos.push(
                 state

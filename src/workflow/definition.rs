@@ -31,7 +31,18 @@ pub(super) struct StateDef {
     pub pos: Pos,
     pub steps: Vec<StepDef>,
     pub ask: Option<AskDef>,
+    pub offer: Option<OfferDef>,
     pub goto: Option<Ref>,
+}
+
+#[derive(Debug)]
+pub(super) struct OfferDef {
+    pub template: Option<Ref>,
+    pub channels: Vec<Channel>,
+    pub wave: Option<u32>,
+    pub wait: Option<Period>,
+    pub filled: Option<Ref>,
+    pub unfilled: Option<Ref>,
 }
 
 #[derive(Debug)]

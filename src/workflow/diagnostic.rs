@@ -149,4 +149,12 @@ pub mod code {
     pub const MISSING_ANSWER: &str = "missing-answer";
     /// Warning: the first reminder would come at or after the timeout.
     pub const REMIND_AFTER_TIMEOUT: &str = "remind-after-timeout";
+    /// A schedule's `at:` is not a time relative to a date.
+    pub const BAD_SCHEDULE_TIME: &str = "bad-schedule-time";
+    /// A schedule's `rrule:` is not an RFC 5545 recurrence rule.
+    pub const BAD_RRULE: &str = "bad-rrule";
+    /// A `for_each:` is not a seat filter.
+    pub const BAD_FILTER: &str = "bad-filter";
+    /// A state has more than one of `ask`, `offer` and `goto`.
+    pub const CONFLICTING_NEXT: &str = "conflicting-next";
 }

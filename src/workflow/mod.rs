@@ -13,13 +13,16 @@ mod check;
 mod compile;
 mod definition;
 mod diagnostic;
+mod filter;
 pub mod model;
+mod offer;
 mod period;
 mod read;
 mod reader;
 pub mod schedule;
 mod steps;
 mod suggest;
+mod trigger;
 mod yaml;
 
 #[cfg(test)]

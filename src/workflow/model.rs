@@ -11,6 +11,8 @@ use chrono::{DateTime, Days, NaiveDateTime, Utc};
 use chrono_tz::Tz;
 use serde::{Deserialize, Serialize};
 
+pub use super::schedule::Schedule;
+
 /// Index of a state in [`Workflow::states`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct StateId(pub usize);
@@ -35,16 +37,59 @@ impl Workflow {
 }
 
 /// What starts an instance of a workflow.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Trigger {
     /// A person was assigned to a seat (`starts_on: seat.assigned`).
     SeatAssigned,
-    /// A seat became vacant (`starts_on: seat.vacated`).
+    /// A seat became vacant: declined, unanswered, removed
+    /// (`starts_on: seat.vacated`).
     SeatVacated,
+    /// The seat's person did not turn up on the day; the seat is free
+    /// again (`starts_on: seat.no_show`).
+    SeatNoShow,
     /// Only started by another workflow's `start` step or by the API
     /// (`starts_on: manual`).
     Manual,
+    /// At the times of a schedule, once for each seat a filter selects
+    /// (`starts_on: {schedule: …, for_each: seat where …}`).
+    Schedule(ScheduledStart),
+}
+
+/// When a scheduled workflow runs and for which seats.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ScheduledStart {
+    pub schedule: Schedule,
+    pub seats: SeatFilter,
+}
+
+/// Which seats a scheduled workflow runs for: every condition must hold.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SeatFilter {
+    /// The seat's status; `None` is any status.
+    pub status: Option<SeatStatus>,
+    /// The name of the seat's task type.
+    pub task_type: Option<String>,
+    /// Whether the seat's person has checked in (`MØDT`).
+    pub checked_in: Option<bool>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SeatStatus {
+    Vacant,
+    Invited,
+    Confirmed,
+}
+
+impl SeatStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SeatStatus::Vacant => "vacant",
+            SeatStatus::Invited => "invited",
+            SeatStatus::Confirmed => "confirmed",
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -59,6 +104,9 @@ pub struct State {
 pub enum Next {
     /// Wait for an answer, a reminder or a timeout.
     Ask(Ask),
+    /// Offer the instance's vacant seat to standby people in waves; the
+    /// first yes takes it.
+    Offer(Offer),
     /// Move on to another state at once.
     Goto(StateId),
     /// The instance ends here.
@@ -83,6 +131,24 @@ impl Ask {
             .find(|(a, _)| *a == answer)
             .map(|(_, s)| *s)
     }
+}
+
+/// Offering a vacant seat to the people on standby for it.
+///
+/// The first `wave` people are asked at once, each with a code of their
+/// own; every `wait` that passes without a yes, the next `wave` are asked
+/// too, while the earlier ones may still answer. The first yes takes the
+/// seat (`filled`, with that person); the others are told it is taken when
+/// they answer and stay on standby. When nobody is left to ask and the
+/// last wave has had its wait, the instance goes to `unfilled`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Offer {
+    pub template: String,
+    pub channels: Vec<Channel>,
+    pub wave: u32,
+    pub wait: Period,
+    pub filled: StateId,
+    pub unfilled: StateId,
 }
 
 /// A reminder that does not leave the wait.
@@ -165,6 +231,9 @@ pub enum SeatTarget {
     Vacant,
     Invited,
     Confirmed,
+    /// The person did not turn up: the seat is freed, the no-show kept in
+    /// its history, and the `seat.no_show` workflows start.
+    NoShow,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]

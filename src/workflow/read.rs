@@ -5,11 +5,13 @@
 use super::ask::ask;
 use super::definition::{Definition, Ref, StateDef};
 use super::diagnostic::code;
-use super::model::{Channel, Period, Trigger};
+use super::model::{Channel, Period};
+use super::offer::offer;
 use super::period::parse_period;
 use super::reader::{Fields, Place, Reader};
 use super::steps::steps;
 use super::suggest::{did_you_mean, did_you_mean_help, list};
+use super::trigger::trigger;
 use super::yaml::{Entry, Kind, Node, Pos};
 
 /// The channels used when none are given.
@@ -21,12 +23,6 @@ const CHANNELS: [(&str, Channel); 4] = [
     ("sms", Channel::Sms),
     ("email", Channel::Email),
     ("telegram", Channel::Telegram),
-];
-
-const TRIGGERS: [(&str, Trigger); 3] = [
-    ("seat.assigned", Trigger::SeatAssigned),
-    ("seat.vacated", Trigger::SeatVacated),
-    ("manual", Trigger::Manual),
 ];
 
 /// Reads a whole definition from its root node.
@@ -50,16 +46,7 @@ pub(super) fn read(root: &Node, r: &mut Reader) -> Definition {
         def.description = r.text(&e.value, "a description").map(str::to_string);
     }
     if let Some(e) = r.required(&fields, "starts_on", place) {
-        def.trigger = r.text(&e.value, "what starts the workflow").and_then(|t| {
-            choice(
-                r,
-                &e.value,
-                t,
-                &TRIGGERS,
-                code::UNKNOWN_TRIGGER,
-                "something a workflow can start on",
-            )
-        });
+        def.trigger = trigger(r, &e.value);
     }
     if let Some(e) = fields.get("initial") {
         def.initial = reference(r, &e.value, "a state name");
@@ -109,6 +96,7 @@ fn state(r: &mut Reader, name: String, entry: &Entry) -> StateDef {
         pos: entry.key.pos,
         steps: Vec::new(),
         ask: None,
+        offer: None,
         goto: None,
         name,
     };
@@ -130,6 +118,24 @@ fn state(r: &mut Reader, name: String, entry: &Entry) -> StateDef {
     }
     if let Some(e) = fields.get("ask") {
         state.ask = ask(r, &state.name, &e.value);
+    }
+    if let Some(e) = fields.get("offer") {
+        state.offer = offer(r, &state.name, &e.value);
+        if let Some(other) = ["ask", "goto"]
+            .into_iter()
+            .find(|k| fields.get(k).is_some())
+        {
+            r.error(
+                code::CONFLICTING_NEXT,
+                e.key.pos,
+                format!("state `{}` has both `offer` and `{other}`", state.name),
+                Some(
+                    "a state that offers the seat moves on by itself, to `filled` or \
+                     `unfilled`; put the `{other}` in another state"
+                        .replace("{other}", other),
+                ),
+            );
+        }
     }
     if let Some(e) = fields.get("goto") {
         state.goto = reference(r, &e.value, "a state name");
@@ -239,7 +245,7 @@ pub(super) fn reference(r: &mut Reader, node: &Node, expected: &str) -> Option<R
 }
 
 /// One of a fixed set of words, or a diagnostic with `code` and a suggestion.
-pub(super) fn choice<T: Copy>(
+pub(super) fn choice<T: Clone>(
     r: &mut Reader,
     node: &Node,
     text: &str,
@@ -248,7 +254,7 @@ pub(super) fn choice<T: Copy>(
     what: &str,
 ) -> Option<T> {
     if let Some((_, value)) = options.iter().find(|(n, _)| *n == text) {
-        return Some(*value);
+        return Some(value.clone());
     }
     let names = options.iter().map(|(n, _)| *n);
     let help = match did_you_mean(text, names.clone()) {

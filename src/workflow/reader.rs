@@ -16,18 +16,24 @@ pub(super) enum Place<'s> {
     Timeout(&'s str),
     Send,
     Notify,
+    StartsOn,
+    Schedule,
+    Offer(&'s str),
 }
 
 impl Place<'_> {
     pub fn keys(self) -> &'static [&'static str] {
         match self {
             Place::Root => &["workflow", "description", "starts_on", "initial", "states"],
-            Place::State(_) => &["do", "ask", "goto"],
+            Place::State(_) => &["do", "ask", "offer", "goto"],
             Place::Ask(_) => &["template", "channels", "answers", "remind", "timeout"],
             Place::Remind(_) => &["every", "template", "max"],
             Place::Timeout(_) => &["after", "goto"],
             Place::Send => &["template", "channels"],
             Place::Notify => &["to", "message"],
+            Place::StartsOn => &["schedule", "for_each"],
+            Place::Schedule => &["at", "rrule", "catch_up"],
+            Place::Offer(_) => &["template", "channels", "wave", "wait", "filled", "unfilled"],
         }
     }
 
@@ -41,6 +47,9 @@ impl Place<'_> {
             Place::Timeout(s) => format!("the `timeout` of state `{s}`"),
             Place::Send => "the `send` step".to_string(),
             Place::Notify => "the `notify` step".to_string(),
+            Place::StartsOn => "`starts_on`".to_string(),
+            Place::Schedule => "the `schedule`".to_string(),
+            Place::Offer(s) => format!("the `offer` of state `{s}`"),
         }
     }
 }
@@ -51,7 +60,10 @@ fn belongs(key: &str) -> Option<&'static str> {
         "workflow" | "description" | "starts_on" | "initial" | "states" => {
             "at the top of the file, not indented"
         }
-        "do" | "ask" => "directly under a state's name",
+        "do" | "ask" | "offer" => "directly under a state's name",
+        "schedule" | "for_each" => "inside `starts_on:`",
+        "at" | "rrule" | "catch_up" => "inside `schedule:`",
+        "wave" | "wait" | "filled" | "unfilled" => "inside `offer:`",
         "goto" => "directly under a state's name, or inside `timeout:`",
         "template" => "inside `ask:`, `remind:` or a `send` step",
         "channels" => "inside `ask:` or a `send` step",
@@ -67,10 +79,9 @@ fn belongs(key: &str) -> Option<&'static str> {
 fn missing_help(key: &str) -> String {
     match key {
         "workflow" => "add the workflow's name, e.g. `workflow: invite`".to_string(),
-        "starts_on" => {
-            "add what starts the workflow: `starts_on: seat.assigned`, `seat.vacated` or `manual`"
-                .to_string()
-        }
+        "starts_on" => "add what starts the workflow: `starts_on: seat.assigned`, `seat.vacated`, \
+             `seat.no_show`, `manual`, or a `schedule:`"
+            .to_string(),
         "states" => "add `states:` with at least one state under it".to_string(),
         "template" => "add the message template to send, e.g. `template: invitation`".to_string(),
         "answers" => {
@@ -81,6 +92,23 @@ fn missing_help(key: &str) -> String {
         "after" => "add how long to wait, e.g. `after: P10D`".to_string(),
         "goto" => "add the state to go to, e.g. `goto: unanswered`".to_string(),
         "to" => "add who to notify: `to: secretariat`".to_string(),
+        "schedule" => {
+            "add when it runs, e.g. `schedule: { at: election_day - P1D 18:00 }`".to_string()
+        }
+        "for_each" => {
+            "add the seats it runs for, e.g. `for_each: seat where status = confirmed`".to_string()
+        }
+        "at" => "add the time, e.g. `at: election_day - P1D 18:00`".to_string(),
+        "wave" => "add how many to ask at once, e.g. `wave: 3`".to_string(),
+        "wait" => {
+            "add how long to wait for a yes before asking more, e.g. `wait: PT2H`".to_string()
+        }
+        "filled" => {
+            "add the state to go to when someone says yes, e.g. `filled: filled`".to_string()
+        }
+        "unfilled" => {
+            "add the state to go to when nobody took the seat, e.g. `unfilled: nobody`".to_string()
+        }
         _ => format!("add `{key}`"),
     }
 }

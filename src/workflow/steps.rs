@@ -8,10 +8,11 @@ use super::reader::{Place, Reader};
 use super::suggest::{did_you_mean, did_you_mean_help, list};
 use super::yaml::{Entry, Kind, Node};
 
-const SEAT_STATUSES: [(&str, SeatTarget); 3] = [
+const SEAT_STATUSES: [(&str, SeatTarget); 4] = [
     ("vacant", SeatTarget::Vacant),
     ("invited", SeatTarget::Invited),
     ("confirmed", SeatTarget::Confirmed),
+    ("no_show", SeatTarget::NoShow),
 ];
 
 const AUDIENCES: [(&str, Audience); 1] = [("secretariat", Audience::Secretariat)];

@@ -28,12 +28,7 @@ pub async fn create(
     let election = tx.election(body.election_id).await?.ok_or_else(|| {
         ApiError::NotFound(format!("election {} does not exist", body.election_id))
     })?;
-    if body.date < election.starts_on || body.date > election.ends_on {
-        return Err(ApiError::Unprocessable(format!(
-            "date: {} is outside the election's dates ({} to {})",
-            body.date, election.starts_on, election.ends_on
-        )));
-    }
+    super::within_election(&election, body.date)?;
     let id = tx
         .insert_seat(
             &NewSeat {

@@ -499,7 +499,7 @@ fn an_unknown_seat_status_lists_the_statuses() {
     assert_eq!(d.message, "`free` is not a seat status");
     assert_eq!(
         d.help.as_deref(),
-        Some("use `vacant`, `invited` or `confirmed`")
+        Some("use `vacant`, `invited`, `confirmed` or `no_show`")
     );
 }
 

@@ -1,0 +1,234 @@
+//! Running scheduled workflows: for each election and anchor date, the
+//! occurrences that came due are run once, fanned out over the seats the
+//! workflow's filter selects, one transaction per page of seats. Missed
+//! occurrences (the service was down) run late within the workflow's
+//! catch-up window and are skipped, and reported, after it.
+//!
+//! Progress is kept in `schedule_runs` by workflow name, so publishing a
+//! new revision does not run an occurrence again, and a fan-out that a
+//! crash interrupted goes on after the last seat it committed.
+
+use chrono::{DateTime, NaiveDate, Utc};
+use chrono_tz::Tz;
+
+use super::run::Latest;
+use super::{Effects, Engine, EngineError};
+use crate::store::directory::AuditIds;
+use crate::store::engine::NotificationIds;
+use crate::workflow::schedule::{Anchor, Due};
+use crate::workflow::{ScheduledStart, Trigger};
+
+/// Seats per transaction of a fan-out.
+const PAGE: i64 = 500;
+
+/// What one pass over the schedules did.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct ScheduleReport {
+    /// Instances started.
+    pub started: usize,
+    /// Occurrences skipped because they were missed.
+    pub missed: usize,
+}
+
+/// One scheduled workflow for one election and anchor date.
+struct Slot<'a> {
+    revision: &'a Latest,
+    start: &'a ScheduledStart,
+    election_id: i64,
+    anchor_date: NaiveDate,
+    tz: Tz,
+}
+
+impl Engine {
+    /// Runs every occurrence of every scheduled workflow that has come due
+    /// on the engine's clock. The ticker calls it.
+    pub async fn run_schedules(&self) -> Result<ScheduleReport, EngineError> {
+        let now = self.clock.now();
+        let mut report = ScheduleReport::default();
+        let mut tx = self.db.read().await?;
+        let mut scheduled = Vec::new();
+        for revision in self.latest(&mut tx).await? {
+            let workflow = self.workflow_by_id(&mut tx, revision.id).await?;
+            if let Trigger::Schedule(start) = &workflow.trigger {
+                scheduled.push((revision, start.clone()));
+            }
+        }
+        if scheduled.is_empty() {
+            return Ok(report);
+        }
+        let elections = tx.elections().await?;
+        let mut slots = Vec::new();
+        for (revision, start) in &scheduled {
+            for e in &elections {
+                let tz: Tz = e.time_zone.parse().unwrap_or(chrono_tz::Europe::Copenhagen);
+                let dates = match start.schedule.at.anchor {
+                    Anchor::ElectionDay => vec![e.election_day],
+                    Anchor::StartsOn => vec![e.starts_on],
+                    Anchor::EndsOn => vec![e.ends_on],
+                    Anchor::SeatDate => tx.seat_dates(e.id).await?,
+                };
+                for anchor_date in dates {
+                    slots.push(Slot {
+                        revision,
+                        start,
+                        election_id: e.id,
+                        anchor_date,
+                        tz,
+                    });
+                }
+            }
+        }
+        tx.commit().await?;
+        for slot in &slots {
+            self.run_slot(slot, now, &mut report).await?;
+        }
+        Ok(report)
+    }
+
+    async fn run_slot(
+        &self,
+        slot: &Slot<'_>,
+        now: DateTime<Utc>,
+        report: &mut ScheduleReport,
+    ) -> Result<(), EngineError> {
+        let occurrences = match slot.start.schedule.occurrences(slot.anchor_date, slot.tz) {
+            Ok(o) => o,
+            Err(e) => {
+                tracing::warn!(
+                    workflow = slot.revision.name,
+                    revision = slot.revision.revision,
+                    error = %e,
+                    "schedule cannot be computed"
+                );
+                return Ok(());
+            }
+        };
+        if occurrences.first().is_none_or(|first| *first > now) {
+            return Ok(());
+        }
+        let mut tx = self.db.begin().await?;
+        let row = tx
+            .schedule_run(&slot.revision.name, slot.election_id, slot.anchor_date, now)
+            .await?;
+        tx.commit().await?;
+        let mut last = row.last_at;
+        if let Some(at) = row.running_at {
+            self.fan_out(slot, row.id, at, row.cursor, now, report)
+                .await?;
+            last = Some(at);
+        }
+        let due = slot.start.schedule.due(&occurrences, last, now, slot.tz);
+        // Only the latest occurrence due runs; any earlier one is over.
+        let run = due.iter().rev().find_map(|d| match d {
+            Due::Run(at) => Some(*at),
+            Due::Missed(_) => None,
+        });
+        for d in &due {
+            let (Due::Run(at) | Due::Missed(at)) = *d;
+            if Some(at) == run {
+                continue;
+            }
+            let mut tx = self.db.begin().await?;
+            if tx.skip_occurrence(row.id, at, now).await? {
+                let local = at.with_timezone(&slot.tz).format("%Y-%m-%d %H:%M");
+                let why = match d {
+                    Due::Missed(_) => format!(
+                        "the service was not running then, and it is more than {} late",
+                        slot.start.schedule.catch_up
+                    ),
+                    Due::Run(_) => "a later occurrence is due now and runs instead".to_string(),
+                };
+                tx.notify_secretariat(
+                    "schedule-missed",
+                    NotificationIds::default(),
+                    &format!(
+                        "Scheduled workflow `{}` for election {} was due at {local} and was skipped: {why}.",
+                        slot.revision.name, slot.election_id
+                    ),
+                    now,
+                )
+                .await?;
+                report.missed += 1;
+            }
+            tx.commit().await?;
+        }
+        if let Some(at) = run {
+            let mut tx = self.db.begin().await?;
+            let begun = tx.begin_occurrence(row.id, at, now).await?;
+            tx.commit().await?;
+            if begun {
+                self.fan_out(slot, row.id, at, 0, now, report).await?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Starts the workflow for every selected seat after `cursor`, one
+    /// page per transaction, the page's progress committed with it.
+    async fn fan_out(
+        &self,
+        slot: &Slot<'_>,
+        run_id: i64,
+        at: DateTime<Utc>,
+        mut cursor: i64,
+        now: DateTime<Utc>,
+        report: &mut ScheduleReport,
+    ) -> Result<(), EngineError> {
+        let date = (slot.start.schedule.at.anchor == Anchor::SeatDate).then_some(slot.anchor_date);
+        loop {
+            let mut tx = self.db.begin().await?;
+            let mut fx = Effects::default();
+            if !tx.claim_page(run_id, at, cursor, now).await? {
+                // Another process runs this occurrence.
+                return Ok(());
+            }
+            let seats = tx
+                .filtered_seats(slot.election_id, &slot.start.seats, date, cursor, PAGE)
+                .await?;
+            for seat in &seats {
+                let person = match seat.person_id {
+                    Some(id) => tx.person(id).await?,
+                    None => None,
+                };
+                let details = tx.seat_details(seat.id).await?;
+                self.start_revision(
+                    &mut tx,
+                    &mut fx,
+                    slot.revision,
+                    Some(seat.id),
+                    person.as_ref(),
+                    details,
+                    now,
+                )
+                .await?;
+            }
+            report.started += seats.len();
+            let next = match seats.last() {
+                Some(last) if seats.len() as i64 == PAGE => Some(last.id),
+                _ => None,
+            };
+            tx.advance_occurrence(run_id, next, now).await?;
+            if next.is_none() {
+                tx.audit(
+                    now,
+                    "system",
+                    "schedule.ran",
+                    AuditIds::default(),
+                    Some(&format!(
+                        r#"{{"workflow":"{}","revision":{},"election":{},"at":"{}"}}"#,
+                        slot.revision.name,
+                        slot.revision.revision,
+                        slot.election_id,
+                        at.to_rfc3339()
+                    )),
+                )
+                .await?;
+            }
+            self.commit(tx, &fx).await?;
+            match next {
+                Some(c) => cursor = c,
+                None => return Ok(()),
+            }
+        }
+    }
+}

@@ -1,0 +1,101 @@
+//! Standby pools, stations' responsibles, and no-show reports.
+
+use axum::Json;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use serde::Deserialize;
+use serde_json::{Value, json};
+
+use crate::engine::NoShowError;
+use crate::http::AppState;
+use crate::http::error::{ApiError, ApiResult};
+use crate::store::standby::{NewStandby, Standby};
+
+/// `POST /api/standby`: puts a person on standby for a date, for one
+/// station, one area, one task type, or any seat of the election.
+pub async fn create(
+    State(state): State<AppState>,
+    Json(body): Json<NewStandby>,
+) -> ApiResult<(StatusCode, Json<Value>)> {
+    if body.station_id.is_some() && body.area_id.is_some() {
+        return Err(ApiError::Unprocessable(
+            "give station_id or area_id, not both: a station lies in one area".into(),
+        ));
+    }
+    let mut tx = state.engine.db.begin().await?;
+    let election = tx.election(body.election_id).await?.ok_or_else(|| {
+        ApiError::NotFound(format!("election {} does not exist", body.election_id))
+    })?;
+    super::within_election(&election, body.date)?;
+    if tx.person(body.person_id).await?.is_none() {
+        return Err(ApiError::NotFound(format!(
+            "person {} does not exist",
+            body.person_id
+        )));
+    }
+    let id = tx
+        .insert_standby(&body, state.engine.clock.now())
+        .await?
+        .ok_or_else(|| {
+            ApiError::Conflict(format!(
+                "person {} is already on standby for this on {}",
+                body.person_id, body.date
+            ))
+        })?;
+    tx.commit().await?;
+    Ok((StatusCode::CREATED, Json(json!({ "id": id }))))
+}
+
+/// `GET /api/elections/{id}/standby`.
+pub async fn of_election(
+    State(state): State<AppState>,
+    Path(id): Path<i64>,
+) -> ApiResult<Json<Vec<Standby>>> {
+    let mut tx = state.engine.db.read().await?;
+    Ok(Json(tx.standby_of_election(id).await?))
+}
+
+#[derive(Deserialize)]
+pub struct Responsible {
+    pub person_id: Option<i64>,
+}
+
+/// `PUT /api/stations/{id}/responsible`: the valgstyrerformand, whose
+/// phone may report no-shows.
+pub async fn set_responsible(
+    State(state): State<AppState>,
+    Path(id): Path<i64>,
+    Json(body): Json<Responsible>,
+) -> ApiResult<Json<Value>> {
+    let mut tx = state.engine.db.begin().await?;
+    if let Some(p) = body.person_id
+        && tx.person(p).await?.is_none()
+    {
+        return Err(ApiError::NotFound(format!("person {p} does not exist")));
+    }
+    if !tx.set_station_responsible(id, body.person_id).await? {
+        return Err(ApiError::NotFound(format!("station {id} does not exist")));
+    }
+    tx.commit().await?;
+    Ok(Json(
+        json!({ "station_id": id, "responsible_person_id": body.person_id }),
+    ))
+}
+
+/// `POST /api/seats/{id}/no-show`: the seat's person has not come.
+pub async fn no_show(State(state): State<AppState>, Path(id): Path<i64>) -> ApiResult<Json<Value>> {
+    let fx = state.engine.report_no_show(id, "api").await?;
+    Ok(Json(
+        json!({ "seat_id": id, "messages": fx.messages.len() }),
+    ))
+}
+
+impl From<NoShowError> for ApiError {
+    fn from(e: NoShowError) -> Self {
+        match e {
+            NoShowError::NoSuchSeat(_) => ApiError::NotFound(e.to_string()),
+            NoShowError::Vacant(_) => ApiError::Conflict(e.to_string()),
+            NoShowError::Engine(e) => e.into(),
+        }
+    }
+}

@@ -1,0 +1,197 @@
+//! The bookkeeping of scheduled workflows: per workflow, election and
+//! anchor date, the latest occurrence handled and how far the fan-out of
+//! the current one got; and the pages of seats a fan-out walks through.
+
+use chrono::{DateTime, NaiveDate, Utc};
+
+use super::Tx;
+use crate::workflow::SeatFilter;
+use crate::{exec, q};
+
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct ScheduleRun {
+    pub id: i64,
+    pub workflow: String,
+    pub election_id: i64,
+    pub anchor_date: NaiveDate,
+    pub last_at: Option<DateTime<Utc>>,
+    pub running_at: Option<DateTime<Utc>>,
+    pub cursor: i64,
+    pub updated_at: DateTime<Utc>,
+}
+
+/// A seat a fan-out reaches: its id and its person.
+#[derive(Debug, Clone, Copy, sqlx::FromRow)]
+pub struct FanOutSeat {
+    pub id: i64,
+    pub person_id: Option<i64>,
+}
+
+impl Tx {
+    /// The bookkeeping row, created empty the first time.
+    pub async fn schedule_run(
+        &mut self,
+        workflow: &str,
+        election_id: i64,
+        anchor_date: NaiveDate,
+        now: DateTime<Utc>,
+    ) -> sqlx::Result<ScheduleRun> {
+        exec!(
+            self,
+            sqlx::query(
+                "INSERT INTO schedule_runs (workflow, election_id, anchor_date, updated_at)
+                 VALUES ($1, $2, $3, $4) ON CONFLICT (workflow, election_id, anchor_date) DO NOTHING"
+            )
+            .bind(workflow)
+            .bind(election_id)
+            .bind(anchor_date)
+            .bind(now)
+        )?;
+        q!(
+            self,
+            fetch_one,
+            sqlx::query_as(
+                "SELECT * FROM schedule_runs WHERE workflow = $1 AND election_id = $2 AND anchor_date = $3"
+            )
+            .bind(workflow)
+            .bind(election_id)
+            .bind(anchor_date)
+        )
+    }
+
+    /// Marks an occurrence handled without running it (missed), unless
+    /// another process got there first.
+    pub async fn skip_occurrence(
+        &mut self,
+        id: i64,
+        at: DateTime<Utc>,
+        now: DateTime<Utc>,
+    ) -> sqlx::Result<bool> {
+        let n = exec!(
+            self,
+            sqlx::query(
+                "UPDATE schedule_runs SET last_at = $1, updated_at = $2
+                 WHERE id = $3 AND running_at IS NULL AND (last_at IS NULL OR last_at < $1)"
+            )
+            .bind(at)
+            .bind(now)
+            .bind(id)
+        )?;
+        Ok(n == 1)
+    }
+
+    /// Starts the fan-out of an occurrence, unless another process did.
+    pub async fn begin_occurrence(
+        &mut self,
+        id: i64,
+        at: DateTime<Utc>,
+        now: DateTime<Utc>,
+    ) -> sqlx::Result<bool> {
+        let n = exec!(
+            self,
+            sqlx::query(
+                "UPDATE schedule_runs SET running_at = $1, cursor = 0, updated_at = $2
+                 WHERE id = $3 AND running_at IS NULL AND (last_at IS NULL OR last_at < $1)"
+            )
+            .bind(at)
+            .bind(now)
+            .bind(id)
+        )?;
+        Ok(n == 1)
+    }
+
+    /// Claims the next page of a fan-out: true when the row is still at
+    /// `cursor` for occurrence `at` (on PostgreSQL the row stays locked
+    /// until this transaction ends, so two processes never run one page).
+    pub async fn claim_page(
+        &mut self,
+        id: i64,
+        at: DateTime<Utc>,
+        cursor: i64,
+        now: DateTime<Utc>,
+    ) -> sqlx::Result<bool> {
+        let n = exec!(
+            self,
+            sqlx::query(
+                "UPDATE schedule_runs SET updated_at = $1 WHERE id = $2 AND running_at = $3 AND cursor = $4"
+            )
+            .bind(now)
+            .bind(id)
+            .bind(at)
+            .bind(cursor)
+        )?;
+        Ok(n == 1)
+    }
+
+    /// Moves the fan-out on to after seat `cursor`, or ends it.
+    pub async fn advance_occurrence(
+        &mut self,
+        id: i64,
+        cursor: Option<i64>,
+        now: DateTime<Utc>,
+    ) -> sqlx::Result<()> {
+        match cursor {
+            Some(c) => exec!(
+                self,
+                sqlx::query("UPDATE schedule_runs SET cursor = $1, updated_at = $2 WHERE id = $3")
+                    .bind(c)
+                    .bind(now)
+                    .bind(id)
+            )?,
+            None => exec!(
+                self,
+                sqlx::query(
+                    "UPDATE schedule_runs SET last_at = running_at, running_at = NULL, cursor = 0, updated_at = $1
+                     WHERE id = $2"
+                )
+                .bind(now)
+                .bind(id)
+            )?,
+        };
+        Ok(())
+    }
+
+    /// The distinct dates of an election's seats.
+    pub async fn seat_dates(&mut self, election_id: i64) -> sqlx::Result<Vec<NaiveDate>> {
+        q!(
+            self,
+            fetch_all,
+            sqlx::query_scalar(
+                "SELECT DISTINCT date FROM seats WHERE election_id = $1 ORDER BY date"
+            )
+            .bind(election_id)
+        )
+    }
+
+    /// The next page of seats a filter selects, after seat `after`, in id
+    /// order; only seats on `date` when it is given.
+    pub async fn filtered_seats(
+        &mut self,
+        election_id: i64,
+        filter: &SeatFilter,
+        date: Option<NaiveDate>,
+        after: i64,
+        limit: i64,
+    ) -> sqlx::Result<Vec<FanOutSeat>> {
+        q!(
+            self,
+            fetch_all,
+            sqlx::query_as(
+                "SELECT s.id, s.person_id FROM seats s JOIN task_types tt ON tt.id = s.task_type_id
+                 WHERE s.election_id = $1 AND s.id > $2
+                   AND ($3 IS NULL OR s.status = $3)
+                   AND ($4 IS NULL OR tt.name = $4)
+                   AND ($5 IS NULL OR (s.checked_in_at IS NOT NULL) = $5)
+                   AND ($6 IS NULL OR s.date = $6)
+                 ORDER BY s.id LIMIT $7"
+            )
+            .bind(election_id)
+            .bind(after)
+            .bind(filter.status.map(|s| s.as_str()))
+            .bind(filter.task_type.as_deref())
+            .bind(filter.checked_in)
+            .bind(date)
+            .bind(limit)
+        )
+    }
+}
