@@ -6,22 +6,10 @@ mod support;
 
 use chrono::Duration;
 use serde_json::json;
-use support::builders::{assign, election, person};
+use support::builders::{assign, code_in, election, person};
 use support::{Backend, TestApp};
 
 const ANNA: &str = "+4520000001";
-
-/// The code an invitation asks to be answered with (`… Svar JA K7 …`).
-fn code_in(message: &str) -> String {
-    let words: Vec<&str> = message.split_whitespace().collect();
-    words
-        .windows(2)
-        .find(|w| {
-            w[0] == "JA" && valgvagt::domain::ShortCode::parse(w[1].trim_end_matches('.')).is_ok()
-        })
-        .map(|w| w[1].trim_end_matches('.').to_string())
-        .unwrap_or_else(|| panic!("no code in {message:?}"))
-}
 
 on_both_backends! {
     async fn an_invited_person_who_answers_ja_with_the_code_is_confirmed_and_told_so(app: TestApp) {

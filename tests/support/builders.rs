@@ -12,9 +12,15 @@ pub struct Election {
 /// An election on 2029-11-20 with `seats` seats at one station, imported
 /// through the API.
 pub async fn election(app: &TestApp, seats: usize) -> Election {
+    election_on(app, seats, "2029-11-20", "2029-11-19").await
+}
+
+/// An election on `day` (window from `starts_on`) with `seats` seats on
+/// election day at one station.
+pub async fn election_on(app: &TestApp, seats: usize, day: &str, starts_on: &str) -> Election {
     let file = format!(
         r#"
-election: {{ title: Kommunalvalg 2029, type: Kommunalvalg, election_day: 2029-11-20, starts_on: 2029-11-19 }}
+election: {{ title: Kommunalvalg 2029, type: Kommunalvalg, election_day: {day}, starts_on: {starts_on} }}
 areas:
   - name: Midtbyen
     stations:
@@ -122,4 +128,71 @@ pub async fn assign(app: &TestApp, seat: i64, person: i64) -> reqwest::Response 
         .expect("assign");
     app.settle().await;
     r
+}
+
+/// Puts a person on standby for any seat of the election on `date`.
+pub async fn standby(app: &TestApp, election: i64, person: i64, date: &str) {
+    let r = app
+        .http
+        .post(app.url("/api/standby"))
+        .json(&json!({ "election_id": election, "person_id": person, "date": date }))
+        .send()
+        .await
+        .expect("standby");
+    assert_eq!(
+        r.status(),
+        201,
+        "standby: {}",
+        r.text().await.unwrap_or_default()
+    );
+}
+
+/// Makes a person the responsible of the station of `seat`.
+pub async fn responsible_for_station_of(app: &TestApp, seat: i64, person: i64) {
+    let s = app.get_json(&format!("/api/seats/{seat}")).await;
+    let station = s["seat"]["station_id"].as_i64().expect("station");
+    let r = app
+        .http
+        .put(app.url(&format!("/api/stations/{station}/responsible")))
+        .json(&json!({ "person_id": person }))
+        .send()
+        .await
+        .expect("responsible");
+    assert_eq!(
+        r.status(),
+        200,
+        "responsible: {}",
+        r.text().await.unwrap_or_default()
+    );
+}
+
+/// `count` people named `Reserve 1`, … with phones `+45<prefix>0001`, …
+/// and CPR numbers of adults, distinct for each four-digit prefix.
+pub async fn people(app: &TestApp, count: usize, prefix: &str) -> Vec<(i64, String)> {
+    let year = 40 + prefix[..2].parse::<usize>().expect("a numeric prefix") % 50;
+    let mut out = Vec::new();
+    for i in 1..=count {
+        let phone = format!("+45{prefix}{i:04}");
+        let cpr = format!("{:02}0{}{year}-{:04}", (i % 28) + 1, (i % 9) + 1, 1000 + i);
+        let id = person()
+            .name(&format!("Reserve {i}"))
+            .cpr(&cpr)
+            .phone(&phone)
+            .create(app)
+            .await;
+        out.push((id, phone));
+    }
+    out
+}
+
+/// The code a message asks to be answered with (`… JA K7 …`).
+pub fn code_in(message: &str) -> String {
+    let words: Vec<&str> = message.split_whitespace().collect();
+    words
+        .windows(2)
+        .find(|w| {
+            w[0] == "JA" && valgvagt::domain::ShortCode::parse(w[1].trim_end_matches('.')).is_ok()
+        })
+        .map(|w| w[1].trim_end_matches('.').to_string())
+        .unwrap_or_else(|| panic!("no code in {message:?}"))
 }

@@ -215,6 +215,18 @@ impl TestApp {
         self.tick().await;
     }
 
+    /// Moves the clock to `at` (UTC) in one step, as if the service had
+    /// not ticked in between (it was down), and ticks once.
+    pub async fn jump_to(&self, at: &str) {
+        let at: chrono::DateTime<Utc> = at.parse().expect("an RFC 3339 time");
+        let by = at - self.clock.now();
+        assert!(
+            by >= chrono::Duration::zero(),
+            "the clock only moves forward"
+        );
+        self.advance(by).await;
+    }
+
     pub async fn tick(&self) {
         valgvagt::jobs::ticker::tick(self.engine())
             .await

@@ -1,6 +1,7 @@
 //! Tests of the whole pipeline, from YAML text to diagnostics and workflows.
 
 mod codes;
+mod lifecycle;
 mod positions;
 mod robustness;
 mod snapshots;

@@ -1,0 +1,119 @@
+//! Schedules, seat filters and offers: read, compiled, and each mistake
+//! reported at its line and column.
+
+use super::super::{Next, SeatStatus, Trigger, code, compile};
+use super::{ctx, dedent, single};
+
+fn scheduled(at: &str, rrule: &str, for_each: &str) -> String {
+    dedent(&format!(
+        "
+        workflow: eve
+        starts_on:
+          schedule:
+            at: {at}
+            rrule: {rrule}
+          for_each: {for_each}
+        states:
+          remind:
+            do:
+              - send: invitation
+        "
+    ))
+}
+
+#[test]
+fn a_scheduled_start_compiles_with_its_time_repeat_and_filter() {
+    let c = compile(
+        &scheduled(
+            "election_day - P1D 18:00",
+            "FREQ=DAILY;COUNT=2",
+            "seat where status = confirmed and task_type = \"Valgstyrer\"",
+        ),
+        &ctx(),
+    );
+    assert!(c.diagnostics.is_empty(), "{}", c.render("eve.yaml"));
+    let Trigger::Schedule(start) = c.workflow.unwrap().trigger else {
+        panic!("not a schedule");
+    };
+    assert_eq!(start.schedule.at.to_string(), "election_day - P1D 18:00");
+    assert_eq!(start.schedule.rrule.as_deref(), Some("FREQ=DAILY;COUNT=2"));
+    assert_eq!(start.schedule.catch_up.to_string(), "PT6H");
+    assert_eq!(start.seats.status, Some(SeatStatus::Confirmed));
+    assert_eq!(start.seats.task_type.as_deref(), Some("Valgstyrer"));
+}
+
+#[test]
+fn a_misspelt_status_in_the_filter_is_reported_at_the_word() {
+    let d = single(&scheduled(
+        "election_day - P1D 18:00",
+        "FREQ=DAILY;COUNT=1",
+        "seat where status = confimed",
+    ));
+    assert_eq!(d.code, code::BAD_FILTER);
+    assert_eq!((d.line, d.column), (6, 33));
+    assert_eq!(d.help.as_deref(), Some("did you mean `confirmed`?"));
+}
+
+#[test]
+fn a_bad_time_and_a_bad_rrule_are_each_reported_where_written() {
+    let d = single(&scheduled(
+        "electionday - P1D 18:00",
+        "FREQ=DAILY;COUNT=1",
+        "seat",
+    ));
+    assert_eq!((d.code, d.line, d.column), (code::BAD_SCHEDULE_TIME, 4, 9));
+    assert_eq!(d.help.as_deref(), Some("did you mean `election_day`?"));
+    let d = single(&scheduled("election_day 18:00", "FREQ=SOMETIMES", "seat"));
+    assert_eq!((d.code, d.line, d.column), (code::BAD_RRULE, 5, 12));
+    assert!(
+        d.message
+            .starts_with("`FREQ=SOMETIMES` is not a recurrence rule"),
+        "{}",
+        d.message
+    );
+}
+
+const OFFERING: &str = "
+    workflow: fill
+    starts_on: seat.vacated
+    states:
+      offering:
+        offer:
+          template: invitation
+          wave: 3
+          wait: PT2H
+          filled: filled
+          unfilled: nobody
+      filled:
+      nobody:
+    ";
+
+#[test]
+fn an_offer_compiles_and_leads_to_its_filled_and_unfilled_states() {
+    let c = compile(&dedent(OFFERING), &ctx());
+    assert!(c.diagnostics.is_empty(), "{}", c.render("fill.yaml"));
+    let w = c.workflow.unwrap();
+    let Next::Offer(offer) = &w.states[0].next else {
+        panic!("not an offer");
+    };
+    assert_eq!(offer.wave, 3);
+    assert_eq!(w.states[offer.filled.0].name, "filled");
+    assert_eq!(w.states[offer.unfilled.0].name, "nobody");
+}
+
+#[test]
+fn an_offer_with_a_wave_of_zero_or_a_misspelt_state_is_refused() {
+    let d = single(&dedent(OFFERING).replace("wave: 3", "wave: 0"));
+    assert_eq!((d.code, d.line, d.column), (code::BAD_NUMBER, 7, 13));
+    let d = single(&dedent(OFFERING).replace("unfilled: nobody", "unfilled: nobdy"));
+    assert_eq!(d.code, code::UNKNOWN_STATE);
+    assert_eq!(d.help.as_deref(), Some("did you mean `nobody`?"));
+}
+
+#[test]
+fn an_offer_beside_a_goto_is_refused() {
+    let text = dedent(OFFERING).replace("\n  filled:\n", "\n    goto: filled\n  filled:\n");
+    let d = single(&text);
+    assert_eq!(d.code, code::CONFLICTING_NEXT);
+    assert_eq!(d.line, 5);
+}

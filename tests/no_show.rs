@@ -1,0 +1,99 @@
+//! No-shows on election morning: the station's responsible reports one by
+//! SMS and the shipped `replace_no_show` offers the seat to standby at
+//! once; a report from any other number changes nothing. Workers check in
+//! with MØDT.
+
+mod support;
+
+use support::builders::{
+    assign, code_in, election, people, person, responsible_for_station_of, standby,
+};
+use support::{Backend, TestApp};
+
+const ANNA: &str = "+4520000001";
+const RITA: &str = "+4520000099";
+const CARL: &str = "+4520000077";
+
+on_both_backends! {
+    async fn a_no_show_reported_by_the_stations_responsible_is_replaced_from_standby_and_others_are_refused(app: TestApp) {
+        let e = election(&app, 1).await;
+        let seat = e.seats[0];
+        let anna = person().create(&app).await;
+        let rita = person().name("Rita Formand").cpr("050570-2222").phone(RITA).create(&app).await;
+        person().name("Carl Anden").cpr("060670-3333").phone(CARL).create(&app).await;
+        responsible_for_station_of(&app, seat, rita).await;
+        let reserves = people(&app, 1, "3000").await;
+        let (bo, bo_phone) = &reserves[0];
+        standby(&app, e.id, *bo, "2029-11-20").await;
+        assign(&app, seat, anna).await;
+        app.sms_from(ANNA, "JA").await;
+        let code = app.get_json(&format!("/api/seats/{seat}")).await["seat"]["code"].as_str().unwrap().to_string();
+        assert_eq!(code, "S1");
+
+        // Election morning, 08:15 in Copenhagen.
+        app.jump_to("2029-11-20T07:15:00Z").await;
+
+        app.sms_from(CARL, &format!("UDEBLEVET {code}")).await;
+        assert_eq!(app.seat_status(seat).await, "confirmed", "only the responsible may report");
+        assert!(app.fake.to(CARL).last().unwrap().starts_with("Kun valgstedets valgstyrerformand"));
+        assert!(app.fake.to(bo_phone).is_empty());
+
+        app.sms_from(RITA, "udeblevet s 1").await;
+        assert_eq!(app.seat_status(seat).await, "vacant");
+        assert!(app.fake.to(RITA).last().unwrap().starts_with("Tak, Rita Formand. Plads S1 (Valgstyrer) på Rådhushallen er meldt udeblevet"), "{:?}", app.fake.to(RITA));
+        let history = app.get_json(&format!("/api/seats/{seat}")).await["history"].clone();
+        let no_show = history.as_array().unwrap().iter().find(|h| h["event"] == "no_show").expect("kept in the history");
+        assert_eq!(no_show["person_id"], anna);
+        assert_eq!(no_show["channel"], "sms");
+
+        let offer = app.fake.to(bo_phone);
+        assert_eq!(offer.len(), 1, "offered at once: {offer:?}");
+        app.sms_from(bo_phone, &format!("JA {}", code_in(&offer[0]))).await;
+        let s = app.get_json(&format!("/api/seats/{seat}")).await;
+        assert_eq!(s["seat"]["status"], "confirmed");
+        assert_eq!(s["seat"]["person_id"], *bo);
+        let notes = app.get_json("/api/notifications").await;
+        assert!(notes.to_string().contains("A no-show was replaced from standby"), "{notes}");
+    }
+
+    async fn an_unknown_seat_code_is_refused_and_changes_nothing(app: TestApp) {
+        let e = election(&app, 1).await;
+        let anna = person().create(&app).await;
+        let rita = person().name("Rita Formand").cpr("050570-2222").phone(RITA).create(&app).await;
+        responsible_for_station_of(&app, e.seats[0], rita).await;
+        assign(&app, e.seats[0], anna).await;
+        app.sms_from(ANNA, "JA").await;
+        app.jump_to("2029-11-20T07:15:00Z").await;
+
+        app.sms_from(RITA, "UDEBLEVET S9").await;
+        assert!(app.fake.to(RITA).last().unwrap().starts_with("Vi kan ikke finde en besat plads S9"));
+        assert_eq!(app.seat_status(e.seats[0]).await, "confirmed");
+    }
+
+    async fn the_api_reports_a_no_show_and_refuses_one_for_a_vacant_seat(app: TestApp) {
+        let e = election(&app, 2).await;
+        let anna = person().create(&app).await;
+        assign(&app, e.seats[0], anna).await;
+        let r = app.http.post(app.url(&format!("/api/seats/{}/no-show", e.seats[0]))).send().await.unwrap();
+        assert_eq!(r.status(), 200);
+        app.settle().await;
+        assert_eq!(app.seat_status(e.seats[0]).await, "vacant");
+        let r = app.http.post(app.url(&format!("/api/seats/{}/no-show", e.seats[1]))).send().await.unwrap();
+        assert_eq!(r.status(), 409);
+    }
+
+    async fn a_worker_who_texts_moedt_on_the_day_is_checked_in(app: TestApp) {
+        let e = election(&app, 1).await;
+        let anna = person().create(&app).await;
+        assign(&app, e.seats[0], anna).await;
+        app.sms_from(ANNA, "JA").await;
+
+        app.sms_from(ANNA, "MØDT").await;
+        assert!(app.fake.to(ANNA).last().unwrap().starts_with("Hej Anna Jensen. Vi kan ikke finde en plads til dig i dag"), "not on the day before");
+
+        app.jump_to("2029-11-20T06:10:00Z").await;
+        app.sms_from(ANNA, "mødt").await;
+        assert!(app.fake.to(ANNA).last().unwrap().starts_with("Tak, Anna Jensen. Du er meldt mødt som Valgstyrer på Rådhushallen"));
+        assert!(app.history(e.seats[0]).await.contains(&"checked_in".to_string()));
+    }
+}
