@@ -97,3 +97,68 @@ on_both_backends! {
         assert!(app.history(e.seats[0]).await.contains(&"checked_in".to_string()));
     }
 }
+
+/// With the example `no_show_if_not_checked_in` published, a confirmed
+/// worker who has not texted MØDT by 07:30 is a no-show, and the seat is
+/// offered to standby; one who checked in keeps the seat.
+async fn not_checked_in_by_half_past_seven_is_a_no_show(backend: Backend) {
+    let Some(mut setup) = support::Setup::new(backend).await else {
+        return;
+    };
+    setup.edit_workflows(|_, text| text, &["examples/no_show_if_not_checked_in.yaml"]);
+    let app = setup.start().await;
+    let e = election(&app, 2).await;
+    let anna = person().create(&app).await;
+    let bo = person()
+        .name("Bo Hansen")
+        .cpr("010190-1111")
+        .phone("+4520000002")
+        .create(&app)
+        .await;
+    let reserves = people(&app, 1, "3000").await;
+    let (_, reserve_phone) = &reserves[0];
+    standby(&app, e.id, reserves[0].0, "2029-11-20").await;
+    for (seat, (id, phone)) in e.seats.iter().zip([(anna, ANNA), (bo, "+4520000002")]) {
+        assign(&app, *seat, id).await;
+        app.sms_from(phone, "JA").await;
+    }
+
+    // 07:10 in Copenhagen: Bo has arrived.
+    app.jump_to("2029-11-20T06:10:00Z").await;
+    app.sms_from("+4520000002", "MØDT").await;
+    app.jump_to("2029-11-20T06:29:00Z").await;
+    assert_eq!(
+        app.seat_status(e.seats[0]).await,
+        "confirmed",
+        "not before 07:30"
+    );
+
+    app.jump_to("2029-11-20T06:30:00Z").await;
+    assert_eq!(app.seat_status(e.seats[0]).await, "vacant");
+    assert!(
+        app.history(e.seats[0])
+            .await
+            .contains(&"no_show".to_string())
+    );
+    assert_eq!(
+        app.seat_status(e.seats[1]).await,
+        "confirmed",
+        "Bo checked in"
+    );
+    assert!(
+        app.fake
+            .to(reserve_phone)
+            .iter()
+            .any(|m| m.contains("ledig plads"))
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn not_checked_in_by_half_past_seven_is_a_no_show_on_sqlite() {
+    not_checked_in_by_half_past_seven_is_a_no_show(Backend::Sqlite).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn not_checked_in_by_half_past_seven_is_a_no_show_on_postgres() {
+    not_checked_in_by_half_past_seven_is_a_no_show(Backend::Postgres).await;
+}

@@ -45,14 +45,9 @@ impl Engine {
         now: DateTime<Utc>,
     ) -> Result<AnswerOutcome, EngineError> {
         let mut run = self.load_running(tx, question.instance_id).await?;
-        let ask = match run
-            .workflow
-            .state_by_name(&run.instance.state)
-            .map(|id| &run.workflow.state(id).next)
-        {
-            Some(Next::Ask(ask)) if run.instance.status == "waiting" => ask.clone(),
-            Some(Next::Offer(offer)) if run.instance.status == "waiting" => {
-                let offer = offer.clone();
+        let ask = match run.waiting_on() {
+            Some(Next::Ask(ask)) => ask,
+            Some(Next::Offer(offer)) => {
                 return self
                     .answer_offer(tx, fx, run, &offer, question, answer, via, now)
                     .await;
@@ -124,16 +119,9 @@ impl Engine {
         }
         if timer.kind == "wave" {
             let mut run = self.load_running(&mut tx, timer.instance_id).await?;
-            let offer = match run
-                .workflow
-                .state_by_name(&run.instance.state)
-                .map(|id| &run.workflow.state(id).next)
-            {
-                Some(Next::Offer(offer)) if run.instance.status == "waiting" => offer.clone(),
-                _ => {
-                    tx.commit().await?;
-                    return Ok(fx);
-                }
+            let Some(Next::Offer(offer)) = run.waiting_on() else {
+                tx.commit().await?;
+                return Ok(fx);
             };
             self.offer_wave(&mut tx, &mut fx, &mut run, &offer, now)
                 .await?;
@@ -149,16 +137,9 @@ impl Engine {
             return Ok(fx);
         };
         let mut run = self.load_running(&mut tx, timer.instance_id).await?;
-        let ask = match run
-            .workflow
-            .state_by_name(&run.instance.state)
-            .map(|id| &run.workflow.state(id).next)
-        {
-            Some(Next::Ask(ask)) => ask.clone(),
-            _ => {
-                tx.commit().await?;
-                return Ok(fx);
-            }
+        let Some(Next::Ask(ask)) = run.waiting_on() else {
+            tx.commit().await?;
+            return Ok(fx);
         };
         match timer.kind.as_str() {
             "remind" => {

@@ -205,9 +205,7 @@ impl Engine {
                 Ok(InboundOutcome::Help)
             }
             Intent::CheckIn => {
-                let today = now
-                    .with_timezone(&chrono_tz::Europe::Copenhagen)
-                    .date_naive();
+                let today = local_today(now);
                 let via = Via {
                     channel: "sms",
                     inbound_id: Some(msg.id),
@@ -226,10 +224,8 @@ impl Engine {
                     .await?;
                     return Ok(InboundOutcome::NoSeatToday);
                 };
-                let details = tx.seat_details(*seat).await?;
-                let language = Language::parse(&first.language).unwrap_or_default();
-                let context = self.seat_context(details.as_ref(), language);
-                self.reply(tx, fx, &to, "checked_in", context, now).await?;
+                self.reply_about_seat(tx, fx, &to, "checked_in", Some(*seat), now)
+                    .await?;
                 Ok(InboundOutcome::CheckedIn)
             }
             Intent::NoShow => {
@@ -254,9 +250,7 @@ impl Engine {
                     .await?;
                     return Ok(InboundOutcome::NotResponsible);
                 }
-                let today = now
-                    .with_timezone(&chrono_tz::Europe::Copenhagen)
-                    .date_naive();
+                let today = local_today(now);
                 let mut seat = None;
                 if let Some(code) = &reply.code {
                     for station in &stations {
@@ -284,10 +278,7 @@ impl Engine {
                 };
                 self.no_show_in(tx, fx, seat.id, &actor, Some(via), None, now)
                     .await?;
-                let details = tx.seat_details(seat.id).await?;
-                let language = Language::parse(&first.language).unwrap_or_default();
-                let context = self.seat_context(details.as_ref(), language);
-                self.reply(tx, fx, &to, "no_show_received", context, now)
+                self.reply_about_seat(tx, fx, &to, "no_show_received", Some(seat.id), now)
                     .await?;
                 Ok(InboundOutcome::NoShowReported)
             }
@@ -336,13 +327,8 @@ impl Engine {
                             )
                             .await?
                     {
-                        let seat = match taken.seat_id {
-                            Some(id) => tx.seat_details(id).await?,
-                            None => None,
-                        };
-                        let language = Language::parse(&first.language).unwrap_or_default();
-                        let context = self.seat_context(seat.as_ref(), language);
-                        self.reply(tx, fx, &to, "offer_taken", context, now).await?;
+                        self.reply_about_seat(tx, fx, &to, "offer_taken", taken.seat_id, now)
+                            .await?;
                         return Ok(InboundOutcome::AlreadyTaken);
                     }
                     if open.is_empty() {
@@ -411,13 +397,8 @@ impl Engine {
                         Ok(InboundOutcome::NoLongerOpen)
                     }
                     AnswerOutcome::SeatTaken => {
-                        let seat = match question.seat_id {
-                            Some(id) => tx.seat_details(id).await?,
-                            None => None,
-                        };
-                        let language = Language::parse(&first.language).unwrap_or_default();
-                        let context = self.seat_context(seat.as_ref(), language);
-                        self.reply(tx, fx, &to, "offer_taken", context, now).await?;
+                        self.reply_about_seat(tx, fx, &to, "offer_taken", question.seat_id, now)
+                            .await?;
                         Ok(InboundOutcome::AlreadyTaken)
                     }
                     AnswerOutcome::NotAccepted => {
@@ -456,6 +437,29 @@ impl Engine {
         Ok(out)
     }
 
+    /// A reply that names a seat (its station, task type, code).
+    #[allow(clippy::too_many_arguments)]
+    async fn reply_about_seat(
+        &self,
+        tx: &mut Tx,
+        fx: &mut Effects,
+        to: &ReplyTo<'_>,
+        template: &str,
+        seat_id: Option<i64>,
+        now: DateTime<Utc>,
+    ) -> Result<(), EngineError> {
+        let seat = match seat_id {
+            Some(id) => tx.seat_details(id).await?,
+            None => None,
+        };
+        let language = to
+            .person
+            .and_then(|p| Language::parse(&p.language))
+            .unwrap_or_default();
+        let context = self.seat_context(seat.as_ref(), language);
+        self.reply(tx, fx, to, template, context, now).await
+    }
+
     async fn reply(
         &self,
         tx: &mut Tx,
@@ -486,6 +490,13 @@ impl Engine {
         )
         .await
     }
+}
+
+/// Today's date where the elections are. Reports on the day (`MØDT`,
+/// `UDEBLEVET`) are about seats on this date.
+fn local_today(now: DateTime<Utc>) -> chrono::NaiveDate {
+    now.with_timezone(&chrono_tz::Europe::Copenhagen)
+        .date_naive()
 }
 
 fn summary(

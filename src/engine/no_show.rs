@@ -111,8 +111,8 @@ impl Engine {
         Ok(true)
     }
 
-    /// Checks in the seats these people hold on `date`; returns the seats
-    /// checked in now (a second `MØDT` checks in nothing new).
+    /// Checks in the seats these people hold on `date` and returns them all;
+    /// a seat checked in before keeps its first check-in.
     pub(crate) async fn check_in_on(
         &self,
         tx: &mut Tx,

@@ -68,6 +68,15 @@ impl Running {
         }
     }
 
+    /// What the instance waits on in its current state (an ask or an
+    /// offer), or `None` when it waits on nothing.
+    pub(crate) fn waiting_on(&self) -> Option<Next> {
+        let state = self.workflow.state_by_name(&self.instance.state)?;
+        let next = &self.workflow.state(state).next;
+        (self.instance.status == "waiting" && matches!(next, Next::Ask(_) | Next::Offer(_)))
+            .then(|| next.clone())
+    }
+
     pub(crate) fn ids(&self) -> AuditIds {
         AuditIds {
             seat: self.instance.seat_id,

@@ -8,6 +8,8 @@
 //! new revision does not run an occurrence again, and a fan-out that a
 //! crash interrupted goes on after the last seat it committed.
 
+use std::collections::HashMap;
+
 use chrono::{DateTime, NaiveDate, Utc};
 use chrono_tz::Tz;
 
@@ -15,6 +17,7 @@ use super::run::Latest;
 use super::{Effects, Engine, EngineError};
 use crate::store::directory::AuditIds;
 use crate::store::engine::NotificationIds;
+use crate::store::schedules::ScheduleRun;
 use crate::workflow::schedule::{Anchor, Due};
 use crate::workflow::{ScheduledStart, Trigger};
 
@@ -37,6 +40,15 @@ struct Slot<'a> {
     election_id: i64,
     anchor_date: NaiveDate,
     tz: Tz,
+    /// Its bookkeeping, as read at the start of the pass.
+    row: Option<ScheduleRun>,
+}
+
+impl Slot<'_> {
+    /// The seats' date, when the schedule counts from each seat's date.
+    fn seat_date(&self) -> Option<NaiveDate> {
+        (self.start.schedule.at.anchor == Anchor::SeatDate).then_some(self.anchor_date)
+    }
 }
 
 impl Engine {
@@ -57,6 +69,12 @@ impl Engine {
             return Ok(report);
         }
         let elections = tx.elections().await?;
+        let mut rows: HashMap<(String, i64, NaiveDate), ScheduleRun> = tx
+            .schedule_runs()
+            .await?
+            .into_iter()
+            .map(|r| ((r.workflow.clone(), r.election_id, r.anchor_date), r))
+            .collect();
         let mut slots = Vec::new();
         for (revision, start) in &scheduled {
             for e in &elections {
@@ -65,15 +83,24 @@ impl Engine {
                     Anchor::ElectionDay => vec![e.election_day],
                     Anchor::StartsOn => vec![e.starts_on],
                     Anchor::EndsOn => vec![e.ends_on],
-                    Anchor::SeatDate => tx.seat_dates(e.id).await?,
+                    // Every seat lies in the election's window; a date
+                    // without seats selects none.
+                    Anchor::SeatDate => e
+                        .starts_on
+                        .iter_days()
+                        .take_while(|d| *d <= e.ends_on)
+                        .take(366)
+                        .collect(),
                 };
                 for anchor_date in dates {
+                    let row = rows.remove(&(revision.name.clone(), e.id, anchor_date));
                     slots.push(Slot {
                         revision,
                         start,
                         election_id: e.id,
                         anchor_date,
                         tz,
+                        row,
                     });
                 }
             }
@@ -103,7 +130,19 @@ impl Engine {
                 return Ok(());
             }
         };
-        if occurrences.first().is_none_or(|first| *first > now) {
+        // Nothing due and nothing under way: nothing is written. This runs
+        // every tick for every slot.
+        let (last, running) = slot
+            .row
+            .as_ref()
+            .map_or((None, None), |r| (r.last_at, r.running_at));
+        if running.is_none()
+            && slot
+                .start
+                .schedule
+                .due(&occurrences, last, now, slot.tz)
+                .is_empty()
+        {
             return Ok(());
         }
         let mut tx = self.db.begin().await?;
@@ -129,7 +168,14 @@ impl Engine {
                 continue;
             }
             let mut tx = self.db.begin().await?;
-            if tx.skip_occurrence(row.id, at, now).await? {
+            // A missed occurrence that would have reached nobody (a date
+            // without such seats) is not worth the secretariat's time.
+            if tx.skip_occurrence(row.id, at, now).await?
+                && !tx
+                    .filtered_seats(slot.election_id, &slot.start.seats, slot.seat_date(), 0, 1)
+                    .await?
+                    .is_empty()
+            {
                 let local = at.with_timezone(&slot.tz).format("%Y-%m-%d %H:%M");
                 let why = match d {
                     Due::Missed(_) => format!(
@@ -174,7 +220,7 @@ impl Engine {
         now: DateTime<Utc>,
         report: &mut ScheduleReport,
     ) -> Result<(), EngineError> {
-        let date = (slot.start.schedule.at.anchor == Anchor::SeatDate).then_some(slot.anchor_date);
+        let date = slot.seat_date();
         loop {
             let mut tx = self.db.begin().await?;
             let mut fx = Effects::default();

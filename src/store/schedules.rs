@@ -151,15 +151,13 @@ impl Tx {
         Ok(())
     }
 
-    /// The distinct dates of an election's seats.
-    pub async fn seat_dates(&mut self, election_id: i64) -> sqlx::Result<Vec<NaiveDate>> {
+    /// Every bookkeeping row: one per scheduled workflow, election and
+    /// anchor date that has come due.
+    pub async fn schedule_runs(&mut self) -> sqlx::Result<Vec<ScheduleRun>> {
         q!(
             self,
             fetch_all,
-            sqlx::query_scalar(
-                "SELECT DISTINCT date FROM seats WHERE election_id = $1 ORDER BY date"
-            )
-            .bind(election_id)
+            sqlx::query_as("SELECT * FROM schedule_runs")
         )
     }
 

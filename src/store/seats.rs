@@ -124,38 +124,38 @@ impl Tx {
         person_id: i64,
         now: DateTime<Utc>,
     ) -> sqlx::Result<bool> {
-        let n = exec!(
-            self,
-            sqlx::query(
-                "UPDATE seats SET person_id = $1, status = 'invited', updated_at = $2
-                 WHERE id = $3 AND status = 'vacant'
-                   AND NOT EXISTS (SELECT 1 FROM seats b WHERE b.person_id = $1 AND b.date = seats.date)"
-            )
-            .bind(person_id)
-            .bind(now)
-            .bind(seat_id)
-        )?;
-        Ok(n == 1)
+        self.give_vacant_seat(seat_id, person_id, "invited", now)
+            .await
     }
 
-    /// Gives a vacant seat to a person who said yes to it, confirmed at
-    /// once, unless the seat was taken or the person holds a seat that day
-    /// meanwhile. Returns false when either stood in the way; a race with
-    /// another transaction over the person's day ends in the unique index.
+    /// The same for a standby person who said yes to the seat: confirmed
+    /// at once.
     pub async fn take_vacant_seat(
         &mut self,
         seat_id: i64,
         person_id: i64,
         now: DateTime<Utc>,
     ) -> sqlx::Result<bool> {
+        self.give_vacant_seat(seat_id, person_id, "confirmed", now)
+            .await
+    }
+
+    async fn give_vacant_seat(
+        &mut self,
+        seat_id: i64,
+        person_id: i64,
+        status: &str,
+        now: DateTime<Utc>,
+    ) -> sqlx::Result<bool> {
         let n = exec!(
             self,
             sqlx::query(
-                "UPDATE seats SET person_id = $1, status = 'confirmed', checked_in_at = NULL, updated_at = $2
-                 WHERE id = $3 AND status = 'vacant'
+                "UPDATE seats SET person_id = $1, status = $2, updated_at = $3
+                 WHERE id = $4 AND status = 'vacant'
                    AND NOT EXISTS (SELECT 1 FROM seats b WHERE b.person_id = $1 AND b.date = seats.date)"
             )
             .bind(person_id)
+            .bind(status)
             .bind(now)
             .bind(seat_id)
         )?;

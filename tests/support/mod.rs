@@ -55,6 +55,7 @@ pub struct TestApp {
     pub config: Config,
     next_mo_id: std::sync::atomic::AtomicU64,
     _dir: Option<tempfile::TempDir>,
+    _workflows: Option<tempfile::TempDir>,
 }
 
 /// The URL of the PostgreSQL server to test against, or a loud notice and
@@ -97,6 +98,8 @@ pub struct Setup {
     pub fake: FakeGatewayApi,
     pub clock: Clock,
     pub dir: Option<tempfile::TempDir>,
+    /// The workflows the secretariat edited, when they did.
+    pub workflows: Option<tempfile::TempDir>,
 }
 
 impl Setup {
@@ -141,7 +144,32 @@ impl Setup {
             fake,
             clock,
             dir,
+            workflows: None,
         })
+    }
+
+    /// Publishes the shipped workflows as the secretariat edited them:
+    /// `edit` gets each file's name and text, and `add` names files under
+    /// `workflows/` to publish as well (e.g. an example).
+    pub fn edit_workflows(&mut self, edit: impl Fn(&str, String) -> String, add: &[&str]) {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let shipped = self.config.workflows_dir.clone();
+        let files = std::fs::read_dir(&shipped)
+            .expect("workflows")
+            .map(|e| e.expect("entry").path())
+            .filter(|p| p.extension().is_some_and(|e| e == "yaml"))
+            .chain(add.iter().map(|a| shipped.join(a)));
+        for path in files {
+            let name = path
+                .file_name()
+                .expect("a file")
+                .to_string_lossy()
+                .to_string();
+            let text = std::fs::read_to_string(&path).expect("read workflow");
+            std::fs::write(dir.path().join(&name), edit(&name, text)).expect("write workflow");
+        }
+        self.config.workflows_dir = dir.path().to_path_buf();
+        self.workflows = Some(dir);
     }
 
     /// The engine alone: no HTTP, no job workers. Jobs it queues wait.
@@ -162,6 +190,7 @@ impl Setup {
             http: reqwest::Client::new(),
             next_mo_id: std::sync::atomic::AtomicU64::new(5_000_000),
             _dir: self.dir,
+            _workflows: self.workflows,
         }
     }
 }
