@@ -9,10 +9,10 @@ use std::time::{Duration, Instant};
 use crate::app::{self, Config, SmsConfig};
 use crate::clock::Clock;
 use crate::engine::{Assignment, Engine};
+use crate::exec;
 use crate::sms::fake_gatewayapi::FakeGatewayApi;
 use crate::sms::gatewayapi::GatewayApiConfig;
 use crate::store::Db;
-use crate::{exec, q};
 
 #[derive(clap::Args, Debug, Clone)]
 pub struct BenchArgs {
@@ -118,7 +118,8 @@ pub async fn bench(base: &Config, url: &str, args: &BenchArgs) -> anyhow::Result
     config.tick_every = None;
     let engine = app::engine(&config, db.clone()).await?;
     let total = args.single + args.seats;
-    let (election_id, people) = seed(&engine, total).await?;
+    let generated = crate::generate::election(&engine, total, total, 1).await?;
+    let (election_id, people) = (generated.election_id, generated.people);
     // Give PostgreSQL's planner the table sizes that autovacuum would have
     // given it by the time a secretariat invites anyone.
     if let Db::Postgres(pool) = &db {
@@ -238,79 +239,4 @@ async fn raw_write_rate(db: &Db, rows: usize) -> anyhow::Result<f64> {
     exec!(&mut tx, sqlx::query("DROP TABLE bench_raw"))?;
     tx.commit().await?;
     Ok(rate)
-}
-
-/// An election with `n` seats and `n` adults with phones.
-async fn seed(engine: &Engine, n: usize) -> anyhow::Result<(i64, Vec<i64>)> {
-    let now = engine.clock.now();
-    let day = chrono::NaiveDate::from_ymd_opt(2029, 11, 20).unwrap_or_default();
-    let mut tx = engine.db.begin().await?;
-    let type_id = tx.upsert_election_type("Bench", 18).await?;
-    let election_id = tx
-        .insert_election(
-            &crate::store::directory::NewElection {
-                title: "Benchmark election",
-                election_type_id: type_id,
-                starts_on: day,
-                election_day: day,
-                ends_on: day,
-                lock_days: 0,
-                time_zone: "Europe/Copenhagen",
-            },
-            now,
-        )
-        .await?;
-    let area = tx.upsert_area("Bench area").await?;
-    let station = tx
-        .upsert_station(area, "Bench station", "Benchvej 1", None)
-        .await?;
-    let team = tx.upsert_team("Bench team").await?;
-    let task_type = tx
-        .upsert_task_type(&crate::store::directory::NewTaskType {
-            name: "Tilforordnet",
-            start_time: chrono::NaiveTime::from_hms_opt(8, 0, 0).unwrap_or_default(),
-            end_time: chrono::NaiveTime::from_hms_opt(20, 0, 0).unwrap_or_default(),
-            payment_ore: 45_000,
-            trusted: false,
-        })
-        .await?;
-    tx.commit().await?;
-    let mut people = Vec::with_capacity(n);
-    for batch in (0..n).collect::<Vec<_>>().chunks(1000) {
-        let mut tx = engine.db.begin().await?;
-        for i in batch {
-            let seat = crate::store::seats::NewSeat {
-                election_id,
-                station_id: station,
-                task_type_id: task_type,
-                team_id: team,
-                date: day,
-            };
-            tx.insert_seat(&seat, now).await?;
-            // Born 1970-1999: a distinct, valid CPR for each person.
-            let cpr = format!(
-                "{:02}{:02}{:02}{:04}",
-                1 + i % 28,
-                1 + (i / 28) % 12,
-                70 + (i / 336) % 30,
-                i % 10_000
-            );
-            let cpr = crate::domain::Cpr::parse(&cpr)?;
-            let id: i64 = q!(
-                &mut tx,
-                fetch_one,
-                sqlx::query_scalar(
-                    "INSERT INTO people (name, cpr, phone, preferred_channel, language, created_at)
-                     VALUES ($1, $2, $3, 'sms', 'da', $4) RETURNING id"
-                )
-                .bind(format!("Person {i}"))
-                .bind(cpr.as_string())
-                .bind(format!("+45{}", 30_000_000 + i))
-                .bind(now)
-            )?;
-            people.push(id);
-        }
-        tx.commit().await?;
-    }
-    Ok((election_id, people))
 }

@@ -62,6 +62,10 @@ enum Command {
     /// Invites N seats through the real engine into a local fake gateway
     /// and prints the rates.
     Bench(valgvagt::bench::BenchArgs),
+    /// Runs the published workflows over a generated election on the
+    /// virtual clock with simulated people, in a database of its own, and
+    /// prints a timeline and a summary.
+    Rehearse(valgvagt::rehearse::RehearseArgs),
 }
 
 #[derive(Subcommand)]
@@ -161,6 +165,10 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             let parsed = valgvagt::import::parse(&text)?;
             let summary = valgvagt::import::import(&db, &config.clock, &parsed).await?;
             println!("{}", serde_json::to_string_pretty(&summary)?);
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Rehearse(args) => {
+            valgvagt::rehearse::rehearse(&config, &args).await?.print();
             Ok(ExitCode::SUCCESS)
         }
         Command::Bench(args) => {

@@ -130,3 +130,75 @@ seats:
     });
     assert_eq!(elections, 1);
 }
+
+/// `valgvagt rehearse` on a generated election: its summary's totals are
+/// the seats its database holds, it filled seats from standby, and the
+/// service's own database is never opened.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn rehearse_prints_a_summary_whose_totals_match_its_database() {
+    let dir = tempfile::tempdir().unwrap();
+    let kept = dir.path().join("rehearsal.db");
+    let real = dir.path().join("real.db");
+    let out = valgvagt()
+        .args(["--database-url", &format!("sqlite://{}", real.display())])
+        .args([
+            "rehearse",
+            "--seats",
+            "300",
+            "--stations",
+            "10",
+            "--standby",
+            "40",
+        ])
+        .args(["--keep", kept.to_str().unwrap()])
+        .env("RUST_LOG", "warn")
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{stdout}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(!real.exists(), "the rehearsal touched the real database");
+
+    let line = stdout
+        .lines()
+        .find(|l| l.starts_with("seats: "))
+        .unwrap_or_else(|| panic!("no seats line in {stdout}"));
+    let numbers: Vec<i64> = line
+        .split(|c: char| !c.is_ascii_digit())
+        .filter(|w| !w.is_empty())
+        .map(|w| w.parse().unwrap())
+        .collect();
+    let db = valgvagt::store::Db::connect(&format!("sqlite://{}", kept.display()), 2)
+        .await
+        .unwrap();
+    let mut tx = db.read().await.unwrap();
+    let election = tx.elections().await.unwrap()[0].id;
+    let counts: std::collections::HashMap<String, i64> = tx
+        .seat_counts(election)
+        .await
+        .unwrap()
+        .into_iter()
+        .collect();
+    let count = |s: &str| counts.get(s).copied().unwrap_or(0);
+    assert_eq!(
+        numbers,
+        [300, count("confirmed"), count("invited"), count("vacant")],
+        "{line}"
+    );
+    assert!(count("confirmed") > 150, "{line}");
+    let invitations: Vec<&str> = stdout
+        .lines()
+        .find(|l| l.trim_start().starts_with("invitation "))
+        .map(|l| l.split_whitespace().collect())
+        .unwrap_or_default();
+    assert_eq!(invitations, ["invitation", "sms", "300"], "{stdout}");
+    let filled = stdout
+        .lines()
+        .find_map(|l| l.strip_prefix("replacements from standby: "))
+        .unwrap();
+    assert!(filled.parse::<i64>().unwrap() > 0, "{stdout}");
+    assert!(stdout.contains("election_eve_reminder"), "{stdout}");
+}

@@ -12,6 +12,7 @@ mod inbound;
 mod no_show;
 mod offer;
 pub mod publish;
+mod remove;
 mod run;
 mod schedule;
 mod send;
@@ -22,8 +23,9 @@ use std::sync::{Arc, Mutex};
 pub use assign::{AssignError, Assignment, BulkAssignError};
 pub use deliver::{DeliveryOutcome, DeliveryPolicy};
 pub use inbound::InboundOutcome;
-pub use no_show::NoShowError;
+pub use no_show::OffSeatError;
 pub use publish::{PublishError, Published};
+pub use remove::Removal;
 pub use schedule::ScheduleReport;
 
 use crate::clock::Clock;

@@ -16,37 +16,49 @@ use crate::store::directory::AuditIds;
 use crate::store::seats::HistoryEvent;
 use crate::workflow::Trigger;
 
+/// Why a person could not be taken off a seat (a no-show, a removal).
 #[derive(Debug, thiserror::Error)]
-pub enum NoShowError {
+pub enum OffSeatError {
     #[error("seat {0} does not exist")]
     NoSuchSeat(i64),
-    #[error("seat {0} is vacant; nobody can fail to come to it")]
+    #[error("seat {0} is vacant; nobody holds it")]
     Vacant(i64),
     #[error(transparent)]
     Engine(#[from] EngineError),
 }
 
-impl From<sqlx::Error> for NoShowError {
+impl From<sqlx::Error> for OffSeatError {
     fn from(e: sqlx::Error) -> Self {
-        NoShowError::Engine(EngineError::Db(e))
+        OffSeatError::Engine(EngineError::Db(e))
     }
+}
+
+/// Who is taken off which seat, why, and by whom.
+pub(crate) struct OffSeat<'a> {
+    pub seat_id: i64,
+    /// The history event: `no_show`, `removed`.
+    pub event: &'a str,
+    pub detail: Option<&'a str>,
+    pub actor: &'a str,
+    pub via: Option<Via<'a>>,
+    pub except: Option<i64>,
 }
 
 impl Engine {
     /// Reports the person of a seat as not come (the API's way), in one
     /// transaction with the replacement it starts.
-    pub async fn report_no_show(&self, seat_id: i64, actor: &str) -> Result<Effects, NoShowError> {
+    pub async fn report_no_show(&self, seat_id: i64, actor: &str) -> Result<Effects, OffSeatError> {
         let now = self.clock.now();
         let mut tx = self.db.begin().await?;
         let mut fx = Effects::default();
         if tx.seat(seat_id).await?.is_none() {
-            return Err(NoShowError::NoSuchSeat(seat_id));
+            return Err(OffSeatError::NoSuchSeat(seat_id));
         }
         if !self
             .no_show_in(&mut tx, &mut fx, seat_id, actor, None, None, now)
             .await?
         {
-            return Err(NoShowError::Vacant(seat_id));
+            return Err(OffSeatError::Vacant(seat_id));
         }
         self.commit(tx, &fx).await?;
         Ok(fx)
@@ -66,49 +78,73 @@ impl Engine {
         except: Option<i64>,
         now: DateTime<Utc>,
     ) -> Result<bool, EngineError> {
-        let Some(person_id) = tx.seat(seat_id).await?.and_then(|s| s.person_id) else {
-            return Ok(false);
+        let off = OffSeat {
+            seat_id,
+            event: "no_show",
+            detail: None,
+            actor,
+            via,
+            except,
         };
-        for instance in tx.instances_of_seat(seat_id).await? {
+        if self.take_off_seat(tx, &off, now).await?.is_none() {
+            return Ok(false);
+        }
+        Box::pin(self.start_triggered(tx, fx, Trigger::SeatNoShow, seat_id, None, None, None, now))
+            .await?;
+        Ok(true)
+    }
+
+    /// Takes the person off a seat: ends anything still asking them about
+    /// it (except the instance `off.except`), frees the seat, and keeps the
+    /// event in its history and the audit log. Returns the person, or
+    /// `None` when the seat was vacant.
+    pub(crate) async fn take_off_seat(
+        &self,
+        tx: &mut Tx,
+        off: &OffSeat<'_>,
+        now: DateTime<Utc>,
+    ) -> Result<Option<i64>, EngineError> {
+        let Some(person_id) = tx.seat(off.seat_id).await?.and_then(|s| s.person_id) else {
+            return Ok(None);
+        };
+        for instance in tx.instances_of_seat(off.seat_id).await? {
             if instance.status == "waiting"
                 && instance.person_id == Some(person_id)
-                && Some(instance.id) != except
+                && Some(instance.id) != off.except
             {
-                tx.close_open_questions_of(instance.id, "no_show", now)
+                tx.close_open_questions_of(instance.id, off.event, now)
                     .await?;
                 tx.cancel_timers(instance.id, now).await?;
                 tx.finish_instance_in(instance.id, &instance.state, now)
                     .await?;
             }
         }
-        tx.release_seat(seat_id, now).await?;
+        tx.release_seat(off.seat_id, now).await?;
         tx.record_history(
             &HistoryEvent {
-                seat_id,
+                seat_id: off.seat_id,
                 person_id: Some(person_id),
-                event: "no_show",
-                channel: via.map(|v| v.channel),
-                inbound_id: via.and_then(|v| v.inbound_id),
-                detail: None,
+                event: off.event,
+                channel: off.via.map(|v| v.channel),
+                inbound_id: off.via.and_then(|v| v.inbound_id),
+                detail: off.detail,
             },
             now,
         )
         .await?;
         tx.audit(
             now,
-            actor,
-            "seat.no_show",
+            off.actor,
+            &format!("seat.{}", off.event),
             AuditIds {
-                seat: Some(seat_id),
+                seat: Some(off.seat_id),
                 person: Some(person_id),
-                instance: except,
+                instance: off.except,
             },
             None,
         )
         .await?;
-        Box::pin(self.start_triggered(tx, fx, Trigger::SeatNoShow, seat_id, None, None, None, now))
-            .await?;
-        Ok(true)
+        Ok(Some(person_id))
     }
 
     /// Checks in the seats these people hold on `date` and returns them all;

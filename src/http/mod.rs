@@ -47,6 +47,7 @@ pub fn router(state: AppState) -> Router {
             axum::routing::put(api::standby::set_responsible),
         )
         .route("/api/seats/{id}/no-show", post(api::standby::no_show))
+        .route("/api/seats/{id}/remove", post(api::standby::remove))
         .route("/api/teams", get(api::elections::teams))
         .route("/api/task-types", get(api::elections::task_types))
         .route("/api/people", post(api::people::create))

@@ -69,7 +69,7 @@ impl Tx {
     /// now, in the order they were put on standby: not holding a seat that
     /// day, not asked in this offer (`instance_id`) already, without an
     /// open offer of another seat that day, and never having declined,
-    /// left or missed this seat.
+    /// left, missed or been taken off this seat.
     pub async fn standby_candidates(
         &mut self,
         seat_id: i64,
@@ -97,7 +97,7 @@ impl Tx {
                    AND NOT EXISTS (
                        SELECT 1 FROM seat_history h
                        WHERE h.seat_id = s.id AND h.person_id = sb.person_id
-                         AND h.event IN ('answered_no', 'offer_declined', 'released', 'no_show', 'unanswered'))
+                         AND h.event IN ('answered_no', 'offer_declined', 'released', 'no_show', 'unanswered', 'removed'))
                  GROUP BY sb.person_id
                  ORDER BY MIN(sb.id)
                  LIMIT $3"

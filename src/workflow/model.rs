@@ -48,6 +48,16 @@ pub enum Trigger {
     /// The seat's person did not turn up on the day; the seat is free
     /// again (`starts_on: seat.no_show`).
     SeatNoShow,
+    /// The secretariat withdrew the invitation of a person who had not
+    /// answered yet (`starts_on: seat.retracted`). The instance's person
+    /// is the one taken off; `seat.vacated` follows.
+    SeatRetracted,
+    /// The secretariat took a person off a seat they had accepted
+    /// (`starts_on: seat.removed`).
+    SeatRemoved,
+    /// A person was taken off because they no longer meet the conditions
+    /// (age, residence, citizenship; `starts_on: seat.removed_by_validation`).
+    SeatRemovedByValidation,
     /// Only started by another workflow's `start` step or by the API
     /// (`starts_on: manual`).
     Manual,

@@ -1,5 +1,6 @@
 //! Reads `starts_on:`: an event (`seat.assigned`, `seat.vacated`,
-//! `seat.no_show`, `manual`) or a schedule fanned out over seats.
+//! `seat.no_show`, `seat.retracted`, `seat.removed`,
+//! `seat.removed_by_validation`, `manual`) or a schedule fanned out over seats.
 
 use super::diagnostic::code;
 use super::filter::parse_filter;
@@ -9,10 +10,16 @@ use super::reader::{Place, Reader};
 use super::schedule::{At, Schedule, check_rrule};
 use super::yaml::{Kind, Node, Pos};
 
-const EVENTS: [(&str, Trigger); 4] = [
+const EVENTS: [(&str, Trigger); 7] = [
     ("seat.assigned", Trigger::SeatAssigned),
     ("seat.vacated", Trigger::SeatVacated),
     ("seat.no_show", Trigger::SeatNoShow),
+    ("seat.retracted", Trigger::SeatRetracted),
+    ("seat.removed", Trigger::SeatRemoved),
+    (
+        "seat.removed_by_validation",
+        Trigger::SeatRemovedByValidation,
+    ),
     ("manual", Trigger::Manual),
 ];
 

@@ -1,4 +1,4 @@
-//! Standby pools, stations' responsibles, and no-show reports.
+//! Standby pools, stations' responsibles, no-show reports and removals.
 
 use axum::Json;
 use axum::extract::{Path, State};
@@ -6,7 +6,7 @@ use axum::http::StatusCode;
 use serde::Deserialize;
 use serde_json::{Value, json};
 
-use crate::engine::NoShowError;
+use crate::engine::{OffSeatError, Removal};
 use crate::http::AppState;
 use crate::http::error::{ApiError, ApiResult};
 use crate::store::standby::{NewStandby, Standby};
@@ -90,12 +90,40 @@ pub async fn no_show(State(state): State<AppState>, Path(id): Path<i64>) -> ApiR
     ))
 }
 
-impl From<NoShowError> for ApiError {
-    fn from(e: NoShowError) -> Self {
+#[derive(Deserialize)]
+pub struct Remove {
+    /// `secretariat` (the default) or `validation`.
+    #[serde(default = "by_secretariat")]
+    pub reason: Removal,
+}
+
+fn by_secretariat() -> Removal {
+    Removal::Secretariat
+}
+
+/// `POST /api/seats/{id}/remove`: takes the seat's person off it; they
+/// are told (retracted invitation, removed from the task, or removed by
+/// validation) and the seat is offered to standby.
+pub async fn remove(
+    State(state): State<AppState>,
+    Path(id): Path<i64>,
+    Json(body): Json<Remove>,
+) -> ApiResult<Json<Value>> {
+    let fx = state
+        .engine
+        .remove_from_seat(id, body.reason, "api")
+        .await?;
+    Ok(Json(
+        json!({ "seat_id": id, "messages": fx.messages.len() }),
+    ))
+}
+
+impl From<OffSeatError> for ApiError {
+    fn from(e: OffSeatError) -> Self {
         match e {
-            NoShowError::NoSuchSeat(_) => ApiError::NotFound(e.to_string()),
-            NoShowError::Vacant(_) => ApiError::Conflict(e.to_string()),
-            NoShowError::Engine(e) => e.into(),
+            OffSeatError::NoSuchSeat(_) => ApiError::NotFound(e.to_string()),
+            OffSeatError::Vacant(_) => ApiError::Conflict(e.to_string()),
+            OffSeatError::Engine(e) => e.into(),
         }
     }
 }

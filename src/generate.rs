@@ -1,0 +1,117 @@
+//! A generated election for the benchmark and the rehearsal: seats spread
+//! over stations, and adults with distinct, valid CPR numbers and phones.
+
+use crate::engine::Engine;
+use crate::q;
+
+/// The election day of every generated election.
+pub fn election_day() -> chrono::NaiveDate {
+    chrono::NaiveDate::from_ymd_opt(2029, 11, 20).unwrap_or_default()
+}
+
+pub struct Generated {
+    pub election_id: i64,
+    /// The seats, in id order.
+    pub seats: Vec<i64>,
+    /// The people, in id order.
+    pub people: Vec<i64>,
+}
+
+/// An election on [`election_day`] with `seats` seats over `stations`
+/// stations (one area, one team, one task type) and `people` people.
+pub async fn election(
+    engine: &Engine,
+    seats: usize,
+    people: usize,
+    stations: usize,
+) -> anyhow::Result<Generated> {
+    let now = engine.clock.now();
+    let day = election_day();
+    let mut tx = engine.db.begin().await?;
+    let type_id = tx.upsert_election_type("Generated", 18).await?;
+    let election_id = tx
+        .insert_election(
+            &crate::store::directory::NewElection {
+                title: "Generated election",
+                election_type_id: type_id,
+                starts_on: day,
+                election_day: day,
+                ends_on: day,
+                lock_days: 0,
+                time_zone: "Europe/Copenhagen",
+            },
+            now,
+        )
+        .await?;
+    let area = tx.upsert_area("Generated area").await?;
+    let mut station_ids = Vec::new();
+    for i in 1..=stations.max(1) {
+        station_ids.push(
+            tx.upsert_station(
+                area,
+                &format!("Valgsted {i}"),
+                &format!("Valgvej {i}"),
+                None,
+            )
+            .await?,
+        );
+    }
+    let team = tx.upsert_team("Generated team").await?;
+    let task_type = tx
+        .upsert_task_type(&crate::store::directory::NewTaskType {
+            name: "Tilforordnet",
+            start_time: chrono::NaiveTime::from_hms_opt(8, 0, 0).unwrap_or_default(),
+            end_time: chrono::NaiveTime::from_hms_opt(20, 0, 0).unwrap_or_default(),
+            payment_ore: 45_000,
+            trusted: false,
+        })
+        .await?;
+    tx.commit().await?;
+    let mut out = Generated {
+        election_id,
+        seats: Vec::with_capacity(seats),
+        people: Vec::with_capacity(people),
+    };
+    for batch in (0..seats.max(people)).collect::<Vec<_>>().chunks(1000) {
+        let mut tx = engine.db.begin().await?;
+        for &i in batch {
+            if i < seats {
+                let seat = crate::store::seats::NewSeat {
+                    election_id,
+                    station_id: station_ids[i % station_ids.len()],
+                    task_type_id: task_type,
+                    team_id: team,
+                    date: day,
+                };
+                out.seats.push(tx.insert_seat(&seat, now).await?);
+            }
+            if i >= people {
+                continue;
+            }
+            // Born 1970-1999: a distinct, valid CPR for each person.
+            let cpr = format!(
+                "{:02}{:02}{:02}{:04}",
+                1 + i % 28,
+                1 + (i / 28) % 12,
+                70 + (i / 336) % 30,
+                i % 10_000
+            );
+            let cpr = crate::domain::Cpr::parse(&cpr)?;
+            let id: i64 = q!(
+                &mut tx,
+                fetch_one,
+                sqlx::query_scalar(
+                    "INSERT INTO people (name, cpr, phone, preferred_channel, language, created_at)
+                     VALUES ($1, $2, $3, 'sms', 'da', $4) RETURNING id"
+                )
+                .bind(format!("Person {i}"))
+                .bind(cpr.as_string())
+                .bind(format!("+45{}", 30_000_000 + i))
+                .bind(now)
+            )?;
+            out.people.push(id);
+        }
+        tx.commit().await?;
+    }
+    Ok(out)
+}
