@@ -3,8 +3,11 @@
 //! people, in a database of its own (real data is never touched), and
 //! prints a timeline and a summary.
 //!
-//! The clock moves in steps; after each step the ticker runs and the
-//! apalis workers finish every job before the next. Each person who gets a
+//! The clock moves in steps; after each step the ticker runs and every
+//! queued job runs before the next step, in this process and in order
+//! ([`crate::jobs::in_process`]): the engine calls of the apalis workers,
+//! without their polling. The database is a scratch file whose commits
+//! are not flushed to disk. Each person who gets a
 //! question answers by SMS according to the shares given: yes or no within
 //! a few hours, yes after five to eight days (late), or never.
 
@@ -52,7 +55,8 @@ pub struct RehearseArgs {
     /// Minutes the clock moves per step.
     #[arg(long, default_value_t = 60)]
     pub step_minutes: i64,
-    /// Seed of the simulated people's choices.
+    /// Seed of the simulated people's choices: the same seed and options
+    /// give the same rehearsal, message for message.
     #[arg(long, default_value_t = 1)]
     pub seed: u64,
     /// Keep the rehearsal's database at this path (SQLite) to look at it.
@@ -155,13 +159,11 @@ pub async fn rehearse(base: &Config, args: &RehearseArgs) -> anyhow::Result<Rehe
     config.clock = clock.clone();
     config.sms = SmsConfig::Dev;
     config.tick_every = None;
-    config.workers.poll_interval = Duration::from_millis(5);
-    let db = app::open_database(&config.database_url, &config.workers).await?;
+    let db = Db::connect_scratch(&path).await?;
+    db.migrate().await?;
+    crate::jobs::setup(&db).await?;
     let engine = app::engine(&config, db.clone()).await?;
-    let workers = crate::jobs::Workers::start(engine.clone(), config.workers.clone());
-    let result = run(&engine, &db, args, at(args.to + chrono::Days::new(1), 0)).await;
-    workers.stop().await;
-    let mut report = result?;
+    let mut report = run(&engine, &db, args, at(args.to + chrono::Days::new(1), 0)).await?;
     report.wall = started.elapsed();
     let _ = std::fs::remove_dir_all(&temp);
     Ok(report)
@@ -218,7 +220,7 @@ async fn run(
     let mut next_id = 0u64;
     let step = chrono::Duration::minutes(args.step_minutes);
     loop {
-        settle(db).await?;
+        crate::jobs::in_process::run_queued(engine).await?;
         // The people read what reached them and decide.
         let mut tx = db.read().await?;
         for (outbox_id, question_id, code, phone) in asked_since(&mut tx, last_outbox).await? {
@@ -263,22 +265,16 @@ async fn run(
                 })
                 .await?;
         }
+        // Handled at the time they arrive, before the clock moves on.
+        crate::jobs::in_process::run_queued(engine).await?;
         if now >= end {
             break;
         }
         engine.clock.advance(step.min(end - now));
         crate::jobs::ticker::tick(engine).await?;
     }
-    settle(db).await?;
+    crate::jobs::in_process::run_queued(engine).await?;
     report(db, g.election_id).await
-}
-
-/// Waits until the workers have run every queued job.
-async fn settle(db: &Db) -> anyhow::Result<()> {
-    while crate::jobs::unfinished(db).await? > 0 {
-        tokio::time::sleep(Duration::from_millis(5)).await;
-    }
-    Ok(())
 }
 
 /// Questions sent by SMS after outbox row `after`: (outbox id, question

@@ -131,7 +131,7 @@ seats:
     assert_eq!(elections, 1);
 }
 
-/// `valgvagt rehearse` on a generated election: its summary's totals are
+/// `valgvagt rehearse` on a generated 5,000-seat election: its summary's totals are
 /// the seats its database holds, it filled seats from standby, and the
 /// service's own database is never opened.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -141,15 +141,8 @@ async fn rehearse_prints_a_summary_whose_totals_match_its_database() {
     let real = dir.path().join("real.db");
     let out = valgvagt()
         .args(["--database-url", &format!("sqlite://{}", real.display())])
-        .args([
-            "rehearse",
-            "--seats",
-            "300",
-            "--stations",
-            "10",
-            "--standby",
-            "40",
-        ])
+        // The defaults: a week of a 5,000-seat election.
+        .arg("rehearse")
         .args(["--keep", kept.to_str().unwrap()])
         .env("RUST_LOG", "warn")
         .output()
@@ -185,20 +178,57 @@ async fn rehearse_prints_a_summary_whose_totals_match_its_database() {
     let count = |s: &str| counts.get(s).copied().unwrap_or(0);
     assert_eq!(
         numbers,
-        [300, count("confirmed"), count("invited"), count("vacant")],
+        [5000, count("confirmed"), count("invited"), count("vacant")],
         "{line}"
     );
-    assert!(count("confirmed") > 150, "{line}");
+    assert!(count("confirmed") > 2500, "{line}");
     let invitations: Vec<&str> = stdout
         .lines()
         .find(|l| l.trim_start().starts_with("invitation "))
         .map(|l| l.split_whitespace().collect())
         .unwrap_or_default();
-    assert_eq!(invitations, ["invitation", "sms", "300"], "{stdout}");
+    assert_eq!(invitations, ["invitation", "sms", "5000"], "{stdout}");
     let filled = stdout
         .lines()
         .find_map(|l| l.strip_prefix("replacements from standby: "))
         .unwrap();
     assert!(filled.parse::<i64>().unwrap() > 0, "{stdout}");
     assert!(stdout.contains("election_eve_reminder"), "{stdout}");
+}
+
+/// Runs `valgvagt rehearse` with `args` and returns what it printed, less
+/// the line giving its wall time.
+fn rehearsal(args: &[&str]) -> String {
+    let dir = tempfile::tempdir().unwrap();
+    let out = valgvagt()
+        .args([
+            "--database-url",
+            &format!("sqlite://{}", dir.path().join("real.db").display()),
+        ])
+        .arg("rehearse")
+        .args(args)
+        .env("RUST_LOG", "warn")
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
+    assert!(
+        out.status.success(),
+        "{stdout}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    stdout
+        .lines()
+        .filter(|l| !l.starts_with("rehearsed in "))
+        .map(|l| format!("{l}\n"))
+        .collect()
+}
+
+#[test]
+fn rehearse_with_the_same_seed_prints_the_same_rehearsal_and_another_seed_another() {
+    let small = ["--seats", "120", "--stations", "6", "--standby", "20"];
+    let first = rehearsal(&[&small[..], &["--seed", "7"]].concat());
+    let again = rehearsal(&[&small[..], &["--seed", "7"]].concat());
+    let other = rehearsal(&[&small[..], &["--seed", "8"]].concat());
+    assert_eq!(first, again);
+    assert_ne!(first, other);
 }

@@ -8,8 +8,6 @@
 
 use chrono::{DateTime, Duration, Utc};
 
-use futures::stream::{self, StreamExt};
-
 use super::{Engine, EngineError};
 use crate::sms::{OutgoingSms, SendError};
 use crate::store::{OutboxMessage, Tx};
@@ -74,14 +72,7 @@ impl Engine {
         let claimed = tx.claim_messages(ids, now).await?;
         tx.commit().await?;
 
-        let sent: Vec<(OutboxMessage, Result<String, SendError>)> = stream::iter(claimed)
-            .map(|msg| async move {
-                let result = self.send_one(&msg).await;
-                (msg, result)
-            })
-            .buffered(self.delivery.parallel.max(1))
-            .collect()
-            .await;
+        let sent = self.send_claimed(claimed).await;
 
         let now = self.clock.now();
         let mut tx = self.db.begin().await?;
@@ -102,22 +93,34 @@ impl Engine {
         Ok(outcomes)
     }
 
-    async fn send_one(&self, msg: &OutboxMessage) -> Result<String, SendError> {
-        match msg.channel.as_str() {
-            "sms" => {
-                self.sms
-                    .send(&OutgoingSms {
-                        outbox_id: msg.id,
-                        idempotency_key: &msg.idempotency_key,
-                        to: &msg.recipient,
-                        body: &msg.body,
-                    })
-                    .await
-            }
-            other => Err(SendError::Permanent(format!(
-                "no transport for channel {other}"
-            ))),
-        }
+    /// Hands the claimed messages to their transports, SMS as one batch;
+    /// returns each with its result, in id order.
+    async fn send_claimed(
+        &self,
+        claimed: Vec<OutboxMessage>,
+    ) -> Vec<(OutboxMessage, Result<String, SendError>)> {
+        let (sms, other): (Vec<_>, Vec<_>) = claimed.into_iter().partition(|m| m.channel == "sms");
+        let batch: Vec<OutgoingSms> = sms
+            .iter()
+            .map(|msg| OutgoingSms {
+                outbox_id: msg.id,
+                idempotency_key: &msg.idempotency_key,
+                to: &msg.recipient,
+                body: &msg.body,
+            })
+            .collect();
+        let results = self
+            .sms
+            .send_all(&batch, self.delivery.parallel.max(1))
+            .await;
+        drop(batch);
+        let mut sent: Vec<_> = sms.into_iter().zip(results).collect();
+        sent.extend(other.into_iter().map(|msg| {
+            let e = SendError::Permanent(format!("no transport for channel {}", msg.channel));
+            (msg, Err(e))
+        }));
+        sent.sort_by_key(|(msg, _)| msg.id);
+        sent
     }
 
     async fn record_failure(

@@ -7,6 +7,7 @@
 //! type must not orphan queued jobs). Each job reads its row's state before
 //! acting, so a job that runs twice does its work once.
 
+pub mod in_process;
 mod poll;
 pub mod ticker;
 mod workers;

@@ -36,4 +36,20 @@ pub trait SmsProvider: Send + Sync {
 
     /// Sends one message; returns the provider's id for it.
     async fn send(&self, sms: &OutgoingSms<'_>) -> Result<String, SendError>;
+
+    /// Sends a batch, up to `parallel` at once; returns one result per
+    /// message, in the batch's order. A provider that can take many
+    /// messages in one call overrides it.
+    async fn send_all(
+        &self,
+        batch: &[OutgoingSms<'_>],
+        parallel: usize,
+    ) -> Vec<Result<String, SendError>> {
+        use futures::StreamExt;
+        futures::stream::iter(0..batch.len())
+            .map(|i| self.send(&batch[i]))
+            .buffered(parallel.max(1))
+            .collect()
+            .await
+    }
 }

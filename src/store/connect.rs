@@ -52,12 +52,7 @@ impl Db {
                 .synchronous(SqliteSynchronous::Full)
                 .foreign_keys(true)
                 .busy_timeout(Duration::from_secs(30));
-            let pool = SqlitePoolOptions::new()
-                .max_connections(max_connections)
-                .acquire_timeout(Duration::from_secs(30))
-                .connect_with(options)
-                .await?;
-            Ok(Db::Sqlite(pool, Arc::new(Mutex::new(()))))
+            Db::connect_sqlite(options, max_connections).await
         } else if url.starts_with("postgres:") || url.starts_with("postgresql:") {
             // Plan each statement for its parameters: a generic plan made
             // while a table was nearly empty (a new election) would go on
@@ -75,6 +70,36 @@ impl Db {
                 "the database URL must start with sqlite:// or postgres:// (got a URL with another scheme)"
             )
         }
+    }
+
+    /// Opens a SQLite file for one process alone, whose contents may be
+    /// lost in a crash: a rehearsal's own database, thrown away afterwards.
+    /// One connection holds the file exclusively, commits are not flushed
+    /// to disk, the rollback journal is kept in memory and the page cache
+    /// holds the whole database, so a commit costs microseconds instead of
+    /// an fsync and nothing is read twice.
+    pub async fn connect_scratch(path: &std::path::Path) -> anyhow::Result<Db> {
+        let options = SqliteConnectOptions::new()
+            .filename(path)
+            .create_if_missing(true)
+            .journal_mode(SqliteJournalMode::Memory)
+            .locking_mode(sqlx::sqlite::SqliteLockingMode::Exclusive)
+            .synchronous(SqliteSynchronous::Off)
+            .foreign_keys(true)
+            .pragma("cache_size", "-262144");
+        Db::connect_sqlite(options, 1).await
+    }
+
+    async fn connect_sqlite(
+        options: SqliteConnectOptions,
+        max_connections: u32,
+    ) -> anyhow::Result<Db> {
+        let pool = SqlitePoolOptions::new()
+            .max_connections(max_connections)
+            .acquire_timeout(Duration::from_secs(30))
+            .connect_with(options)
+            .await?;
+        Ok(Db::Sqlite(pool, Arc::new(Mutex::new(()))))
     }
 
     pub fn backend(&self) -> Backend {

@@ -121,6 +121,25 @@ impl Tx {
         Ok(())
     }
 
+    /// Which of these outbox rows the dev provider holds a message for.
+    pub async fn dev_sms_holding(&mut self, outbox_ids: &[i64]) -> sqlx::Result<Vec<i64>> {
+        if outbox_ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        let sql = format!(
+            "SELECT outbox_id FROM dev_sms WHERE outbox_id IN {}",
+            super::placeholders(1, outbox_ids.len(), 1)
+        );
+        q!(
+            self,
+            fetch_all,
+            outbox_ids.iter().fold(
+                sqlx::query_scalar(sqlx::AssertSqlSafe(sql.as_str())),
+                |q, id| q.bind(*id)
+            )
+        )
+    }
+
     /// The dev phone log of one number, oldest first.
     pub async fn dev_sms_log(
         &mut self,
