@@ -7,6 +7,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use crate::clock::Clock;
+use crate::domain::LinkKey;
 use crate::engine::Engine;
 use crate::http::{AppState, router};
 use crate::jobs::{WorkerSettings, Workers};
@@ -38,6 +39,12 @@ pub struct Config {
     /// How often the ticker runs; `None` leaves ticking to the caller
     /// (tests and rehearsals tick after moving the clock).
     pub tick_every: Option<Duration>,
+    /// SMTP for e-mail; `None` turns e-mail off.
+    pub email: Option<crate::mail::EmailConfig>,
+    /// The base of links in messages; by default where the service listens.
+    pub public_url: Option<String>,
+    /// Hexadecimal link key; by default one kept in the database.
+    pub link_key: Option<String>,
 }
 
 impl Config {
@@ -59,6 +66,9 @@ impl Config {
             clock: Clock::System,
             workers: WorkerSettings::default(),
             tick_every: Some(Duration::from_secs(1)),
+            email: None,
+            public_url: None,
+            link_key: None,
         }
     }
 }
@@ -80,13 +90,31 @@ pub async fn engine(config: &Config, db: Db) -> anyhow::Result<Arc<Engine>> {
         SmsConfig::Dev => Arc::new(DevSms::new(db.clone(), config.clock.clone())),
         SmsConfig::GatewayApi(c) => Arc::new(GatewayApi::new(c.clone())?),
     };
-    let engine = Arc::new(Engine::new(
-        db,
+    let mut engine = Engine::new(
+        db.clone(),
         config.clock.clone(),
         catalog,
         config.contact.clone(),
         sms,
-    ));
+    );
+    match &config.email {
+        Some(email) => engine.email = Some(crate::mail::Smtp::new(email)?),
+        None => tracing::info!("e-mail is off: no SMTP server is configured"),
+    }
+    engine.links.key = match &config.link_key {
+        Some(hex) => LinkKey::parse(hex).map_err(|e| anyhow::anyhow!("VALGVAGT_LINK_KEY: {e}"))?,
+        None => {
+            let mut tx = db.begin().await?;
+            let hex = tx.secret("link_key", || LinkKey::random().to_hex()).await?;
+            tx.commit().await?;
+            LinkKey::parse(&hex).map_err(|e| anyhow::anyhow!("the stored link key: {e}"))?
+        }
+    };
+    engine.links.base_url = config
+        .public_url
+        .clone()
+        .unwrap_or_else(|| format!("http://{}", config.bind));
+    let engine = Arc::new(engine);
     for p in engine.publish_dir(&config.workflows_dir).await? {
         tracing::info!(workflow = %p.name, revision = p.revision, "workflow published");
     }
@@ -104,7 +132,10 @@ pub struct App {
 }
 
 impl App {
-    pub async fn start(config: Config) -> anyhow::Result<App> {
+    pub async fn start(mut config: Config) -> anyhow::Result<App> {
+        let listener = tokio::net::TcpListener::bind(config.bind).await?;
+        let addr = listener.local_addr()?;
+        config.bind = addr;
         let db = open_database(&config.database_url, &config.workers).await?;
         let engine = engine(&config, db).await?;
         let workers = Workers::start(engine.clone(), config.workers.clone());
@@ -114,8 +145,6 @@ impl App {
             gatewayapi_keyword: config.gatewayapi_keyword.clone(),
             dev_phone: matches!(config.sms, SmsConfig::Dev),
         };
-        let listener = tokio::net::TcpListener::bind(config.bind).await?;
-        let addr = listener.local_addr()?;
         let (shutdown, mut stopped) = tokio::sync::watch::channel(false);
         let mut server_stop = stopped.clone();
         let server = tokio::spawn(async move {

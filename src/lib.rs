@@ -12,6 +12,7 @@ pub mod generate;
 pub mod http;
 pub mod import;
 pub mod jobs;
+pub mod mail;
 pub mod messages;
 pub mod rehearse;
 pub mod sms;

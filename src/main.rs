@@ -115,6 +115,25 @@ struct ServeArgs {
     /// How people reach the secretariat, printed in messages.
     #[arg(long, env = "VALGVAGT_CONTACT", default_value = "valg@kommune.dk")]
     contact: String,
+    /// Where e-mail goes out: `smtp://host:25`, `smtp://user:pass@host:587?tls=required`
+    /// (STARTTLS) or `smtps://user:pass@host:465`. Without it, e-mail is off.
+    #[arg(long, env = "VALGVAGT_SMTP_URL", hide_env_values = true)]
+    smtp_url: Option<String>,
+    /// The sender of e-mails.
+    #[arg(
+        long,
+        env = "VALGVAGT_MAIL_FROM",
+        default_value = "Valgsekretariatet <valg@kommune.dk>"
+    )]
+    mail_from: String,
+    /// The service's address as people reach it, for links in messages
+    /// (`https://valg.kommune.dk`); by default the address it listens on.
+    #[arg(long, env = "VALGVAGT_PUBLIC_URL")]
+    public_url: Option<String>,
+    /// 64 hexadecimal digits that sign links; by default a key made on
+    /// first start and kept in the database.
+    #[arg(long, env = "VALGVAGT_LINK_KEY", hide_env_values = true)]
+    link_key: Option<String>,
 }
 
 #[tokio::main]
@@ -185,6 +204,12 @@ async fn serve(mut config: Config, args: ServeArgs) -> anyhow::Result<ExitCode> 
     config.contact.contact = args.contact;
     config.gatewayapi_webhook_secret = args.gatewayapi_webhook_secret;
     config.gatewayapi_keyword = args.gatewayapi_keyword;
+    config.email = args.smtp_url.map(|smtp_url| valgvagt::mail::EmailConfig {
+        smtp_url,
+        from: args.mail_from,
+    });
+    config.public_url = args.public_url;
+    config.link_key = args.link_key;
     config.sms = match args.sms.as_str() {
         "dev" => SmsConfig::Dev,
         "gatewayapi" => SmsConfig::GatewayApi(GatewayApiConfig {

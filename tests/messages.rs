@@ -29,12 +29,20 @@ fn seat() -> SeatDetails {
     }
 }
 
-fn render_all(language: Language) -> String {
-    let catalog = Catalog::load(&Path::new(env!("CARGO_MANIFEST_DIR")).join("templates")).unwrap();
-    let contact = Contact {
+fn catalog() -> Catalog {
+    Catalog::load(&Path::new(env!("CARGO_MANIFEST_DIR")).join("templates")).unwrap()
+}
+
+fn contact() -> Contact {
+    Contact {
         municipality: "Testrup Kommune".into(),
         contact: "70 10 20 30".into(),
-    };
+    }
+}
+
+fn render_all(language: Language) -> String {
+    let catalog = catalog();
+    let contact = contact();
     let mut out = String::new();
     for name in catalog.names() {
         let mut context = MessageContext::new(&contact).with_seat(&seat(), language);
@@ -76,6 +84,47 @@ fn every_sms_template_renders_in_english() {
     insta::assert_snapshot!(render_all(Language::En));
 }
 
+/// Every e-mail template as the message it becomes: subject, plain text
+/// with its footer, and the HTML part with links as buttons (their
+/// markers become signed addresses at delivery).
+fn compose_all_emails(language: Language) -> String {
+    let catalog = catalog();
+    let contact = contact();
+    let mut out = String::new();
+    for name in catalog.names().iter().filter(|n| catalog.has(n, "email")) {
+        let mut context = MessageContext::new(&contact).with_seat(&seat(), language);
+        context.name = "Anna Jensen".into();
+        context.code = "K7".into();
+        context.links.accept = valgvagt::mail::compose::link_marker(1);
+        context.links.decline = valgvagt::mail::compose::link_marker(2);
+        let text = catalog
+            .render(name, "email", language, &context.to_tera())
+            .unwrap();
+        let mail =
+            valgvagt::mail::compose(&text, language, &contact, catalog.email_layout()).unwrap();
+        out.push_str(&format!(
+            "=== {name}
+Subject: {}
+--- text
+{}--- html
+{}
+",
+            mail.subject, mail.text, mail.html
+        ));
+    }
+    out
+}
+
+#[test]
+fn every_email_template_composes_in_danish() {
+    insta::assert_snapshot!(compose_all_emails(Language::Da));
+}
+
+#[test]
+fn every_email_template_composes_in_english() {
+    insta::assert_snapshot!(compose_all_emails(Language::En));
+}
+
 #[test]
 fn a_missing_english_template_falls_back_to_danish_and_a_missing_one_is_an_error() {
     let dir = tempfile::tempdir().unwrap();
@@ -83,6 +132,12 @@ fn a_missing_english_template_falls_back_to_danish_and_a_missing_one_is_an_error
     std::fs::write(
         dir.path().join("messages/da/hello.sms.tera"),
         "Hej {{ name }}",
+    )
+    .unwrap();
+    std::fs::create_dir_all(dir.path().join("email")).unwrap();
+    std::fs::copy(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("templates/email/layout.html.tera"),
+        dir.path().join("email/layout.html.tera"),
     )
     .unwrap();
     let catalog = Catalog::load(dir.path()).unwrap();

@@ -3,12 +3,14 @@
 
 pub mod cpr;
 pub mod language;
+pub mod link_token;
 pub mod phone;
 pub mod reply;
 pub mod short_code;
 
 pub use cpr::{Cpr, CprError};
 pub use language::Language;
+pub use link_token::{LinkFacts, LinkKey, LinkToken};
 pub use phone::{PhoneError, PhoneNumber};
 pub use reply::{Intent, Reply};
 pub use short_code::{ShortCode, ShortCodeError};

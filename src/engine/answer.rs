@@ -193,10 +193,15 @@ impl Engine {
         let language = crate::domain::Language::parse(&person.language).unwrap_or_default();
         let mut context = self.seat_context(run.seat.as_ref(), language);
         context.code = question.code.clone();
+        let timeout_at = ask
+            .timeout
+            .as_ref()
+            .map(|t| t.after.after(question.opened_at, run.tz));
         let about = About {
             seat: run.instance.seat_id,
             instance: Some(run.instance.id),
             question: Some(question.id),
+            deadline: Some(timeout_at.unwrap_or_else(|| run.seat_day_end(now))),
         };
         self.send_to_person(
             tx,
@@ -212,10 +217,6 @@ impl Engine {
         tx.count_reminder(run.instance.id, now).await?;
         let sent = run.instance.reminders_sent + 1;
         let next = remind.every.after(now, run.tz);
-        let timeout_at = ask
-            .timeout
-            .as_ref()
-            .map(|t| t.after.after(question.opened_at, run.tz));
         let more = remind.max.is_none_or(|max| (sent as u32) < max);
         if more && timeout_at.is_none_or(|t| next < t) {
             tx.insert_timer(run.instance.id, Some(question.id), "remind", next)

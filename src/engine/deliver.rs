@@ -6,9 +6,13 @@
 //! the row is released after [`DeliveryPolicy::lease`] and tried again
 //! with the same key.
 
+use std::collections::HashMap;
+
 use chrono::{DateTime, Duration, Utc};
 
 use super::{Engine, EngineError};
+use crate::mail::OutgoingMail;
+use crate::mail::compose::{link_markers, resolve_links};
 use crate::sms::{OutgoingSms, SendError};
 use crate::store::{OutboxMessage, Tx};
 
@@ -78,8 +82,13 @@ impl Engine {
         let mut tx = self.db.begin().await?;
         let mut outcomes = Vec::with_capacity(sent.len());
         let mut delivered = Vec::new();
+        let mut mailed = Vec::new();
         for (msg, result) in sent {
             let outcome = match result {
+                Ok(provider_id) if msg.channel == "email" => {
+                    mailed.push((msg.id, provider_id));
+                    DeliveryOutcome::Sent
+                }
                 Ok(provider_id) => {
                     delivered.push((msg.id, provider_id));
                     DeliveryOutcome::Sent
@@ -89,6 +98,7 @@ impl Engine {
             outcomes.push((msg.id, outcome));
         }
         tx.mark_sent_many(&delivered, self.sms.name(), now).await?;
+        tx.mark_sent_many(&mailed, "smtp", now).await?;
         tx.commit().await?;
         Ok(outcomes)
     }
@@ -115,12 +125,78 @@ impl Engine {
             .await;
         drop(batch);
         let mut sent: Vec<_> = sms.into_iter().zip(results).collect();
+        let (email, other): (Vec<_>, Vec<_>) =
+            other.into_iter().partition(|m| m.channel == "email");
+        if !email.is_empty() {
+            sent.extend(self.send_emails(email).await);
+        }
         sent.extend(other.into_iter().map(|msg| {
             let e = SendError::Permanent(format!("no transport for channel {}", msg.channel));
             (msg, Err(e))
         }));
         sent.sort_by_key(|(msg, _)| msg.id);
         sent
+    }
+
+    /// Sends e-mails one after the other over the SMTP pool, with their
+    /// link markers turned into signed addresses.
+    async fn send_emails(
+        &self,
+        messages: Vec<OutboxMessage>,
+    ) -> Vec<(OutboxMessage, Result<String, SendError>)> {
+        let Some(smtp) = &self.email else {
+            return messages
+                .into_iter()
+                .map(|m| {
+                    let e = SendError::Temporary("no SMTP server is configured".into());
+                    (m, Err(e))
+                })
+                .collect();
+        };
+        let ids: Vec<i64> = messages
+            .iter()
+            .flat_map(|m| link_markers(&m.body))
+            .collect();
+        let links: HashMap<i64, String> = match self.links_for(&ids).await {
+            Ok(links) => links,
+            Err(e) => {
+                return messages
+                    .into_iter()
+                    .map(|m| (m, Err(SendError::Temporary(e.to_string()))))
+                    .collect();
+            }
+        };
+        let url = |id: i64| links.get(&id).cloned();
+        let mut sent = Vec::with_capacity(messages.len());
+        for msg in messages {
+            let text = resolve_links(&msg.body, url);
+            let html = resolve_links(msg.html.as_deref().unwrap_or_default(), url);
+            let result = smtp
+                .send(&OutgoingMail {
+                    outbox_id: msg.id,
+                    idempotency_key: &msg.idempotency_key,
+                    to: &msg.recipient,
+                    subject: msg.subject.as_deref().unwrap_or_default(),
+                    text: &text,
+                    html: &html,
+                })
+                .await;
+            sent.push((msg, result));
+        }
+        sent
+    }
+
+    /// The signed address of each link.
+    async fn links_for(&self, ids: &[i64]) -> Result<HashMap<i64, String>, sqlx::Error> {
+        if ids.is_empty() {
+            return Ok(HashMap::new());
+        }
+        let mut tx = self.db.read().await?;
+        let links = tx.links(ids).await?;
+        Ok(links
+            .iter()
+            .map(|l| (l.id, self.links.url(&self.links.key.token(&l.facts()))))
+            .collect())
     }
 
     async fn record_failure(

@@ -9,6 +9,7 @@ mod answer;
 mod assign;
 mod deliver;
 mod inbound;
+pub mod links;
 mod no_show;
 mod offer;
 pub mod publish;
@@ -60,6 +61,21 @@ pub enum EngineError {
     Invariant(String),
 }
 
+/// How links in messages are signed and where they point.
+#[derive(Debug, Clone)]
+pub struct LinkSettings {
+    pub key: crate::domain::LinkKey,
+    /// The service as people reach it, without a trailing slash:
+    /// `https://valg.kommune.dk`.
+    pub base_url: String,
+}
+
+impl LinkSettings {
+    pub fn url(&self, token: &str) -> String {
+        format!("{}/l/{token}", self.base_url.trim_end_matches('/'))
+    }
+}
+
 pub struct Engine {
     pub db: Db,
     pub clock: Clock,
@@ -67,6 +83,10 @@ pub struct Engine {
     pub contact: Contact,
     pub sms: Arc<dyn SmsProvider>,
     pub delivery: DeliveryPolicy,
+    /// Off when no SMTP server is configured: workflows that list e-mail
+    /// fall through to their next channel.
+    pub email: Option<crate::mail::Smtp>,
+    pub links: LinkSettings,
     compiled: Mutex<HashMap<i64, Arc<Workflow>>>,
 }
 
@@ -85,6 +105,11 @@ impl Engine {
             contact,
             sms,
             delivery: DeliveryPolicy::default(),
+            email: None,
+            links: LinkSettings {
+                key: crate::domain::LinkKey::random(),
+                base_url: "http://127.0.0.1:8080".into(),
+            },
             compiled: Mutex::new(HashMap::new()),
         }
     }

@@ -118,6 +118,7 @@ impl Engine {
                 seat: Some(seat_id),
                 instance: Some(instance_id),
                 question: Some(question),
+                deadline: Some(run.seat_day_end(now)),
             };
             self.send_to_person(
                 tx,
@@ -208,6 +209,7 @@ impl Engine {
                     seat: Some(seat_id),
                     instance: Some(run.instance.id),
                     question: Some(question.id),
+                    deadline: None,
                 };
                 self.send_to_person(
                     tx,

@@ -60,11 +60,24 @@ impl Running {
         }
     }
 
+    /// The end of the seat's day, local time (midnight after it); a week
+    /// from `now` for an instance without a seat.
+    pub fn seat_day_end(&self, now: DateTime<Utc>) -> DateTime<Utc> {
+        match &self.seat {
+            Some(seat) => crate::workflow::local_instant(
+                (seat.date + chrono::Days::new(1)).and_time(chrono::NaiveTime::MIN),
+                self.tz,
+            ),
+            None => now + chrono::Duration::days(7),
+        }
+    }
+
     fn about(&self) -> About {
         About {
             seat: self.instance.seat_id,
             instance: Some(self.instance.id),
             question: None,
+            deadline: None,
         }
     }
 
@@ -304,8 +317,10 @@ impl Engine {
                         .await?;
                     let mut context = self.seat_context(run.seat.as_ref(), run.language());
                     context.code = code.to_string();
+                    let timeout_at = ask.timeout.as_ref().map(|t| t.after.after(now, run.tz));
                     let about = About {
                         question: Some(question),
+                        deadline: Some(timeout_at.unwrap_or_else(|| run.seat_day_end(now))),
                         ..run.about()
                     };
                     self.send_to_person(
@@ -319,7 +334,6 @@ impl Engine {
                         now,
                     )
                     .await?;
-                    let timeout_at = ask.timeout.as_ref().map(|t| t.after.after(now, run.tz));
                     let mut timers = Vec::new();
                     if let Some(at) = timeout_at {
                         timers.push(("timeout", at));

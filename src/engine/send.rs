@@ -16,13 +16,21 @@ pub(crate) struct About {
     pub seat: Option<i64>,
     pub instance: Option<i64>,
     pub question: Option<i64>,
+    /// Until when the question can be answered: messages that ask it by
+    /// e-mail carry accept and decline links valid until then. `None` for
+    /// messages that ask nothing.
+    pub deadline: Option<DateTime<Utc>>,
 }
 
 impl Engine {
-    /// The first channel of `channels` on which the person can be reached,
-    /// and the address to use there.
+    /// The first channel of `channels` on which the person can be reached
+    /// with `template`, and the address to use there. E-mail counts only
+    /// when an SMTP server is configured and the template has an e-mail
+    /// version.
     pub(crate) fn pick_channel(
+        &self,
         person: &Person,
+        template: &str,
         channels: &[Channel],
     ) -> Option<(&'static str, String)> {
         for channel in channels {
@@ -40,8 +48,13 @@ impl Engine {
                         return Some(("sms", phone.clone()));
                     }
                 }
-                // E-mail and chat delivery are not part of this release;
-                // a workflow that lists them falls through to the next.
+                Channel::Email if self.email.is_some() && self.catalog.has(template, "email") => {
+                    if let Some(email) = person.email.as_ref().filter(|e| !e.is_empty()) {
+                        return Some(("email", email.clone()));
+                    }
+                }
+                // Chat delivery is not part of this release; a workflow
+                // that lists it falls through to the next channel.
                 _ => {}
             }
         }
@@ -70,7 +83,7 @@ impl Engine {
             instance: about.instance,
             inbound: None,
         };
-        let Some((channel, recipient)) = Self::pick_channel(person, channels) else {
+        let Some((channel, recipient)) = self.pick_channel(person, template, channels) else {
             let names: Vec<&str> = channels.iter().map(|c| c.as_str()).collect();
             tx.notify_secretariat(
                 "unreachable",
@@ -118,11 +131,37 @@ impl Engine {
         about: About,
         now: DateTime<Utc>,
     ) -> Result<(), EngineError> {
-        let body = match self
+        let mut context = context.clone();
+        if channel == "email"
+            && let (Some(question), Some(person), Some(deadline)) =
+                (about.question, person_id, about.deadline)
+        {
+            let accept = tx
+                .insert_link(question, person, "accept", deadline, now)
+                .await?;
+            let decline = tx
+                .insert_link(question, person, "decline", deadline, now)
+                .await?;
+            context.links.accept = crate::mail::compose::link_marker(accept);
+            context.links.decline = crate::mail::compose::link_marker(decline);
+        }
+        let rendered = self
             .catalog
             .render(template, channel, language, &context.to_tera())
-        {
-            Ok(body) => body,
+            .map_err(|e| e.to_string())
+            .and_then(|text| match channel {
+                "email" => crate::mail::compose(
+                    &text,
+                    language,
+                    &self.contact,
+                    self.catalog.email_layout(),
+                )
+                .map(|c| (c.text, Some((c.subject, c.html))))
+                .map_err(|e| format!("template `{template}` for e-mail: {e}")),
+                _ => Ok((text, None)),
+            });
+        let (body, email) = match rendered {
+            Ok(r) => r,
             Err(e) => {
                 let ids = NotificationIds {
                     seat: about.seat,
@@ -130,7 +169,7 @@ impl Engine {
                     instance: about.instance,
                     inbound: None,
                 };
-                tx.notify_secretariat("template-error", ids, &e.to_string(), now)
+                tx.notify_secretariat("template-error", ids, &e, now)
                     .await?;
                 return Ok(());
             }
@@ -149,6 +188,8 @@ impl Engine {
                     template,
                     language: language.code(),
                     body: &body,
+                    subject: email.as_ref().map(|(s, _)| s.as_str()),
+                    html: email.as_ref().map(|(_, h)| h.as_str()),
                 },
                 now,
             )

@@ -1,9 +1,10 @@
-//! The HTTP front: the JSON API, the SMS gateways' webhooks, and the dev
-//! phone page.
+//! The HTTP front: the JSON API, the SMS gateways' webhooks, the pages
+//! behind links in e-mails, and the dev phone page.
 
 mod api;
 mod dev_phone;
 pub mod error;
+mod links;
 mod webhooks;
 
 use std::sync::Arc;
@@ -60,6 +61,7 @@ pub fn router(state: AppState) -> Router {
         .route("/api/dead-letters", get(api::messages::dead_letters))
         .route("/api/dead-letters/{id}/retry", post(api::messages::retry))
         .route("/api/notifications", get(api::messages::notifications))
+        .route("/l/{token}", get(links::show).post(links::act))
         .route(
             "/webhooks/gatewayapi/incoming",
             post(webhooks::gatewayapi_incoming),

@@ -1,5 +1,6 @@
-//! The templates under `templates/messages/<lang>/<name>.<channel>.tera`,
-//! loaded once at start.
+//! The templates under `templates/messages/<lang>/<name>.<channel>.tera`
+//! and the e-mail layout `templates/email/layout.html.tera`, loaded once at
+//! start.
 
 use std::collections::BTreeSet;
 use std::path::Path;
@@ -9,6 +10,10 @@ use crate::domain::Language;
 pub struct Catalog {
     tera: tera::Tera,
     names: BTreeSet<String>,
+    /// `email/layout.html.tera` as `layout.html`, with HTML escaping on.
+    email_layout: tera::Tera,
+    /// `pages/<lang>/<name>.html.tera` as `<lang>/<name>.html`, escaped.
+    pages: tera::Tera,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -59,7 +64,80 @@ impl Catalog {
         tera.add_template_files(files).map_err(|e| {
             anyhow::anyhow!("a message template does not parse: {}", error_chain(&e))
         })?;
-        Ok(Catalog { tera, names })
+        let layout_path = dir.join("email").join("layout.html.tera");
+        let layout = std::fs::read_to_string(&layout_path)
+            .map_err(|e| anyhow::anyhow!("cannot read {}: {e}", layout_path.display()))?;
+        let mut email_layout = tera::Tera::default();
+        email_layout
+            .add_raw_template("layout.html", &layout)
+            .map_err(|e| {
+                anyhow::anyhow!("the e-mail layout does not parse: {}", error_chain(&e))
+            })?;
+        let mut pages = tera::Tera::default();
+        for lang in [Language::Da, Language::En] {
+            let lang_dir = dir.join("pages").join(lang.code());
+            let Ok(entries) = std::fs::read_dir(&lang_dir) else {
+                continue;
+            };
+            for entry in entries {
+                let path = entry?.path();
+                let Some(stem) = path
+                    .file_name()
+                    .and_then(|f| f.to_str())
+                    .and_then(|f| f.strip_suffix(".tera"))
+                else {
+                    continue;
+                };
+                let text = std::fs::read_to_string(&path)?;
+                pages
+                    .add_raw_template(&format!("{}/{stem}", lang.code()), &text)
+                    .map_err(|e| {
+                        anyhow::anyhow!("{} does not parse: {}", path.display(), error_chain(&e))
+                    })?;
+            }
+        }
+        Ok(Catalog {
+            tera,
+            names,
+            email_layout,
+            pages,
+        })
+    }
+
+    /// Renders page `name` (`link.html`) in `language`, falling back to
+    /// Danish.
+    pub fn render_page(
+        &self,
+        name: &str,
+        language: Language,
+        context: &tera::Context,
+    ) -> Result<String, RenderError> {
+        let key = [format!("{}/{name}", language.code()), format!("da/{name}")]
+            .into_iter()
+            .find(|k| self.pages.get_template(k).is_ok())
+            .ok_or_else(|| RenderError::Missing {
+                name: name.to_string(),
+                channel: "page".into(),
+                language: language.code(),
+            })?;
+        self.pages
+            .render(&key, context)
+            .map_err(|e| RenderError::Failed {
+                name: name.to_string(),
+                reason: error_chain(&e),
+            })
+    }
+
+    /// The layout every e-mail's HTML part is drawn with.
+    pub fn email_layout(&self) -> &tera::Tera {
+        &self.email_layout
+    }
+
+    /// True when `name` exists for `channel` (in Danish, the fallback).
+    pub fn has(&self, name: &str, channel: &str) -> bool {
+        self.tera
+            .get_template(&format!("da/{name}.{channel}"))
+            .is_ok()
     }
 
     /// Template names, for checking workflow definitions.

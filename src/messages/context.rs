@@ -44,6 +44,15 @@ pub struct MessageContext {
     pub answer: String,
     pub unknown_code: String,
     pub questions: Vec<QuestionSummary>,
+    /// In e-mails that ask a question: where to click to answer.
+    pub links: Links,
+}
+
+/// The addresses of a question's answer links (markers until delivery).
+#[derive(Debug, Clone, Serialize, Default)]
+pub struct Links {
+    pub accept: String,
+    pub decline: String,
 }
 
 impl MessageContext {

@@ -11,6 +11,7 @@ mod connect;
 pub mod directory;
 pub mod engine;
 pub mod inbound;
+pub mod links;
 pub mod outbox;
 pub mod people;
 pub mod records;

@@ -21,6 +21,8 @@ pub struct NewMessage<'a> {
     pub template: &'a str,
     pub language: &'a str,
     pub body: &'a str,
+    pub subject: Option<&'a str>,
+    pub html: Option<&'a str>,
 }
 
 impl Tx {
@@ -36,8 +38,8 @@ impl Tx {
             fetch_one,
             sqlx::query_scalar(
                 "INSERT INTO outbox (idempotency_key, person_id, seat_id, instance_id, question_id, channel,
-                     recipient, template, language, body, status, attempts, next_attempt_at, queued_at, created_at)
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, 'pending', 0, $11, $11, $11) RETURNING id"
+                     recipient, template, language, body, subject, html, status, attempts, next_attempt_at, queued_at, created_at)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $12, $13, 'pending', 0, $11, $11, $11) RETURNING id"
             )
             .bind(m.idempotency_key)
             .bind(m.person_id)
@@ -50,6 +52,8 @@ impl Tx {
             .bind(m.language)
             .bind(m.body)
             .bind(now)
+            .bind(m.subject)
+            .bind(m.html)
         )
     }
 

@@ -195,6 +195,10 @@ pub struct OutboxMessage {
     pub template: String,
     pub language: String,
     pub body: String,
+    /// E-mail only.
+    pub subject: Option<String>,
+    /// E-mail only: the HTML part beside the plain text in `body`.
+    pub html: Option<String>,
     pub status: String,
     pub attempts: i32,
     pub next_attempt_at: DateTime<Utc>,

@@ -61,6 +61,8 @@ pub struct PersonBuilder {
     name: String,
     cpr: String,
     phone: Option<String>,
+    email: Option<String>,
+    preferred_channel: String,
     language: String,
 }
 
@@ -70,6 +72,8 @@ impl Default for PersonBuilder {
             name: "Anna Jensen".into(),
             cpr: "120385-1234".into(),
             phone: Some("+4520000001".into()),
+            email: None,
+            preferred_channel: "sms".into(),
             language: "da".into(),
         }
     }
@@ -88,6 +92,12 @@ impl PersonBuilder {
         self.phone = Some(phone.into());
         self
     }
+    /// Reached by e-mail first: sets the address and the preference.
+    pub fn email(mut self, email: &str) -> Self {
+        self.email = Some(email.into());
+        self.preferred_channel = "email".into();
+        self
+    }
     pub fn language(mut self, language: &str) -> Self {
         self.language = language.into();
         self
@@ -97,7 +107,10 @@ impl PersonBuilder {
         let r = app
             .http
             .post(app.url("/api/people"))
-            .json(&json!({ "name": self.name, "cpr": self.cpr, "phone": self.phone, "language": self.language }))
+            .json(&json!({
+                "name": self.name, "cpr": self.cpr, "phone": self.phone, "email": self.email,
+                "preferred_channel": self.preferred_channel, "language": self.language,
+            }))
             .send()
             .await
             .expect("create person");

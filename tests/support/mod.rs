@@ -4,6 +4,7 @@
 #![allow(dead_code)]
 
 pub mod builders;
+pub mod smtp;
 
 use std::net::SocketAddr;
 use std::time::Duration;
@@ -146,6 +147,14 @@ impl Setup {
             dir,
             workflows: None,
         })
+    }
+
+    /// Sends e-mail to `server`.
+    pub fn with_email(&mut self, server: &smtp::SmtpServer) {
+        self.config.email = Some(valgvagt::mail::EmailConfig {
+            smtp_url: server.url(),
+            from: "Testrup Valg <valg@testrup.dk>".into(),
+        });
     }
 
     /// Publishes the shipped workflows as the secretariat edited them:

@@ -1,0 +1,121 @@
+//! Sending over SMTP with lettre: `smtp://host:25` (plain, for a relay on
+//! the same network or tests), `smtp://host:587?tls=required` (STARTTLS),
+//! `smtps://host:465` (implicit TLS), with `user:password@` for AUTH.
+
+use std::time::Duration;
+
+use lettre::message::header::{HeaderName, HeaderValue};
+use lettre::message::{Mailbox, MultiPart};
+use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
+
+use crate::sms::SendError;
+
+#[derive(Debug, Clone)]
+pub struct EmailConfig {
+    /// `smtp://…` or `smtps://…`; see the module docs.
+    pub smtp_url: String,
+    /// `Valgsekretariatet <valg@kommune.dk>`.
+    pub from: String,
+}
+
+/// One e-mail to send.
+pub struct OutgoingMail<'a> {
+    pub outbox_id: i64,
+    /// Stable across retries; becomes the Message-ID.
+    pub idempotency_key: &'a str,
+    pub to: &'a str,
+    pub subject: &'a str,
+    pub text: &'a str,
+    pub html: &'a str,
+}
+
+pub struct Smtp {
+    transport: AsyncSmtpTransport<Tokio1Executor>,
+    from: Mailbox,
+    domain: String,
+}
+
+impl std::fmt::Debug for Smtp {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Smtp(..)")
+    }
+}
+
+impl Smtp {
+    /// Builds the transport; no connection is made until the first send.
+    /// Must run inside the Tokio runtime (the pool starts a task).
+    pub fn new(config: &EmailConfig) -> anyhow::Result<Smtp> {
+        let from: Mailbox = config.from.parse().map_err(|e| {
+            anyhow::anyhow!("the sender address (VALGVAGT_MAIL_FROM) does not parse: {e}")
+        })?;
+        let domain = from.email.domain().to_string();
+        let transport = AsyncSmtpTransport::<Tokio1Executor>::from_url(&config.smtp_url)
+            .map_err(|e| anyhow::anyhow!("the SMTP URL (VALGVAGT_SMTP_URL) is not usable: {e}"))?
+            .timeout(Some(Duration::from_secs(30)))
+            .build();
+        Ok(Smtp {
+            transport,
+            from,
+            domain,
+        })
+    }
+
+    /// Sends one message; returns its Message-ID.
+    pub async fn send(&self, mail: &OutgoingMail<'_>) -> Result<String, SendError> {
+        let to: Mailbox = mail
+            .to
+            .parse()
+            .map_err(|_| SendError::Permanent("the e-mail address does not parse".into()))?;
+        let message_id = format!("<{}@{}>", mail.idempotency_key, self.domain);
+        let message = Message::builder()
+            .from(self.from.clone())
+            .to(to)
+            .subject(mail.subject)
+            .message_id(Some(message_id.clone()))
+            .raw_header(HeaderValue::new(
+                HeaderName::new_from_ascii_str("Auto-Submitted"),
+                "auto-generated".into(),
+            ))
+            .multipart(MultiPart::alternative_plain_html(
+                mail.text.to_string(),
+                mail.html.to_string(),
+            ))
+            .map_err(|e| SendError::Permanent(format!("the message cannot be built: {e}")))?;
+        match self.transport.send(message).await {
+            Ok(_) => Ok(message_id),
+            Err(e) if e.is_permanent() => Err(SendError::Permanent(format!("SMTP refused: {e}"))),
+            Err(e) => Err(SendError::Temporary(format!("SMTP: {e}"))),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn config(url: &str, from: &str) -> EmailConfig {
+        EmailConfig {
+            smtp_url: url.into(),
+            from: from.into(),
+        }
+    }
+
+    #[tokio::test]
+    async fn plain_starttls_and_implicit_tls_urls_are_accepted() {
+        for url in [
+            "smtp://127.0.0.1:2525",
+            "smtp://user:secret@mail.kommune.dk:587?tls=required",
+            "smtps://user:secret@mail.kommune.dk:465",
+        ] {
+            Smtp::new(&config(url, "Valg <valg@kommune.dk>")).expect(url);
+        }
+    }
+
+    #[tokio::test]
+    async fn a_bad_url_or_sender_is_refused_with_the_setting_named() {
+        let e = Smtp::new(&config("http://mail.kommune.dk", "valg@kommune.dk")).unwrap_err();
+        assert!(e.to_string().contains("VALGVAGT_SMTP_URL"), "{e}");
+        let e = Smtp::new(&config("smtp://127.0.0.1:25", "Valg <not an address>")).unwrap_err();
+        assert!(e.to_string().contains("VALGVAGT_MAIL_FROM"), "{e}");
+    }
+}

@@ -1,0 +1,116 @@
+//! Single-purpose links and the service's secrets.
+
+use chrono::{DateTime, Utc};
+
+use super::{Tx, placeholders};
+use crate::domain::LinkFacts;
+use crate::{exec, q};
+
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct Link {
+    pub id: i64,
+    pub question_id: i64,
+    pub person_id: i64,
+    pub purpose: String,
+    pub expires_at: DateTime<Utc>,
+    pub used_at: Option<DateTime<Utc>>,
+    pub created_at: DateTime<Utc>,
+}
+
+impl Link {
+    pub fn facts(&self) -> LinkFacts<'_> {
+        LinkFacts {
+            id: self.id,
+            purpose: &self.purpose,
+            question_id: self.question_id,
+            expires_at: self.expires_at,
+        }
+    }
+}
+
+impl Tx {
+    pub async fn insert_link(
+        &mut self,
+        question_id: i64,
+        person_id: i64,
+        purpose: &str,
+        expires_at: DateTime<Utc>,
+        now: DateTime<Utc>,
+    ) -> sqlx::Result<i64> {
+        q!(
+            self,
+            fetch_one,
+            sqlx::query_scalar(
+                "INSERT INTO links (question_id, person_id, purpose, expires_at, created_at)
+                 VALUES ($1, $2, $3, $4, $5) RETURNING id"
+            )
+            .bind(question_id)
+            .bind(person_id)
+            .bind(purpose)
+            .bind(expires_at)
+            .bind(now)
+        )
+    }
+
+    pub async fn link(&mut self, id: i64) -> sqlx::Result<Option<Link>> {
+        q!(
+            self,
+            fetch_optional,
+            sqlx::query_as("SELECT * FROM links WHERE id = $1").bind(id)
+        )
+    }
+
+    pub async fn links(&mut self, ids: &[i64]) -> sqlx::Result<Vec<Link>> {
+        if ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        let sql = format!(
+            "SELECT * FROM links WHERE id IN {}",
+            placeholders(1, ids.len(), 1)
+        );
+        q!(
+            self,
+            fetch_all,
+            ids.iter().fold(
+                sqlx::query_as(sqlx::AssertSqlSafe(sql.as_str())),
+                |q, id| q.bind(*id)
+            )
+        )
+    }
+
+    /// Uses a link up: true for the one caller that found it unused and
+    /// unexpired.
+    pub async fn use_link(&mut self, id: i64, now: DateTime<Utc>) -> sqlx::Result<bool> {
+        let n = exec!(
+            self,
+            sqlx::query(
+                "UPDATE links SET used_at = $1 WHERE id = $2 AND used_at IS NULL AND expires_at > $1"
+            )
+            .bind(now)
+            .bind(id)
+        )?;
+        Ok(n == 1)
+    }
+
+    /// The secret `name`, made with `make` and stored the first time it is
+    /// asked for. Two processes starting at once agree on one value.
+    pub async fn secret(
+        &mut self,
+        name: &str,
+        make: impl FnOnce() -> String,
+    ) -> sqlx::Result<String> {
+        exec!(
+            self,
+            sqlx::query(
+                "INSERT INTO secrets (name, value) VALUES ($1, $2) ON CONFLICT (name) DO NOTHING"
+            )
+            .bind(name)
+            .bind(make())
+        )?;
+        q!(
+            self,
+            fetch_one,
+            sqlx::query_scalar("SELECT value FROM secrets WHERE name = $1").bind(name)
+        )
+    }
+}

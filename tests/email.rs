@@ -1,0 +1,159 @@
+//! The e-mail front door: invitations over real SMTP with single-purpose
+//! links, and the pages behind them.
+
+mod support;
+
+use support::builders::*;
+use support::smtp::SmtpServer;
+use support::{Backend, Setup, TestApp};
+
+const ANE: &str = "ane@example.dk";
+
+/// Runs a test body on SQLite and on PostgreSQL with e-mail going to a
+/// fresh SMTP server.
+macro_rules! with_email_on_both_backends {
+    ($(async fn $name:ident($app:ident : TestApp, $smtp:ident : SmtpServer) $body:block)*) => {
+        $(
+            mod $name {
+                use super::*;
+                async fn body($app: TestApp, $smtp: SmtpServer) $body
+
+                async fn spawn(backend: Backend) -> Option<(TestApp, SmtpServer)> {
+                    let smtp = SmtpServer::start();
+                    let mut setup = Setup::new(backend).await?;
+                    setup.with_email(&smtp);
+                    Some((setup.start().await, smtp))
+                }
+
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn on_sqlite() {
+                    let (app, smtp) = spawn(Backend::Sqlite).await.expect("sqlite app");
+                    body(app, smtp).await;
+                }
+
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn on_postgres() {
+                    let Some((app, smtp)) = spawn(Backend::Postgres).await else { return };
+                    body(app, smtp).await;
+                }
+            }
+        )*
+    };
+}
+
+/// Invites Ane, who prefers e-mail, to the election's one seat; returns
+/// the seat and the invitation's accept and decline links.
+async fn invite_ane(app: &TestApp, smtp: &SmtpServer) -> (i64, String, String) {
+    let e = election(app, 1).await;
+    let ane = person().name("Ane Ærø").email(ANE).create(app).await;
+    assign(app, e.seats[0], ane).await;
+    app.settle().await;
+    let mails = smtp.to(ANE);
+    assert_eq!(mails.len(), 1, "one invitation by e-mail");
+    let links = mails[0].links();
+    assert_eq!(links.len(), 2, "accept and decline: {links:?}");
+    (e.seats[0], links[0].clone(), links[1].clone())
+}
+
+async fn get(app: &TestApp, url: &str) -> (u16, String) {
+    let r = app.http.get(url).send().await.expect("GET");
+    (r.status().as_u16(), r.text().await.unwrap_or_default())
+}
+
+async fn post(app: &TestApp, url: &str) -> (u16, String) {
+    let r = app.http.post(url).send().await.expect("POST");
+    let out = (r.status().as_u16(), r.text().await.unwrap_or_default());
+    app.settle().await;
+    out
+}
+
+with_email_on_both_backends! {
+    async fn an_invitation_by_email_has_a_text_and_an_html_part_and_accept_works_once(app: TestApp, smtp: SmtpServer) {
+        let (seat, accept, decline) = invite_ane(&app, &smtp).await;
+        let mail = &smtp.to(ANE)[0];
+        assert!(mail.header("From").unwrap().contains("valg@testrup.dk"));
+        assert_eq!(
+            mail.header("Subject").unwrap(),
+            "Vil du være Valgstyrer ved Kommunalvalg 2029?"
+        );
+        let text = mail.part("text/plain").expect("a plain-text part");
+        assert!(text.contains("Hej Ane Ærø"), "{text}");
+        assert!(text.contains("Rådhushallen, Rådhuspladsen 1"), "{text}");
+        assert!(text.contains("Testrup Kommune"), "the footer: {text}");
+        let html = mail.part("text/html").expect("an HTML part");
+        assert!(html.contains(&format!(r#"href="{accept}""#)), "{html}");
+        assert!(html.contains(">Ja, jeg kommer</a>"), "{html}");
+        assert!(html.contains("Ane Ærø"), "{html}");
+        assert!(app.fake.to("+4520000001").is_empty(), "no SMS to someone who prefers e-mail");
+
+        let (status, page) = post(&app, &accept).await;
+        assert_eq!(status, 200);
+        assert!(page.contains("Tak! Du har sagt ja"), "{page}");
+        assert_eq!(app.seat_status(seat).await, "confirmed");
+        assert!(app.history(seat).await.contains(&"answered_yes".to_string()));
+        let mails = smtp.to(ANE);
+        assert_eq!(mails.len(), 2, "the registration confirmation follows");
+        assert!(mails[1].header("Subject").unwrap().starts_with("Du er Valgstyrer"));
+
+        let (status, page) = post(&app, &accept).await;
+        assert_eq!(status, 200);
+        assert!(page.contains("Linket er allerede brugt"), "{page}");
+        let (_, page) = post(&app, &decline).await;
+        assert!(page.contains("ikke længere åbent"), "{page}");
+        assert_eq!(app.seat_status(seat).await, "confirmed");
+        assert_eq!(smtp.to(ANE).len(), 2, "nothing more was sent");
+    }
+
+    async fn opening_a_link_shows_its_button_and_changes_nothing(app: TestApp, smtp: SmtpServer) {
+        let (seat, accept, decline) = invite_ane(&app, &smtp).await;
+        for _ in 0..2 {
+            let (status, page) = get(&app, &accept).await;
+            assert_eq!(status, 200);
+            assert!(page.contains(r#"<form method="post">"#), "{page}");
+            assert!(page.contains("Ja, jeg kommer"), "{page}");
+            assert!(page.contains("Rådhushallen"), "{page}");
+        }
+        let (_, page) = get(&app, &decline).await;
+        assert!(page.contains("Nej, jeg kan ikke"), "{page}");
+        app.settle().await;
+        assert_eq!(app.seat_status(seat).await, "invited");
+        assert_eq!(smtp.to(ANE).len(), 1);
+        // The link still works after being looked at.
+        let (_, page) = post(&app, &decline).await;
+        assert!(page.contains("Tak for dit svar"), "{page}");
+        assert_eq!(app.seat_status(seat).await, "vacant");
+    }
+
+    async fn forged_and_expired_links_are_refused_and_change_nothing(app: TestApp, smtp: SmtpServer) {
+        let (seat, accept, decline) = invite_ane(&app, &smtp).await;
+        // One changed character of the tag, the decline link's id with the
+        // accept link's tag, and a token cut short.
+        let mut forged = accept.clone();
+        let last = forged.pop().unwrap();
+        forged.push(if last == 'A' { 'B' } else { 'A' });
+        let (accept_base, accept_token) = accept.rsplit_once('/').unwrap();
+        let (_, decline_token) = decline.rsplit_once('/').unwrap();
+        let swapped = format!(
+            "{accept_base}/{}-{}",
+            decline_token.split_once('-').unwrap().0,
+            accept_token.split_once('-').unwrap().1
+        );
+        let cut = &accept[..accept.len() - 5];
+        for bad in [forged.as_str(), swapped.as_str(), cut] {
+            let (status, page) = post(&app, bad).await;
+            assert_eq!(status, 404, "{bad}");
+            assert!(page.contains("Linket virker ikke"), "{page}");
+        }
+        assert_eq!(app.seat_status(seat).await, "invited");
+
+        // The invitation times out after 10 days; its links end with it.
+        app.advance(chrono::Duration::days(11)).await;
+        assert_eq!(app.seat_status(seat).await, "vacant");
+        let sent = smtp.to(ANE).len();
+        let (status, page) = post(&app, &accept).await;
+        assert_eq!(status, 410);
+        assert!(page.contains("Linket er udløbet"), "{page}");
+        assert_eq!(app.seat_status(seat).await, "vacant");
+        assert_eq!(smtp.to(ANE).len(), sent);
+    }
+}
