@@ -94,6 +94,11 @@ with_email_on_both_backends! {
         let mails = smtp.to(ANE);
         assert_eq!(mails.len(), 2, "the registration confirmation follows");
         assert!(mails[1].header("Subject").unwrap().starts_with("Du er Valgstyrer"));
+        assert!(mails[0].part("text/calendar").is_none(), "no calendar entry before a yes");
+        let ics = mails[1].part("text/calendar").expect("the confirmation's calendar entry");
+        assert!(ics.contains("DTSTART;TZID=Europe/Copenhagen:20291120T073000"), "{ics}");
+        assert!(ics.contains("DTEND;TZID=Europe/Copenhagen:20291120T210000"), "{ics}");
+        assert!(ics.replace("\r\n ", "").contains("LOCATION:Rådhushallen\\, Rådhuspladsen 1"), "{ics}");
 
         let (status, page) = post(&app, &accept).await;
         assert_eq!(status, 200);

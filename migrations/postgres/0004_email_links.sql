@@ -1,9 +1,12 @@
--- E-mail: a message's subject and HTML part beside its plain text; links
+-- E-mail: a message's subject, HTML part and calendar file beside its
+-- plain text; links
 -- in messages that answer one question with one click; the service's own
 -- secrets.
 
 ALTER TABLE outbox ADD COLUMN subject TEXT;
 ALTER TABLE outbox ADD COLUMN html TEXT;
+-- The seat's calendar entry (.ics), attached to e-mails about a confirmed seat.
+ALTER TABLE outbox ADD COLUMN calendar TEXT;
 
 -- One link: one purpose for one question, until it expires, once. The
 -- token in the message is an HMAC of the row's id, purpose, question and

@@ -179,6 +179,7 @@ impl Engine {
                     subject: msg.subject.as_deref().unwrap_or_default(),
                     text: &text,
                     html: &html,
+                    calendar: msg.calendar.as_deref(),
                 })
                 .await;
             sent.push((msg, result));

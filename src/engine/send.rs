@@ -174,6 +174,14 @@ impl Engine {
                 return Ok(());
             }
         };
+        let calendar = match (&self.email, channel, about.seat, person_id) {
+            (Some(smtp), "email", Some(seat_id), Some(person)) => tx
+                .seat_details(seat_id)
+                .await?
+                .filter(|s| s.status == "confirmed" && s.person_id == Some(person))
+                .map(|s| crate::mail::calendar::seat_event(&s, person, smtp.domain(), now)),
+            _ => None,
+        };
         let key = super::new_key();
         let id = tx
             .insert_message(
@@ -190,6 +198,7 @@ impl Engine {
                     body: &body,
                     subject: email.as_ref().map(|(s, _)| s.as_str()),
                     html: email.as_ref().map(|(_, h)| h.as_str()),
+                    calendar: calendar.as_deref(),
                 },
                 now,
             )

@@ -2,6 +2,7 @@
 //! the first line, an HTML part drawn from the text) and sending it over
 //! SMTP.
 
+pub mod calendar;
 pub mod compose;
 mod smtp;
 

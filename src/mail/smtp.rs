@@ -4,8 +4,9 @@
 
 use std::time::Duration;
 
+use lettre::message::header::ContentType;
 use lettre::message::header::{HeaderName, HeaderValue};
-use lettre::message::{Mailbox, MultiPart};
+use lettre::message::{Attachment, Mailbox, MultiPart};
 use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
 
 use crate::sms::SendError;
@@ -27,6 +28,8 @@ pub struct OutgoingMail<'a> {
     pub subject: &'a str,
     pub text: &'a str,
     pub html: &'a str,
+    /// An .ics file to attach.
+    pub calendar: Option<&'a str>,
 }
 
 pub struct Smtp {
@@ -38,6 +41,23 @@ pub struct Smtp {
 impl std::fmt::Debug for Smtp {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str("Smtp(..)")
+    }
+}
+
+/// Plain text and HTML as alternatives; with a calendar file, both inside
+/// a mixed part with the .ics attached.
+fn body(mail: &OutgoingMail<'_>) -> MultiPart {
+    let alternative =
+        MultiPart::alternative_plain_html(mail.text.to_string(), mail.html.to_string());
+    match mail.calendar {
+        Some(ics) => MultiPart::mixed().multipart(alternative).singlepart(
+            Attachment::new("valgvagt.ics".into()).body(
+                ics.to_string(),
+                ContentType::parse("text/calendar; method=PUBLISH; charset=utf-8")
+                    .expect("a valid content type"),
+            ),
+        ),
+        None => alternative,
     }
 }
 
@@ -60,6 +80,11 @@ impl Smtp {
         })
     }
 
+    /// The sender's domain: Message-IDs and calendar UIDs are made in it.
+    pub fn domain(&self) -> &str {
+        &self.domain
+    }
+
     /// Sends one message; returns its Message-ID.
     pub async fn send(&self, mail: &OutgoingMail<'_>) -> Result<String, SendError> {
         let to: Mailbox = mail
@@ -76,10 +101,7 @@ impl Smtp {
                 HeaderName::new_from_ascii_str("Auto-Submitted"),
                 "auto-generated".into(),
             ))
-            .multipart(MultiPart::alternative_plain_html(
-                mail.text.to_string(),
-                mail.html.to_string(),
-            ))
+            .multipart(body(mail))
             .map_err(|e| SendError::Permanent(format!("the message cannot be built: {e}")))?;
         match self.transport.send(message).await {
             Ok(_) => Ok(message_id),

@@ -23,6 +23,7 @@ pub struct NewMessage<'a> {
     pub body: &'a str,
     pub subject: Option<&'a str>,
     pub html: Option<&'a str>,
+    pub calendar: Option<&'a str>,
 }
 
 impl Tx {
@@ -38,8 +39,8 @@ impl Tx {
             fetch_one,
             sqlx::query_scalar(
                 "INSERT INTO outbox (idempotency_key, person_id, seat_id, instance_id, question_id, channel,
-                     recipient, template, language, body, subject, html, status, attempts, next_attempt_at, queued_at, created_at)
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $12, $13, 'pending', 0, $11, $11, $11) RETURNING id"
+                     recipient, template, language, body, subject, html, calendar, status, attempts, next_attempt_at, queued_at, created_at)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $12, $13, $14, 'pending', 0, $11, $11, $11) RETURNING id"
             )
             .bind(m.idempotency_key)
             .bind(m.person_id)
@@ -54,6 +55,7 @@ impl Tx {
             .bind(now)
             .bind(m.subject)
             .bind(m.html)
+            .bind(m.calendar)
         )
     }
 

@@ -199,6 +199,8 @@ pub struct OutboxMessage {
     pub subject: Option<String>,
     /// E-mail only: the HTML part beside the plain text in `body`.
     pub html: Option<String>,
+    /// E-mail only: the seat's calendar entry, attached as an .ics file.
+    pub calendar: Option<String>,
     pub status: String,
     pub attempts: i32,
     pub next_attempt_at: DateTime<Utc>,
