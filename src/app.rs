@@ -110,6 +110,12 @@ pub async fn engine(config: &Config, db: Db) -> anyhow::Result<Arc<Engine>> {
             LinkKey::parse(&hex).map_err(|e| anyhow::anyhow!("the stored link key: {e}"))?
         }
     };
+    if config.email.is_some() && config.public_url.is_none() {
+        tracing::warn!(
+            bind = %config.bind,
+            "links in e-mails point at the address the service listens on; set VALGVAGT_PUBLIC_URL to the address people reach"
+        );
+    }
     engine.links.base_url = config
         .public_url
         .clone()
