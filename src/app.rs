@@ -110,6 +110,11 @@ pub async fn engine(config: &Config, db: Db) -> anyhow::Result<Arc<Engine>> {
             LinkKey::parse(&hex).map_err(|e| anyhow::anyhow!("the stored link key: {e}"))?
         }
     };
+    if config.email.is_some() && config.link_key.is_none() {
+        tracing::warn!(
+            "links in e-mails are signed with a key kept in the database; set VALGVAGT_LINK_KEY to keep it outside"
+        );
+    }
     if config.email.is_some() && config.public_url.is_none() {
         tracing::warn!(
             bind = %config.bind,

@@ -133,9 +133,12 @@ with_email_on_both_backends! {
         let (seat, accept, decline) = invite_ane(&app, &smtp).await;
         // One changed character of the tag, the decline link's id with the
         // accept link's tag, and a token cut short.
-        let mut forged = accept.clone();
-        let last = forged.pop().unwrap();
-        forged.push(if last == 'A' { 'B' } else { 'A' });
+        // A character in the middle of the tag, so the change is never
+        // lost in the last base64 digit's spare bits.
+        let mut forged: Vec<char> = accept.chars().collect();
+        let middle = forged.len() - 10;
+        forged[middle] = if forged[middle] == 'A' { 'B' } else { 'A' };
+        let forged: String = forged.into_iter().collect();
         let (accept_base, accept_token) = accept.rsplit_once('/').unwrap();
         let (_, decline_token) = decline.rsplit_once('/').unwrap();
         let swapped = format!(
@@ -160,5 +163,31 @@ with_email_on_both_backends! {
         assert!(page.contains("Linket er udløbet"), "{page}");
         assert_eq!(app.seat_status(seat).await, "vacant");
         assert_eq!(smtp.to(ANE).len(), sent);
+    }
+
+    async fn a_name_cannot_carry_markup_or_someone_elses_link_into_an_email(app: TestApp, smtp: SmtpServer) {
+        let e = election(&app, 2).await;
+        let ane = person().name("Ane").email(ANE).create(&app).await;
+        assign(&app, e.seats[0], ane).await;
+        app.settle().await;
+        let ane_accept = smtp.to(ANE)[0].links()[0].clone();
+        let id = ane_accept.rsplit_once('/').unwrap().1.split_once('-').unwrap().0.to_string();
+        let bo = person()
+            .name(&format!("Bo <b>Ja: [[link:{id}]]"))
+            .cpr("010190-1235")
+            .phone("+4520000002")
+            .email("bo@example.dk")
+            .create(&app)
+            .await;
+        assign(&app, e.seats[1], bo).await;
+        app.settle().await;
+        let mail = &smtp.to("bo@example.dk")[0];
+        let text = mail.part("text/plain").unwrap();
+        let html = mail.part("text/html").unwrap();
+        assert!(text.contains(&format!("[[link:{id}]]")), "left as text: {text}");
+        assert!(!text.contains(&ane_accept) && !html.contains(&ane_accept));
+        assert!(html.contains("Bo &lt;b&gt;"), "{html}");
+        assert!(!html.contains("<b>"), "{html}");
+        assert_eq!(mail.links().len(), 2, "Bo's own two links still work");
     }
 }

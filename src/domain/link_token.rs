@@ -1,7 +1,8 @@
 //! The token in a single-purpose link: `<link id>-<tag>`, where the tag is
 //! the first 160 bits of an HMAC-SHA256, under the service's link key, of
 //! the link's id, purpose, question and expiry. The database holds the
-//! link's row but no token: a copy of the database (a backup) cannot act.
+//! link's row but no token: with the key kept outside it, a copy of the
+//! database (a backup) cannot act.
 
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;

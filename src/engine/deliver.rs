@@ -8,6 +8,8 @@
 
 use std::collections::HashMap;
 
+use futures::StreamExt;
+
 use chrono::{DateTime, Duration, Utc};
 
 use super::{Engine, EngineError};
@@ -61,6 +63,20 @@ pub enum DeliveryOutcome {
     WillRetry,
     /// Failed for good; listed as a dead letter.
     Dead,
+}
+
+struct SignedLink {
+    person_id: i64,
+    question_id: i64,
+    url: String,
+}
+
+/// `s` made safe inside a double-quoted HTML attribute.
+fn html_attribute(s: &str) -> String {
+    s.replace('&', "&amp;")
+        .replace('"', "&quot;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
 }
 
 impl Engine {
@@ -157,7 +173,7 @@ impl Engine {
             .iter()
             .flat_map(|m| link_markers(&m.body))
             .collect();
-        let links: HashMap<i64, String> = match self.links_for(&ids).await {
+        let links: HashMap<i64, SignedLink> = match self.links_for(&ids).await {
             Ok(links) => links,
             Err(e) => {
                 return messages
@@ -166,29 +182,44 @@ impl Engine {
                     .collect();
             }
         };
-        let url = |id: i64| links.get(&id).cloned();
-        let mut sent = Vec::with_capacity(messages.len());
-        for msg in messages {
-            let text = resolve_links(&msg.body, url);
-            let html = resolve_links(msg.html.as_deref().unwrap_or_default(), url);
-            let result = smtp
-                .send(&OutgoingMail {
-                    outbox_id: msg.id,
-                    idempotency_key: &msg.idempotency_key,
-                    to: &msg.recipient,
-                    subject: msg.subject.as_deref().unwrap_or_default(),
-                    text: &text,
-                    html: &html,
-                    calendar: msg.calendar.as_deref(),
-                })
-                .await;
-            sent.push((msg, result));
-        }
-        sent
+        let links = &links;
+        futures::stream::iter(messages)
+            .map(|msg| async move {
+                // Only the message's own links resolve: a marker for anyone
+                // else's (typed into a name, say) stays text.
+                let own = |id: i64| {
+                    links
+                        .get(&id)
+                        .filter(|l| {
+                            Some(l.person_id) == msg.person_id
+                                && Some(l.question_id) == msg.question_id
+                        })
+                        .map(|l| l.url.clone())
+                };
+                let text = resolve_links(&msg.body, own);
+                let html = resolve_links(msg.html.as_deref().unwrap_or_default(), |id| {
+                    own(id).map(|u| html_attribute(&u))
+                });
+                let result = smtp
+                    .send(&OutgoingMail {
+                        outbox_id: msg.id,
+                        idempotency_key: &msg.idempotency_key,
+                        to: &msg.recipient,
+                        subject: msg.subject.as_deref().unwrap_or_default(),
+                        text: &text,
+                        html: &html,
+                        calendar: msg.calendar.as_deref(),
+                    })
+                    .await;
+                (msg, result)
+            })
+            .buffered(self.delivery.parallel.max(1))
+            .collect()
+            .await
     }
 
-    /// The signed address of each link.
-    async fn links_for(&self, ids: &[i64]) -> Result<HashMap<i64, String>, sqlx::Error> {
+    /// The signed address of each link, with whom and what it is for.
+    async fn links_for(&self, ids: &[i64]) -> Result<HashMap<i64, SignedLink>, sqlx::Error> {
         if ids.is_empty() {
             return Ok(HashMap::new());
         }
@@ -196,7 +227,14 @@ impl Engine {
         let links = tx.links(ids).await?;
         Ok(links
             .iter()
-            .map(|l| (l.id, self.links.url(&self.links.key.token(&l.facts()))))
+            .map(|l| {
+                let signed = SignedLink {
+                    person_id: l.person_id,
+                    question_id: l.question_id,
+                    url: self.links.url(&self.links.key.token(&l.facts())),
+                };
+                (l.id, signed)
+            })
             .collect())
     }
 

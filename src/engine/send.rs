@@ -179,7 +179,15 @@ impl Engine {
                 .seat_details(seat_id)
                 .await?
                 .filter(|s| s.status == "confirmed" && s.person_id == Some(person))
-                .map(|s| crate::mail::calendar::seat_event(&s, person, smtp.domain(), now)),
+                .map(|s| {
+                    let address = smtp.from_address();
+                    let organizer = crate::mail::calendar::Organizer {
+                        name: &self.contact.municipality,
+                        address: &address,
+                        domain: smtp.domain(),
+                    };
+                    crate::mail::calendar::seat_event(&s, person, &organizer, now)
+                }),
             _ => None,
         };
         let key = super::new_key();

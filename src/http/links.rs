@@ -46,6 +46,7 @@ fn render(state: &AppState, page: &LinkPage) -> ApiResult<Response> {
         [
             (header::CACHE_CONTROL, "no-store"),
             (header::REFERRER_POLICY, "no-referrer"),
+            (header::X_FRAME_OPTIONS, "DENY"),
             (header::HeaderName::from_static("x-robots-tag"), "noindex"),
         ],
         Html(html),

@@ -28,9 +28,23 @@ END:STANDARD\r
 END:VTIMEZONE\r
 ";
 
-/// The event of `seat` for `person_id`, as an .ics file. `domain` makes
-/// the UID globally unique; `now` is its timestamp and sequence.
-pub fn seat_event(seat: &SeatDetails, person_id: i64, domain: &str, now: DateTime<Utc>) -> String {
+/// Who sends the calendar entry: its organizer, whose domain makes the UID
+/// globally unique.
+pub struct Organizer<'a> {
+    pub name: &'a str,
+    pub address: &'a str,
+    pub domain: &'a str,
+}
+
+/// The event of `seat` for `person_id`, as an .ics file; `now` is its
+/// timestamp and sequence.
+pub fn seat_event(
+    seat: &SeatDetails,
+    person_id: i64,
+    organizer: &Organizer<'_>,
+    now: DateTime<Utc>,
+) -> String {
+    let domain = organizer.domain;
     let start = seat.date.and_time(seat.start_time);
     let mut end = seat.date.and_time(seat.end_time);
     if end <= start {
@@ -63,6 +77,11 @@ pub fn seat_event(seat: &SeatDetails, person_id: i64, domain: &str, now: DateTim
         "BEGIN:VEVENT".to_string(),
         format!("UID:seat-{}-person-{person_id}@{domain}", seat.seat_id),
         format!("DTSTAMP:{}", stamp(now)),
+        format!(
+            "ORGANIZER;CN=\"{}\":mailto:{}",
+            organizer.name.replace('"', ""),
+            organizer.address
+        ),
         format!("SEQUENCE:{}", (now.timestamp() - 1_577_836_800).max(0) / 60),
         dtstart,
         dtend,
@@ -165,19 +184,28 @@ mod tests {
         }
     }
 
+    fn organizer() -> Organizer<'static> {
+        Organizer {
+            name: "Testrup Kommune",
+            address: "valg@kommune.dk",
+            domain: "kommune.dk",
+        }
+    }
+
     fn now() -> DateTime<Utc> {
         Utc.with_ymd_and_hms(2029, 11, 1, 10, 0, 0).unwrap()
     }
 
     #[test]
     fn the_event_has_the_station_and_local_hours_with_their_time_zone() {
-        let ics = seat_event(&seat((7, 30), (21, 0)), 3, "kommune.dk", now());
+        let ics = seat_event(&seat((7, 30), (21, 0)), 3, &organizer(), now());
         assert!(ics.starts_with("BEGIN:VCALENDAR\r\n"));
         assert!(ics.ends_with("END:VCALENDAR\r\n"));
         assert!(ics.contains("\r\nDTSTART;TZID=Europe/Copenhagen:20291120T073000\r\n"));
         assert!(ics.contains("\r\nDTEND;TZID=Europe/Copenhagen:20291120T210000\r\n"));
         assert!(ics.contains("\r\nTZID:Europe/Copenhagen\r\n"));
         assert!(ics.contains("\r\nUID:seat-12-person-3@kommune.dk\r\n"));
+        assert!(ics.contains("\r\nORGANIZER;CN=\"Testrup Kommune\":mailto:valg@kommune.dk\r\n"));
         let unfolded = ics.replace("\r\n ", "");
         assert!(
             unfolded.contains("LOCATION:Rådhushallen\\, Rådhuspladsen 1\\, 1550 København V\r\n"),
@@ -188,7 +216,7 @@ mod tests {
 
     #[test]
     fn a_task_past_midnight_ends_the_next_day() {
-        let ics = seat_event(&seat((19, 0), (2, 0)), 3, "kommune.dk", now());
+        let ics = seat_event(&seat((19, 0), (2, 0)), 3, &organizer(), now());
         assert!(ics.contains("DTEND;TZID=Europe/Copenhagen:20291121T020000"));
     }
 

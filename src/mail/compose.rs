@@ -82,7 +82,9 @@ fn blocks(body: &str) -> Vec<Block> {
         let mut buttons = Vec::new();
         for line in chunk.lines().map(str::trim) {
             let button = line.rsplit_once(": ").filter(|(_, url)| {
-                url.starts_with("[[link:") && url.ends_with("]]") && !url.contains(' ')
+                url.strip_prefix("[[link:")
+                    .and_then(|u| u.strip_suffix("]]"))
+                    .is_some_and(|id| !id.is_empty() && id.bytes().all(|b| b.is_ascii_digit()))
             });
             match button {
                 Some((label, url)) => buttons.push(Button {

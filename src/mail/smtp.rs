@@ -11,12 +11,19 @@ use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
 
 use crate::sms::SendError;
 
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct EmailConfig {
     /// `smtp://…` or `smtps://…`; see the module docs.
     pub smtp_url: String,
     /// `Valgsekretariatet <valg@kommune.dk>`.
     pub from: String,
+}
+
+/// The URL may hold a password: it is never printed.
+impl std::fmt::Debug for EmailConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("EmailConfig(..)")
+    }
 }
 
 /// One e-mail to send.
@@ -83,6 +90,11 @@ impl Smtp {
     /// The sender's domain: Message-IDs and calendar UIDs are made in it.
     pub fn domain(&self) -> &str {
         &self.domain
+    }
+
+    /// The sender's address, the organizer of calendar entries.
+    pub fn from_address(&self) -> String {
+        self.from.email.to_string()
     }
 
     /// Sends one message; returns its Message-ID.
