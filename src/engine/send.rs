@@ -131,8 +131,10 @@ impl Engine {
         about: About,
         now: DateTime<Utc>,
     ) -> Result<(), EngineError> {
-        let mut context = context.clone();
-        if channel == "email"
+        // Only an e-mail that asks a question needs a context of its own;
+        // every SMS renders from the caller's.
+        let with_links;
+        let context = if channel == "email"
             && let (Some(question), Some(person), Some(deadline)) =
                 (about.question, person_id, about.deadline)
         {
@@ -142,9 +144,14 @@ impl Engine {
             let decline = tx
                 .insert_link(question, person, "decline", deadline, now)
                 .await?;
-            context.links.accept = crate::mail::compose::link_marker(accept);
-            context.links.decline = crate::mail::compose::link_marker(decline);
-        }
+            let mut c = context.clone();
+            c.links.accept = crate::mail::compose::link_marker(accept);
+            c.links.decline = crate::mail::compose::link_marker(decline);
+            with_links = c;
+            &with_links
+        } else {
+            context
+        };
         let rendered = self
             .catalog
             .render(template, channel, language, &context.to_tera())
