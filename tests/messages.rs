@@ -5,7 +5,7 @@ use std::path::Path;
 
 use chrono::{NaiveDate, NaiveTime};
 use valgvagt::domain::Language;
-use valgvagt::messages::{Catalog, Contact, MessageContext, QuestionSummary};
+use valgvagt::messages::{Catalog, Contact, MessageContext, QuestionSummary, SwapOption};
 use valgvagt::store::SeatDetails;
 
 fn seat() -> SeatDetails {
@@ -40,6 +40,22 @@ fn contact() -> Contact {
     }
 }
 
+/// The stations a swap message lists.
+fn swap_options() -> Vec<SwapOption> {
+    vec![
+        SwapOption {
+            n: 1,
+            station: "Biblioteket".into(),
+            address: "Bibliotekvej 2".into(),
+        },
+        SwapOption {
+            n: 2,
+            station: "Østre Skole".into(),
+            address: "Skolevej 3".into(),
+        },
+    ]
+}
+
 fn render_all(language: Language) -> String {
     let catalog = catalog();
     let contact = contact();
@@ -63,6 +79,7 @@ fn render_all(language: Language) -> String {
                 date: "21/11".into(),
             },
         ];
+        context.options = swap_options();
         let body = catalog
             .render(name, "sms", language, &context.to_tera())
             .unwrap();
@@ -97,6 +114,8 @@ fn compose_all_emails(language: Language) -> String {
         context.code = "K7".into();
         context.links.accept = valgvagt::mail::compose::link_marker(1);
         context.links.decline = valgvagt::mail::compose::link_marker(2);
+        context.links.swap = valgvagt::mail::compose::link_marker(3);
+        context.options = swap_options();
         let text = catalog
             .render(name, "email", language, &context.to_tera())
             .unwrap();

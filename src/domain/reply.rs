@@ -3,7 +3,10 @@
 //! `JA`, `J`, `JA TAK`, `OK`, `YES`, `Y` accept; `NEJ`, `N`, `NEJ TAK`, `NO`
 //! decline; `STOP`, `AFMELD` opt out of SMS; `HJÆLP`, `HJAELP`, `HELP` ask
 //! for help; `MØDT` checks in on the day; `UDEBLEVET S3` (from a station's
-//! responsible) reports the person of seat S3 as not come. Case, accents and punctuation are forgiven. A short code
+//! responsible) reports the person of seat S3 as not come; `SKIFT` asks to
+//! swap polling station, and a lone digit (`2`, `K7 2`) chooses one of the
+//! stations a swap message listed. Case, accents and punctuation are
+//! forgiven. A short code
 //! (`K7`) may stand anywhere; words that are neither keyword nor code are
 //! kept, in the sender's own spelling, for the secretariat to read.
 
@@ -19,6 +22,11 @@ pub enum Intent {
     CheckIn,
     /// `UDEBLEVET S3`: the person of a seat has not come.
     NoShow,
+    /// `SKIFT`: the sender wants to swap polling station.
+    Swap,
+    /// A lone digit without another keyword: a choice among numbered
+    /// options (`Reply::choice`).
+    Choose,
     /// No keyword was found.
     Unknown,
 }
@@ -27,6 +35,8 @@ pub enum Intent {
 pub struct Reply {
     pub intent: Intent,
     pub code: Option<ShortCode>,
+    /// The first lone digit 1–9 (`SKIFT 2`, `K7 2`, `2`).
+    pub choice: Option<u8>,
     /// The words that were neither keyword nor code, or `None`.
     pub extra: Option<String>,
 }
@@ -37,6 +47,7 @@ const OPT_OUT: &[&str] = &["STOP", "AFMELD"];
 const HELP: &[&str] = &["HJAELP", "HELP", "HJELP"];
 const CHECK_IN: &[&str] = &["MOEDT", "MODT", "MOETT", "ARRIVED", "CHECKIN"];
 const NO_SHOW: &[&str] = &["UDEBLEVET", "UDEBLEVEN", "UDEBLEVNE", "NOSHOW"];
+const SWAP: &[&str] = &["SKIFT", "SKIFTE", "BYT", "SWAP"];
 
 impl Reply {
     pub fn parse(text: &str) -> Reply {
@@ -46,6 +57,7 @@ impl Reply {
             .collect();
         let mut intent = Intent::Unknown;
         let mut code = None;
+        let mut choice = None;
         let mut extra = Vec::new();
         let mut after_keyword = false;
         let mut words = words.into_iter().peekable();
@@ -84,11 +96,21 @@ impl Reply {
                 code = Some(c);
                 continue;
             }
+            if choice.is_none()
+                && let [digit @ b'1'..=b'9'] = folded.as_bytes()
+            {
+                choice = Some(digit - b'0');
+                continue;
+            }
             extra.push(word);
+        }
+        if intent == Intent::Unknown && choice.is_some() {
+            intent = Intent::Choose;
         }
         Reply {
             intent,
             code,
+            choice,
             extra: if extra.is_empty() {
                 None
             } else {
@@ -106,6 +128,7 @@ fn keyword(folded: &str) -> Option<Intent> {
         (HELP, Intent::Help),
         (CHECK_IN, Intent::CheckIn),
         (NO_SHOW, Intent::NoShow),
+        (SWAP, Intent::Swap),
     ]
     .into_iter()
     .find(|(words, _)| words.contains(&folded))
@@ -185,6 +208,30 @@ mod tests {
         assert_eq!(reply.intent, Intent::Decline);
         assert_eq!(reply.code.unwrap().as_str(), "K7");
         assert_eq!(reply.extra.as_deref(), Some("jeg er på ferie"));
+    }
+
+    #[test]
+    fn skift_asks_to_swap_and_a_lone_digit_chooses_an_option() {
+        for text in ["SKIFT", "skift", "Skift valgsted", "byt"] {
+            assert_eq!(intent(text), Intent::Swap, "{text}");
+        }
+        for (text, code) in [
+            ("2", None),
+            ("K7 2", Some("K7")),
+            ("2 k7", Some("K7")),
+            ("k 7 2", Some("K7")),
+        ] {
+            let reply = Reply::parse(text);
+            assert_eq!(reply.intent, Intent::Choose, "{text}");
+            assert_eq!(reply.choice, Some(2), "{text}");
+            assert_eq!(reply.code.as_ref().map(ShortCode::as_str), code, "{text}");
+        }
+        let reply = Reply::parse("SKIFT K7 3");
+        assert_eq!((reply.intent, reply.choice), (Intent::Swap, Some(3)));
+        // Numbers that are no option stay words for the secretariat.
+        let reply = Reply::parse("Jeg kan komme efter kl 12");
+        assert_eq!((reply.intent, reply.choice), (Intent::Unknown, None));
+        assert_eq!(Reply::parse("0").intent, Intent::Unknown);
     }
 
     #[test]

@@ -3,7 +3,7 @@
 use chrono::{DateTime, Utc};
 
 use super::run::Running;
-use super::send::About;
+use super::send::{About, LinkPurposes};
 use super::{Effects, Engine, EngineError};
 use crate::store::directory::AuditIds;
 use crate::store::seats::HistoryEvent;
@@ -51,6 +51,18 @@ impl Engine {
                 return self
                     .answer_offer(tx, fx, run, &offer, question, answer, via, now)
                     .await;
+            }
+            // A yes does not say which station; a no keeps the seat.
+            Some(Next::Swap(swap)) => {
+                if answer == Answer::Yes {
+                    return Ok(AnswerOutcome::NotAccepted);
+                }
+                if !tx.close_question(question.id, "no", now).await? {
+                    return Ok(AnswerOutcome::NoLongerOpen);
+                }
+                tx.cancel_timers(run.instance.id, now).await?;
+                self.enter(tx, fx, &mut run, swap.kept, now).await?;
+                return Ok(AnswerOutcome::Taken);
             }
             // An offer whose instance has moved on: the seat was filled.
             _ if question.kind == "offer" => {
@@ -137,9 +149,21 @@ impl Engine {
             return Ok(fx);
         };
         let mut run = self.load_running(&mut tx, timer.instance_id).await?;
-        let Some(Next::Ask(ask)) = run.waiting_on() else {
-            tx.commit().await?;
-            return Ok(fx);
+        let ask = match run.waiting_on() {
+            Some(Next::Ask(ask)) => ask,
+            // Nobody chose a station in time: the person keeps their seat.
+            Some(Next::Swap(swap)) if timer.kind == "timeout" => {
+                tx.close_question(question.id, "timed_out", now).await?;
+                tx.cancel_timers(run.instance.id, now).await?;
+                self.enter(&mut tx, &mut fx, &mut run, swap.kept, now)
+                    .await?;
+                self.commit(tx, &fx).await?;
+                return Ok(fx);
+            }
+            _ => {
+                tx.commit().await?;
+                return Ok(fx);
+            }
         };
         match timer.kind.as_str() {
             "remind" => {
@@ -202,6 +226,7 @@ impl Engine {
             instance: Some(run.instance.id),
             question: Some(question.id),
             deadline: Some(timeout_at.unwrap_or_else(|| run.seat_day_end(now))),
+            links: LinkPurposes::for_ask(ask, run.holds_seat()),
         };
         self.send_to_person(
             tx,

@@ -6,6 +6,7 @@ use chrono::{DateTime, Utc};
 
 use super::answer::{AnswerOutcome, Via};
 use super::send::About;
+use super::swap::SwapChoice;
 use super::{Effects, Engine, EngineError};
 use crate::domain::{Intent, Language, PhoneNumber, Reply};
 use crate::messages::{MessageContext, QuestionSummary};
@@ -37,6 +38,14 @@ pub enum InboundOutcome {
     /// A no-show report from a number that is no station's responsible.
     NotResponsible,
     UnknownSeatCode,
+    /// `SKIFT`: the stations to swap to were sent (or that none is free).
+    SwapRequested,
+    /// `SKIFT` from someone who holds no seat, or where swapping is not
+    /// offered.
+    NoSeatToSwap,
+    /// A choice of a station that someone else took first; the stations
+    /// as they are now were sent.
+    SwapTaken,
 }
 
 impl InboundOutcome {
@@ -59,6 +68,9 @@ impl InboundOutcome {
             InboundOutcome::NoShowReported => "no-show-reported",
             InboundOutcome::NotResponsible => "not-responsible",
             InboundOutcome::UnknownSeatCode => "unknown-seat-code",
+            InboundOutcome::SwapRequested => "swap-requested",
+            InboundOutcome::NoSeatToSwap => "no-seat-to-swap",
+            InboundOutcome::SwapTaken => "swap-taken",
         }
     }
 }
@@ -282,26 +294,64 @@ impl Engine {
                     .await?;
                 Ok(InboundOutcome::NoShowReported)
             }
+            Intent::Swap | Intent::Choose => {
+                let open = self.open_questions_of(tx, &ids).await?;
+                let mut swaps = Vec::new();
+                for (q, seat) in &open {
+                    if tx.is_swap_question(q.id).await? {
+                        swaps.push((q.clone(), seat.clone()));
+                    }
+                }
+                let via = Via {
+                    channel: "sms",
+                    inbound_id: Some(msg.id),
+                    extra: reply.extra.as_deref(),
+                };
+                if let Some(n) = reply.choice
+                    && !swaps.is_empty()
+                {
+                    return self
+                        .swap_choice(tx, fx, &to, &reply, &swaps, n, via, now)
+                        .await;
+                }
+                if reply.intent == Intent::Choose {
+                    return self.not_understood(tx, fx, &to, msg, &open, now).await;
+                }
+                // The seat a code names (of a question about it), or the
+                // soonest seat the sender holds.
+                let seats = tx.upcoming_seats_of(&ids, local_today(now)).await?;
+                let named = reply.code.as_ref().and_then(|c| {
+                    open.iter()
+                        .find(|(q, _)| q.code == c.as_str())
+                        .and_then(|(q, _)| q.seat_id)
+                });
+                let seat = named
+                    .and_then(|id| seats.iter().find(|s| s.id == id))
+                    .or(seats.first());
+                let holder = seat.and_then(|s| people.iter().find(|p| Some(p.id) == s.person_id));
+                let started = match (seat, holder) {
+                    (Some(seat), Some(person)) => {
+                        self.request_swap(tx, fx, person, seat.id, via, now).await?
+                    }
+                    _ => false,
+                };
+                if !started {
+                    self.reply(
+                        tx,
+                        fx,
+                        &to,
+                        "swap_not_possible",
+                        MessageContext::new(&self.contact),
+                        now,
+                    )
+                    .await?;
+                    return Ok(InboundOutcome::NoSeatToSwap);
+                }
+                Ok(InboundOutcome::SwapRequested)
+            }
             Intent::Unknown => {
                 let open = self.open_questions_of(tx, &ids).await?;
-                let mut context = MessageContext::new(&self.contact);
-                if let Some((q, _)) = open.first() {
-                    context.code = q.code.clone();
-                }
-                self.reply(tx, fx, &to, "not_understood", context, now)
-                    .await?;
-                tx.notify_secretariat(
-                    "not-understood",
-                    NotificationIds {
-                        person: Some(first.id),
-                        inbound: Some(msg.id),
-                        ..Default::default()
-                    },
-                    "A message that is not an answer arrived; read it in the inbound list.",
-                    now,
-                )
-                .await?;
-                Ok(InboundOutcome::NotUnderstood)
+                self.not_understood(tx, fx, &to, msg, &open, now).await
             }
             Intent::Accept | Intent::Decline => {
                 let answer = if reply.intent == Intent::Accept {
@@ -414,6 +464,104 @@ impl Engine {
                         Ok(InboundOutcome::NotAccepted)
                     }
                 }
+            }
+        }
+    }
+
+    /// A message that is no answer: the sender is told how to answer and
+    /// the secretariat gets it to read.
+    async fn not_understood(
+        &self,
+        tx: &mut Tx,
+        fx: &mut Effects,
+        to: &ReplyTo<'_>,
+        msg: &InboundMessage,
+        open: &[(Question, Option<crate::store::SeatDetails>)],
+        now: DateTime<Utc>,
+    ) -> Result<InboundOutcome, EngineError> {
+        let mut context = MessageContext::new(&self.contact);
+        if let Some((q, _)) = open.first() {
+            context.code = q.code.clone();
+        }
+        self.reply(tx, fx, to, "not_understood", context, now)
+            .await?;
+        tx.notify_secretariat(
+            "not-understood",
+            NotificationIds {
+                person: to.person.map(|p| p.id),
+                inbound: Some(msg.id),
+                ..Default::default()
+            },
+            "A message that is not an answer arrived; read it in the inbound list.",
+            now,
+        )
+        .await?;
+        Ok(InboundOutcome::NotUnderstood)
+    }
+
+    /// A station chosen by its number (`K7 2`) among the open swap
+    /// questions of the sender.
+    #[allow(clippy::too_many_arguments)]
+    async fn swap_choice(
+        &self,
+        tx: &mut Tx,
+        fx: &mut Effects,
+        to: &ReplyTo<'_>,
+        reply: &Reply,
+        swaps: &[(Question, Option<crate::store::SeatDetails>)],
+        n: u8,
+        via: Via<'_>,
+        now: DateTime<Utc>,
+    ) -> Result<InboundOutcome, EngineError> {
+        let chosen = match &reply.code {
+            Some(code) => swaps.iter().find(|(q, _)| q.code == code.as_str()),
+            None if swaps.len() == 1 => swaps.first(),
+            None => None,
+        };
+        let Some((question, _)) = chosen else {
+            let mut context = MessageContext::new(&self.contact);
+            context.unknown_code = reply
+                .code
+                .as_ref()
+                .map(|c| c.to_string())
+                .unwrap_or_default();
+            let language = to
+                .person
+                .and_then(|p| Language::parse(&p.language))
+                .unwrap_or_default();
+            context.questions = swaps
+                .iter()
+                .map(|(q, s)| summary(q, s.as_ref(), language))
+                .collect();
+            self.reply(tx, fx, to, "clarification", context, now)
+                .await?;
+            return Ok(InboundOutcome::Clarified);
+        };
+        match self
+            .choose_swap(tx, fx, question, i64::from(n), via, now)
+            .await?
+        {
+            SwapChoice::Moved => Ok(InboundOutcome::Answered),
+            SwapChoice::Taken(_) => Ok(InboundOutcome::SwapTaken),
+            SwapChoice::NoSuchOption => {
+                let mut context = MessageContext::new(&self.contact);
+                context.code = question.code.clone();
+                context.answer = n.to_string();
+                self.reply(tx, fx, to, "swap_no_such_option", context, now)
+                    .await?;
+                Ok(InboundOutcome::NotAccepted)
+            }
+            SwapChoice::NoLongerOpen => {
+                self.reply(
+                    tx,
+                    fx,
+                    to,
+                    "no_open_question",
+                    MessageContext::new(&self.contact),
+                    now,
+                )
+                .await?;
+                Ok(InboundOutcome::NoLongerOpen)
             }
         }
     }

@@ -5,11 +5,12 @@
 use chrono::{DateTime, Utc};
 
 use super::answer::{AnswerOutcome, Via};
+use super::swap::SwapChoice;
 use super::{Effects, Engine, EngineError};
 use crate::domain::{Language, LinkToken};
 use crate::store::links::Link;
 use crate::store::{Question, SeatDetails, Tx};
-use crate::workflow::Answer;
+use crate::workflow::{Answer, SwapScope};
 
 /// What a link page says.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -28,6 +29,9 @@ pub enum LinkState {
     Closed,
     /// A yes to a vacant seat someone else took first.
     SeatTaken,
+    /// A swap link, but no other station has a free seat like the
+    /// person's now.
+    NoOptions,
 }
 
 impl LinkState {
@@ -40,6 +44,7 @@ impl LinkState {
             LinkState::Invalid => "invalid",
             LinkState::Closed => "closed",
             LinkState::SeatTaken => "seat_taken",
+            LinkState::NoOptions => "no_options",
         }
     }
 }
@@ -50,7 +55,12 @@ pub struct LinkPage {
     /// `accept` or `decline`; empty for an invalid link.
     pub purpose: String,
     pub language: Language,
+    /// The seat the question is about; after a swap, the new one.
     pub seat: Option<SeatDetails>,
+    /// For a swap link that can act: the seats it can move the person to.
+    pub options: Vec<SeatDetails>,
+    /// The station the person chose a moment ago that someone else took.
+    pub taken_station: Option<String>,
 }
 
 impl LinkPage {
@@ -60,6 +70,8 @@ impl LinkPage {
             purpose: String::new(),
             language: Language::default(),
             seat: None,
+            options: Vec::new(),
+            taken_station: None,
         }
     }
 }
@@ -72,6 +84,9 @@ impl Engine {
         let Some((link, question)) = self.find_link(&mut tx, token).await? else {
             return Ok(LinkPage::invalid());
         };
+        if link.purpose == "swap" {
+            return self.swap_page(&mut tx, &link, &question, now).await;
+        }
         let state = standing(&link, &question, now);
         self.page(&mut tx, &link, &question, state).await
     }
@@ -80,10 +95,15 @@ impl Engine {
     /// transaction with everything the answer causes. Racing a concurrent
     /// answer that the database settles (a yes to a seat another took),
     /// it acts again on what is then committed.
-    pub async fn follow_link(&self, token: &str) -> Result<LinkPage, EngineError> {
+    /// `choice` is the seat chosen on a swap link's page.
+    pub async fn follow_link(
+        &self,
+        token: &str,
+        choice: Option<i64>,
+    ) -> Result<LinkPage, EngineError> {
         let mut attempt = 0;
         loop {
-            match self.follow_link_once(token).await {
+            match self.follow_link_once(token, choice).await {
                 Err(EngineError::Db(e)) if attempt < 3 && crate::store::is_unique_violation(&e) => {
                     attempt += 1;
                 }
@@ -92,12 +112,21 @@ impl Engine {
         }
     }
 
-    async fn follow_link_once(&self, token: &str) -> Result<LinkPage, EngineError> {
+    async fn follow_link_once(
+        &self,
+        token: &str,
+        choice: Option<i64>,
+    ) -> Result<LinkPage, EngineError> {
         let now = self.clock.now();
         let mut tx = self.db.begin().await?;
         let Some((link, question)) = self.find_link(&mut tx, token).await? else {
             return Ok(LinkPage::invalid());
         };
+        if link.purpose == "swap" {
+            return self
+                .follow_swap_link(tx, &link, &question, choice, now)
+                .await;
+        }
         let state = standing(&link, &question, now);
         if state != LinkState::Ready {
             return self.page(&mut tx, &link, &question, state).await;
@@ -178,7 +207,157 @@ impl Engine {
             purpose: link.purpose.clone(),
             language,
             seat,
+            options: Vec::new(),
+            taken_station: None,
         })
+    }
+
+    /// A swap link's page: the stations it can move the person to now.
+    async fn swap_page(
+        &self,
+        tx: &mut Tx,
+        link: &Link,
+        question: &Question,
+        now: DateTime<Utc>,
+    ) -> Result<LinkPage, EngineError> {
+        let held = match question.seat_id {
+            Some(id) => tx
+                .seat_details(id)
+                .await?
+                .filter(|s| s.person_id == Some(link.person_id)),
+            None => None,
+        };
+        let swap = self.swap_workflow(tx).await?.and_then(|(_, _, s)| s);
+        let state = if link.used_at.is_some() {
+            LinkState::Used
+        } else if link.expires_at <= now {
+            LinkState::Expired
+        } else if held.is_none() || swap.is_none() {
+            LinkState::Closed
+        } else {
+            LinkState::Ready
+        };
+        let mut page = self.page(tx, link, question, state).await?;
+        if let (LinkState::Ready, Some(seat), Some(swap)) = (state, &held, &swap) {
+            for id in tx
+                .swap_candidates(
+                    seat.seat_id,
+                    swap.within == SwapScope::Area,
+                    i64::from(swap.options),
+                )
+                .await?
+            {
+                page.options.extend(tx.seat_details(id).await?);
+            }
+            if page.options.is_empty() {
+                page.state = LinkState::NoOptions;
+            }
+        }
+        Ok(page)
+    }
+
+    /// Acts on a swap link with the seat chosen on its page: moves the
+    /// person there, or, when someone took that seat first, changes
+    /// nothing (the link stays unused) and shows the stations as they are
+    /// now.
+    async fn follow_swap_link(
+        &self,
+        mut tx: Tx,
+        link: &Link,
+        question: &Question,
+        choice: Option<i64>,
+        now: DateTime<Utc>,
+    ) -> Result<LinkPage, EngineError> {
+        let page = self.swap_page(&mut tx, link, question, now).await?;
+        let Some(target) = choice.filter(|_| page.state == LinkState::Ready) else {
+            return Ok(page);
+        };
+        if !page.options.iter().any(|o| o.seat_id == target) {
+            // Chosen from a page shown earlier: that seat is gone.
+            let station = match tx.seat_details(target).await? {
+                Some(s) if s.status != "vacant" => s.station,
+                _ => return Ok(page),
+            };
+            return Ok(LinkPage {
+                taken_station: Some(station),
+                ..page
+            });
+        }
+        let Some((revision, workflow, Some(swap))) = self.swap_workflow(&mut tx).await? else {
+            return Ok(page);
+        };
+        let Some(seat_id) = question.seat_id else {
+            return Ok(page);
+        };
+        if !tx.use_link(link.id, now).await? {
+            return self.page(&mut tx, link, question, LinkState::Used).await;
+        }
+        let via = Via {
+            channel: "email",
+            inbound_id: None,
+            extra: None,
+        };
+        let mut fx = Effects::default();
+        // The swap the link's e-mail listed, or a new one (a link in an
+        // invitation): started in its swap state without a message.
+        let mut run = self.load_running(&mut tx, question.instance_id).await?;
+        let answers = matches!(run.waiting_on(), Some(crate::workflow::Next::Swap(_)))
+            && question.closed_at.is_none();
+        let answering = answers.then_some(question);
+        if answering.is_none() {
+            let Some(person) = tx.person(link.person_id).await? else {
+                return Ok(page);
+            };
+            self.end_waiting_swaps(&mut tx, seat_id, person.id, now)
+                .await?;
+            let initial = workflow.state(workflow.initial).name.clone();
+            let instance = tx
+                .insert_instance(revision.id, Some(seat_id), Some(person.id), &initial, now)
+                .await?;
+            tx.audit(
+                now,
+                "system",
+                "instance.started",
+                crate::store::directory::AuditIds {
+                    seat: Some(seat_id),
+                    person: Some(person.id),
+                    instance: Some(instance.id),
+                },
+                Some(&format!(
+                    r#"{{"workflow":"{}","revision":{}}}"#,
+                    revision.name, revision.revision
+                )),
+            )
+            .await?;
+            run = self.load_running(&mut tx, instance.id).await?;
+        }
+        let outcome = self
+            .swap_to(
+                &mut tx, &mut fx, &mut run, &swap, target, answering, via, now,
+            )
+            .await?;
+        tracing::info!(link_id = link.id, "swap link followed");
+        match outcome {
+            SwapChoice::Moved => {
+                let mut done = self.page(&mut tx, link, question, LinkState::Done).await?;
+                done.seat = run.seat.clone();
+                self.commit(tx, &fx).await?;
+                Ok(done)
+            }
+            // Rolled back: the link stays unused, nothing is sent.
+            SwapChoice::Taken(station) => {
+                drop(tx);
+                let mut tx = self.db.read().await?;
+                let mut fresh = self.swap_page(&mut tx, link, question, now).await?;
+                fresh.taken_station = Some(station);
+                Ok(fresh)
+            }
+            SwapChoice::NoSuchOption | SwapChoice::NoLongerOpen => {
+                drop(tx);
+                let mut tx = self.db.read().await?;
+                self.page(&mut tx, link, question, LinkState::Closed).await
+            }
+        }
     }
 }
 

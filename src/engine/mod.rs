@@ -17,6 +17,7 @@ mod remove;
 mod run;
 mod schedule;
 mod send;
+mod swap;
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -28,6 +29,7 @@ pub use no_show::OffSeatError;
 pub use publish::{PublishError, Published};
 pub use remove::Removal;
 pub use schedule::ScheduleReport;
+pub use swap::SwapChoice;
 
 use crate::clock::Clock;
 use crate::messages::{Catalog, Contact};

@@ -13,7 +13,7 @@ use chrono::{DateTime, Utc};
 
 use super::answer::{AnswerOutcome, Via};
 use super::run::Running;
-use super::send::About;
+use super::send::{About, LinkPurposes};
 use super::{Effects, Engine, EngineError};
 use crate::domain::Language;
 use crate::store::directory::AuditIds;
@@ -119,6 +119,7 @@ impl Engine {
                 instance: Some(instance_id),
                 question: Some(question),
                 deadline: Some(run.seat_day_end(now)),
+                links: LinkPurposes::ANSWERS,
             };
             self.send_to_person(
                 tx,
@@ -210,6 +211,7 @@ impl Engine {
                     instance: Some(run.instance.id),
                     question: Some(question.id),
                     deadline: None,
+                    links: LinkPurposes::default(),
                 };
                 self.send_to_person(
                     tx,

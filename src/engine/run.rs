@@ -5,7 +5,7 @@ use std::sync::Arc;
 use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
 
-use super::send::About;
+use super::send::{About, LinkPurposes};
 use super::{Effects, Engine, EngineError};
 use crate::domain::{Language, PhoneNumber, ShortCode};
 use crate::store::directory::AuditIds;
@@ -78,7 +78,14 @@ impl Running {
             instance: Some(self.instance.id),
             question: None,
             deadline: None,
+            links: LinkPurposes::default(),
         }
+    }
+
+    /// Whether the instance's person holds its seat.
+    pub(crate) fn holds_seat(&self) -> bool {
+        self.instance.person_id.is_some()
+            && self.seat.as_ref().and_then(|s| s.person_id) == self.instance.person_id
     }
 
     /// What the instance waits on in its current state (an ask or an
@@ -86,8 +93,9 @@ impl Running {
     pub(crate) fn waiting_on(&self) -> Option<Next> {
         let state = self.workflow.state_by_name(&self.instance.state)?;
         let next = &self.workflow.state(state).next;
-        (self.instance.status == "waiting" && matches!(next, Next::Ask(_) | Next::Offer(_)))
-            .then(|| next.clone())
+        (self.instance.status == "waiting"
+            && matches!(next, Next::Ask(_) | Next::Offer(_) | Next::Swap(_)))
+        .then(|| next.clone())
     }
 
     pub(crate) fn ids(&self) -> AuditIds {
@@ -258,7 +266,7 @@ impl Engine {
         let mut current = state;
         for _ in 0..MAX_STATES_PER_EVENT {
             let st = workflow.state(current);
-            let status = if matches!(st.next, Next::Ask(_) | Next::Offer(_)) {
+            let status = if matches!(st.next, Next::Ask(_) | Next::Offer(_) | Next::Swap(_)) {
                 "waiting"
             } else {
                 "finished"
@@ -281,6 +289,9 @@ impl Engine {
                 Next::Goto(target) => current = *target,
                 Next::Offer(offer) => {
                     return self.offer_wave(tx, fx, run, offer, now).await;
+                }
+                Next::Swap(swap) => {
+                    return Box::pin(self.offer_swap(tx, fx, run, swap, None, now)).await;
                 }
                 Next::Final => {
                     tx.audit(
@@ -321,6 +332,7 @@ impl Engine {
                     let about = About {
                         question: Some(question),
                         deadline: Some(timeout_at.unwrap_or_else(|| run.seat_day_end(now))),
+                        links: LinkPurposes::for_ask(ask, run.holds_seat()),
                         ..run.about()
                     };
                     self.send_to_person(

@@ -17,9 +17,44 @@ pub(crate) struct About {
     pub instance: Option<i64>,
     pub question: Option<i64>,
     /// Until when the question can be answered: messages that ask it by
-    /// e-mail carry accept and decline links valid until then. `None` for
-    /// messages that ask nothing.
+    /// e-mail carry links valid until then. `None` for messages that ask
+    /// nothing.
     pub deadline: Option<DateTime<Utc>>,
+    /// Which links an e-mail asking the question carries.
+    pub links: LinkPurposes,
+}
+
+/// The links an e-mail carries: one row, and one signed address, each.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub(crate) struct LinkPurposes {
+    pub accept: bool,
+    pub decline: bool,
+    pub swap: bool,
+}
+
+impl LinkPurposes {
+    /// The answers an ask takes, and a swap when the person asked holds
+    /// the seat the question is about.
+    pub fn for_ask(ask: &crate::workflow::Ask, holds_seat: bool) -> LinkPurposes {
+        use crate::workflow::Answer;
+        LinkPurposes {
+            accept: ask.target(Answer::Yes).is_some(),
+            decline: ask.target(Answer::No).is_some(),
+            swap: holds_seat,
+        }
+    }
+
+    pub const ANSWERS: LinkPurposes = LinkPurposes {
+        accept: true,
+        decline: true,
+        swap: false,
+    };
+
+    pub const SWAP: LinkPurposes = LinkPurposes {
+        accept: false,
+        decline: false,
+        swap: true,
+    };
 }
 
 impl Engine {
@@ -137,16 +172,22 @@ impl Engine {
         let context = if channel == "email"
             && let (Some(question), Some(person), Some(deadline)) =
                 (about.question, person_id, about.deadline)
+            && about.links != LinkPurposes::default()
         {
-            let accept = tx
-                .insert_link(question, person, "accept", deadline, now)
-                .await?;
-            let decline = tx
-                .insert_link(question, person, "decline", deadline, now)
-                .await?;
             let mut c = context.clone();
-            c.links.accept = crate::mail::compose::link_marker(accept);
-            c.links.decline = crate::mail::compose::link_marker(decline);
+            let wanted = [
+                (about.links.accept, "accept", &mut c.links.accept),
+                (about.links.decline, "decline", &mut c.links.decline),
+                (about.links.swap, "swap", &mut c.links.swap),
+            ];
+            for (on, purpose, slot) in wanted {
+                if on {
+                    let id = tx
+                        .insert_link(question, person, purpose, deadline, now)
+                        .await?;
+                    *slot = crate::mail::compose::link_marker(id);
+                }
+            }
             with_links = c;
             &with_links
         } else {

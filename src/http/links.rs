@@ -15,9 +15,22 @@ pub async fn show(State(state): State<AppState>, Path(token): Path<String>) -> A
     render(&state, &page)
 }
 
-pub async fn act(State(state): State<AppState>, Path(token): Path<String>) -> ApiResult<Response> {
-    let page = state.engine.follow_link(&token).await?;
+/// The button's POST. A swap link's page has one button per station, each
+/// sending `seat=<id>`; the others send nothing.
+pub async fn act(
+    State(state): State<AppState>,
+    Path(token): Path<String>,
+    body: String,
+) -> ApiResult<Response> {
+    let page = state.engine.follow_link(&token, chosen_seat(&body)).await?;
     render(&state, &page)
+}
+
+/// `seat` of a form body (`seat=12`).
+fn chosen_seat(body: &str) -> Option<i64> {
+    body.split('&')
+        .find_map(|pair| pair.strip_prefix("seat="))
+        .and_then(|v| v.trim().parse().ok())
 }
 
 fn render(state: &AppState, page: &LinkPage) -> ApiResult<Response> {
@@ -32,6 +45,18 @@ fn render(state: &AppState, page: &LinkPage) -> ApiResult<Response> {
         .as_ref()
         .map(|s| engine.seat_context(Some(s), page.language));
     context.insert("seat", &seat);
+    let options: Vec<_> = page
+        .options
+        .iter()
+        .map(|s| {
+            let mut c = serde_json::to_value(engine.seat_context(Some(s), page.language))
+                .unwrap_or_default();
+            c["seat_id"] = s.seat_id.into();
+            c
+        })
+        .collect();
+    context.insert("options", &options);
+    context.insert("taken_station", &page.taken_station);
     let html = engine
         .catalog
         .render_page("link.html", page.language, &context)
@@ -39,6 +64,8 @@ fn render(state: &AppState, page: &LinkPage) -> ApiResult<Response> {
     let status = match page.state {
         LinkState::Invalid => StatusCode::NOT_FOUND,
         LinkState::Expired => StatusCode::GONE,
+        // A chosen seat someone else took first: the page lists the others.
+        LinkState::Ready if page.taken_station.is_some() => StatusCode::CONFLICT,
         _ => StatusCode::OK,
     };
     Ok((

@@ -22,6 +22,14 @@ pub struct QuestionSummary {
     pub date: String,
 }
 
+/// One station a person may swap to, numbered as they answer it.
+#[derive(Debug, Clone, Serialize)]
+pub struct SwapOption {
+    pub n: i64,
+    pub station: String,
+    pub address: String,
+}
+
 /// Every placeholder, always present (empty when it does not apply), so
 /// that a template never fails on an undefined variable.
 #[derive(Clone, Serialize, Default)]
@@ -44,6 +52,11 @@ pub struct MessageContext {
     pub answer: String,
     pub unknown_code: String,
     pub questions: Vec<QuestionSummary>,
+    /// In a swap message: the stations with a free seat, numbered.
+    pub options: Vec<SwapOption>,
+    /// In a swap message sent again: the station that was taken just
+    /// before the person's choice arrived.
+    pub taken_station: String,
     /// In e-mails that ask a question: where to click to answer.
     pub links: Links,
 }
@@ -53,6 +66,8 @@ pub struct MessageContext {
 pub struct Links {
     pub accept: String,
     pub decline: String,
+    /// The page that lists the stations to swap to.
+    pub swap: String,
 }
 
 impl MessageContext {

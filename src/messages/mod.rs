@@ -4,4 +4,6 @@ mod catalog;
 mod context;
 
 pub use catalog::{Catalog, RenderError};
-pub use context::{Contact, MessageContext, QuestionSummary, format_date, format_short_date};
+pub use context::{
+    Contact, MessageContext, QuestionSummary, SwapOption, format_date, format_short_date,
+};

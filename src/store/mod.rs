@@ -18,6 +18,7 @@ pub mod records;
 pub mod schedules;
 pub mod seats;
 pub mod standby;
+pub mod swaps;
 pub mod workflows;
 
 pub use appends::Appends;

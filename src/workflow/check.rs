@@ -4,9 +4,11 @@
 use std::collections::BTreeSet;
 
 use super::compile::CheckContext;
-use super::definition::{AskDef, Definition, OfferDef, Ref, StateDef, StepDef};
+use super::definition::{AskDef, Definition, OfferDef, Ref, StateDef, StepDef, SwapDef};
 use super::diagnostic::code;
-use super::model::{Answer, Ask, Next, Offer, Remind, State, StateId, Step, Timeout, Workflow};
+use super::model::{
+    Answer, Ask, Next, Offer, Remind, State, StateId, Step, Swap, Timeout, Workflow,
+};
 use super::period::approximate_seconds;
 use super::reader::Reader;
 use super::suggest::{did_you_mean, did_you_mean_help, list};
@@ -174,12 +176,14 @@ impl Checker<'_> {
         let steps: Vec<Option<Step>> = def.steps.iter().map(|s| self.step(s)).collect();
         let ask = def.ask.as_ref().map(|a| self.ask(a));
         let offer = def.offer.as_ref().map(|o| self.offer(o));
+        let swap = def.swap.as_ref().map(|s| self.swap(s));
         let goto = def.goto.as_ref().map(|g| self.state(g).found());
-        let next = match (ask, offer, goto) {
-            (Some(ask), _, _) => Next::Ask(ask?),
-            (None, Some(offer), _) => Next::Offer(offer?),
-            (None, None, Some(goto)) => Next::Goto(goto?),
-            (None, None, None) => Next::Final,
+        let next = match (ask, offer, swap, goto) {
+            (Some(ask), _, _, _) => Next::Ask(ask?),
+            (None, Some(offer), _, _) => Next::Offer(offer?),
+            (None, None, Some(swap), _) => Next::Swap(swap?),
+            (None, None, None, Some(goto)) => Next::Goto(goto?),
+            (None, None, None, None) => Next::Final,
         };
         Some(State {
             name: def.name.clone(),
@@ -265,6 +269,27 @@ impl Checker<'_> {
             wait: def.wait?,
             filled: filled??,
             unfilled: unfilled??,
+        })
+    }
+
+    fn swap(&mut self, def: &SwapDef) -> Option<Swap> {
+        let template = def.template.as_ref().map(|t| self.template(t));
+        let moved = def.moved.as_ref().map(|s| self.state(s).found());
+        let none = def.none.as_ref().map(|s| self.state(s).found());
+        let kept = def.kept.as_ref().map(|s| self.state(s).found());
+        Some(Swap {
+            template: def
+                .template
+                .clone()
+                .filter(|_| template == Some(true))?
+                .name,
+            channels: def.channels.clone(),
+            within: def.within?,
+            options: def.options?,
+            wait: def.wait?,
+            moved: moved??,
+            none: none??,
+            kept: kept??,
         })
     }
 
@@ -456,6 +481,11 @@ impl Graph {
                 out.extend(offer.filled.as_ref().and_then(lookup));
                 out.extend(offer.unfilled.as_ref().and_then(lookup));
             }
+            if let Some(swap) = &state.swap {
+                for target in [&swap.moved, &swap.none, &swap.kept] {
+                    out.extend(target.as_ref().and_then(lookup));
+                }
+            }
             let goto = state.goto.as_ref().and_then(lookup);
             out.extend(goto);
             edges.push(out);
@@ -463,7 +493,7 @@ impl Graph {
                 .goto
                 .as_ref()
                 .and_then(|g| names.iter().position(|n| *n == g.name));
-            let only = if state.ask.is_none() && state.offer.is_none() {
+            let only = if state.ask.is_none() && state.offer.is_none() && state.swap.is_none() {
                 exact
             } else {
                 None

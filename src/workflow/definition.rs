@@ -2,7 +2,7 @@
 //! before names are resolved: states and templates are still names with
 //! positions, so that references can be checked and reported.
 
-use super::model::{Answer, Audience, Channel, Period, SeatTarget, Trigger};
+use super::model::{Answer, Audience, Channel, Period, SeatTarget, SwapScope, Trigger};
 use super::yaml::Pos;
 
 /// A name that refers to something declared elsewhere, and where it was written.
@@ -32,6 +32,7 @@ pub(super) struct StateDef {
     pub steps: Vec<StepDef>,
     pub ask: Option<AskDef>,
     pub offer: Option<OfferDef>,
+    pub swap: Option<SwapDef>,
     pub goto: Option<Ref>,
 }
 
@@ -43,6 +44,18 @@ pub(super) struct OfferDef {
     pub wait: Option<Period>,
     pub filled: Option<Ref>,
     pub unfilled: Option<Ref>,
+}
+
+#[derive(Debug)]
+pub(super) struct SwapDef {
+    pub template: Option<Ref>,
+    pub channels: Vec<Channel>,
+    pub within: Option<SwapScope>,
+    pub options: Option<u32>,
+    pub wait: Option<Period>,
+    pub moved: Option<Ref>,
+    pub none: Option<Ref>,
+    pub kept: Option<Ref>,
 }
 
 #[derive(Debug)]

@@ -155,6 +155,8 @@ pub mod code {
     pub const BAD_RRULE: &str = "bad-rrule";
     /// A `for_each:` is not a seat filter.
     pub const BAD_FILTER: &str = "bad-filter";
-    /// A state has more than one of `ask`, `offer` and `goto`.
+    /// A state has more than one of `ask`, `offer`, `swap` and `goto`.
     pub const CONFLICTING_NEXT: &str = "conflicting-next";
+    /// `within` of a swap is neither `area` nor `municipality`.
+    pub const BAD_SWAP_SCOPE: &str = "bad-swap-scope";
 }

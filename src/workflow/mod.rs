@@ -22,6 +22,7 @@ mod reader;
 pub mod schedule;
 mod steps;
 mod suggest;
+mod swap;
 mod trigger;
 mod yaml;
 

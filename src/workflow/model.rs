@@ -58,6 +58,10 @@ pub enum Trigger {
     /// A person was taken off because they no longer meet the conditions
     /// (age, residence, citizenship; `starts_on: seat.removed_by_validation`).
     SeatRemovedByValidation,
+    /// A person asked to swap polling station (`SKIFT` by SMS, or the swap
+    /// link in an e-mail; `starts_on: swap.requested`). The instance's seat
+    /// is the one they hold.
+    SwapRequested,
     /// Only started by another workflow's `start` step or by the API
     /// (`starts_on: manual`).
     Manual,
@@ -117,6 +121,9 @@ pub enum Next {
     /// Offer the instance's vacant seat to standby people in waves; the
     /// first yes takes it.
     Offer(Offer),
+    /// Offer the instance's person the stations with a free seat like
+    /// theirs; a chosen one moves them there.
+    Swap(Swap),
     /// Move on to another state at once.
     Goto(StateId),
     /// The instance ends here.
@@ -159,6 +166,39 @@ pub struct Offer {
     pub wait: Period,
     pub filled: StateId,
     pub unfilled: StateId,
+}
+
+/// Swapping polling station.
+///
+/// The person is sent the stations (at most `options`) with a vacant
+/// seat of the same task type on the same date, `within` their station's
+/// area or anywhere, numbered, under a code of their own. Choosing one
+/// (`K7 2`, or the link's page) moves them in one transaction: the new
+/// seat is taken, confirmed, and the old one freed, which starts the
+/// `seat.vacated` workflows; then `moved`. A seat taken in the meantime
+/// changes nothing: the person is told and sent the stations as they are
+/// now. No station with a free seat leads to `none`; a no, or no choice
+/// within `wait`, to `kept`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Swap {
+    pub template: String,
+    pub channels: Vec<Channel>,
+    pub within: SwapScope,
+    pub options: u32,
+    pub wait: Period,
+    pub moved: StateId,
+    pub none: StateId,
+    pub kept: StateId,
+}
+
+/// Where a swap may go.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SwapScope {
+    /// Stations in the same area as the person's station.
+    Area,
+    /// Any station of the election.
+    Municipality,
 }
 
 /// A reminder that does not leave the wait.

@@ -11,6 +11,7 @@ use super::period::parse_period;
 use super::reader::{Fields, Place, Reader};
 use super::steps::steps;
 use super::suggest::{did_you_mean, did_you_mean_help, list};
+use super::swap::swap;
 use super::trigger::trigger;
 use super::yaml::{Entry, Kind, Node, Pos};
 
@@ -97,6 +98,7 @@ fn state(r: &mut Reader, name: String, entry: &Entry) -> StateDef {
         steps: Vec::new(),
         ask: None,
         offer: None,
+        swap: None,
         goto: None,
         name,
     };
@@ -132,6 +134,24 @@ fn state(r: &mut Reader, name: String, entry: &Entry) -> StateDef {
                 Some(
                     "a state that offers the seat moves on by itself, to `filled` or \
                      `unfilled`; put the `{other}` in another state"
+                        .replace("{other}", other),
+                ),
+            );
+        }
+    }
+    if let Some(e) = fields.get("swap") {
+        state.swap = swap(r, &state.name, &e.value);
+        if let Some(other) = ["ask", "offer", "goto"]
+            .into_iter()
+            .find(|k| fields.get(k).is_some())
+        {
+            r.error(
+                code::CONFLICTING_NEXT,
+                e.key.pos,
+                format!("state `{}` has both `swap` and `{other}`", state.name),
+                Some(
+                    "a state that offers a swap moves on by itself, to `moved`, `none` or \
+                     `kept`; put the `{other}` in another state"
                         .replace("{other}", other),
                 ),
             );

@@ -19,13 +19,14 @@ pub(super) enum Place<'s> {
     StartsOn,
     Schedule,
     Offer(&'s str),
+    Swap(&'s str),
 }
 
 impl Place<'_> {
     pub fn keys(self) -> &'static [&'static str] {
         match self {
             Place::Root => &["workflow", "description", "starts_on", "initial", "states"],
-            Place::State(_) => &["do", "ask", "offer", "goto"],
+            Place::State(_) => &["do", "ask", "offer", "swap", "goto"],
             Place::Ask(_) => &["template", "channels", "answers", "remind", "timeout"],
             Place::Remind(_) => &["every", "template", "max"],
             Place::Timeout(_) => &["after", "goto"],
@@ -34,6 +35,9 @@ impl Place<'_> {
             Place::StartsOn => &["schedule", "for_each"],
             Place::Schedule => &["at", "rrule", "catch_up"],
             Place::Offer(_) => &["template", "channels", "wave", "wait", "filled", "unfilled"],
+            Place::Swap(_) => &[
+                "template", "channels", "within", "options", "wait", "moved", "none", "kept",
+            ],
         }
     }
 
@@ -50,6 +54,7 @@ impl Place<'_> {
             Place::StartsOn => "`starts_on`".to_string(),
             Place::Schedule => "the `schedule`".to_string(),
             Place::Offer(s) => format!("the `offer` of state `{s}`"),
+            Place::Swap(s) => format!("the `swap` of state `{s}`"),
         }
     }
 }
@@ -60,10 +65,12 @@ fn belongs(key: &str) -> Option<&'static str> {
         "workflow" | "description" | "starts_on" | "initial" | "states" => {
             "at the top of the file, not indented"
         }
-        "do" | "ask" | "offer" => "directly under a state's name",
+        "do" | "ask" | "offer" | "swap" => "directly under a state's name",
         "schedule" | "for_each" => "inside `starts_on:`",
         "at" | "rrule" | "catch_up" => "inside `schedule:`",
-        "wave" | "wait" | "filled" | "unfilled" => "inside `offer:`",
+        "wave" | "filled" | "unfilled" => "inside `offer:`",
+        "wait" => "inside `offer:` or `swap:`",
+        "within" | "options" | "moved" | "none" | "kept" => "inside `swap:`",
         "goto" => "directly under a state's name, or inside `timeout:`",
         "template" => "inside `ask:`, `remind:` or a `send` step",
         "channels" => "inside `ask:` or a `send` step",

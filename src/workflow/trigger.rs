@@ -1,6 +1,6 @@
 //! Reads `starts_on:`: an event (`seat.assigned`, `seat.vacated`,
 //! `seat.no_show`, `seat.retracted`, `seat.removed`,
-//! `seat.removed_by_validation`, `manual`) or a schedule fanned out over seats.
+//! `seat.removed_by_validation`, `swap.requested`, `manual`) or a schedule fanned out over seats.
 
 use super::diagnostic::code;
 use super::filter::parse_filter;
@@ -10,7 +10,7 @@ use super::reader::{Place, Reader};
 use super::schedule::{At, Schedule, check_rrule};
 use super::yaml::{Kind, Node, Pos};
 
-const EVENTS: [(&str, Trigger); 7] = [
+const EVENTS: [(&str, Trigger); 8] = [
     ("seat.assigned", Trigger::SeatAssigned),
     ("seat.vacated", Trigger::SeatVacated),
     ("seat.no_show", Trigger::SeatNoShow),
@@ -20,6 +20,7 @@ const EVENTS: [(&str, Trigger); 7] = [
         "seat.removed_by_validation",
         Trigger::SeatRemovedByValidation,
     ),
+    ("swap.requested", Trigger::SwapRequested),
     ("manual", Trigger::Manual),
 ];
 

@@ -32,10 +32,15 @@ seats:
   - {{ station: Rådhushallen, task_type: Valgstyrer, team: Borgerlisten, count: {seats} }}
 "#
     );
+    import(app, &file).await
+}
+
+/// Imports an election file through the API; its seats in id order.
+pub async fn import(app: &TestApp, file: &str) -> Election {
     let r = app
         .http
         .post(app.url("/api/elections"))
-        .body(file)
+        .body(file.to_string())
         .send()
         .await
         .expect("import");

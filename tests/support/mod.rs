@@ -48,6 +48,39 @@ macro_rules! on_both_backends {
     };
 }
 
+/// Runs a test body on SQLite and on PostgreSQL with e-mail going to a
+/// fresh SMTP server.
+#[macro_export]
+macro_rules! with_email_on_both_backends {
+    ($(async fn $name:ident($app:ident : TestApp, $smtp:ident : SmtpServer) $body:block)*) => {
+        $(
+            mod $name {
+                use super::*;
+                async fn body($app: TestApp, $smtp: SmtpServer) $body
+
+                async fn spawn(backend: Backend) -> Option<(TestApp, SmtpServer)> {
+                    let smtp = $crate::support::smtp::SmtpServer::start();
+                    let mut setup = Setup::new(backend).await?;
+                    setup.with_email(&smtp);
+                    Some((setup.start().await, smtp))
+                }
+
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn on_sqlite() {
+                    let (app, smtp) = spawn(Backend::Sqlite).await.expect("sqlite app");
+                    body(app, smtp).await;
+                }
+
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn on_postgres() {
+                    let Some((app, smtp)) = spawn(Backend::Postgres).await else { return };
+                    body(app, smtp).await;
+                }
+            }
+        )*
+    };
+}
+
 pub struct TestApp {
     pub app: Option<App>,
     pub fake: FakeGatewayApi,

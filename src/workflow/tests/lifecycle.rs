@@ -1,7 +1,7 @@
-//! Schedules, seat filters and offers: read, compiled, and each mistake
+//! Schedules, seat filters, offers and swaps: read, compiled, and each mistake
 //! reported at its line and column.
 
-use super::super::{Next, SeatStatus, Trigger, code, compile};
+use super::super::{Next, SeatStatus, SwapScope, Trigger, code, compile};
 use super::{ctx, dedent, single};
 
 fn scheduled(at: &str, rrule: &str, for_each: &str) -> String {
@@ -116,4 +116,71 @@ fn an_offer_beside_a_goto_is_refused() {
     let d = single(&text);
     assert_eq!(d.code, code::CONFLICTING_NEXT);
     assert_eq!(d.line, 5);
+}
+
+const SWAPPING: &str = "
+    workflow: swap
+    starts_on: swap.requested
+    states:
+      choosing:
+        swap:
+          template: invitation
+          within: area
+          wait: P1D
+          moved: moved
+          none: none
+          kept: kept
+      moved:
+      none:
+      kept:
+    ";
+
+#[test]
+fn a_swap_compiles_with_its_scope_default_options_and_three_ways_on() {
+    let c = compile(&dedent(SWAPPING), &ctx());
+    assert!(c.diagnostics.is_empty(), "{}", c.render("swap.yaml"));
+    let w = c.workflow.unwrap();
+    assert_eq!(w.trigger, Trigger::SwapRequested);
+    let Next::Swap(swap) = &w.states[0].next else {
+        panic!("not a swap");
+    };
+    assert_eq!(swap.within, SwapScope::Area);
+    assert_eq!(swap.options, 5);
+    let names = [swap.moved, swap.none, swap.kept].map(|s| w.states[s.0].name.as_str());
+    assert_eq!(names, ["moved", "none", "kept"]);
+}
+
+#[test]
+fn a_swap_with_an_unknown_scope_ten_options_or_no_kept_state_is_refused_where_written() {
+    let d = single(&dedent(SWAPPING).replace("within: area", "within: aera"));
+    assert_eq!((d.code, d.line, d.column), (code::BAD_SWAP_SCOPE, 7, 15));
+    assert_eq!(d.help.as_deref(), Some("did you mean `area`?"));
+    let d = single(&dedent(SWAPPING).replace("within: area", "within: area\n      options: 10"));
+    assert_eq!((d.code, d.line, d.column), (code::BAD_NUMBER, 8, 16));
+    let d = single(
+        &dedent(SWAPPING)
+            .replace("      kept: kept\n", "")
+            .replace("  kept:\n", ""),
+    );
+    assert_eq!((d.code, d.line, d.column), (code::MISSING_KEY, 6, 7));
+    assert_eq!(
+        d.message,
+        "the `swap` of state `choosing` is missing `kept`"
+    );
+}
+
+#[test]
+fn a_swap_beside_an_ask_is_refused() {
+    let text = dedent(SWAPPING).replace(
+        "\n  moved:\n",
+        "\n    ask:\n      template: invitation\n      answers: { yes: moved }\n  moved:\n",
+    );
+    let c = compile(&text, &ctx());
+    assert!(
+        c.diagnostics
+            .iter()
+            .any(|d| d.code == code::CONFLICTING_NEXT && d.line == 5),
+        "{}",
+        c.render("swap.yaml")
+    );
 }

@@ -1,0 +1,142 @@
+//! Swapping polling station: the free seats a person may move to, and the
+//! numbered options a swap question listed.
+
+use chrono::{DateTime, NaiveDate, Utc};
+
+use super::{Seat, Tx};
+use crate::{exec, q};
+
+impl Tx {
+    /// Vacant seats a person on `seat_id` could move to: the same election,
+    /// task type and date at another station (in the same area when
+    /// `same_area`), one per station, those in the seat's own area first
+    /// and then by station name.
+    pub async fn swap_candidates(
+        &mut self,
+        seat_id: i64,
+        same_area: bool,
+        limit: i64,
+    ) -> sqlx::Result<Vec<i64>> {
+        q!(
+            self,
+            fetch_all,
+            sqlx::query_scalar(
+                "SELECT MIN(c.id) FROM seats c
+                 JOIN stations cs ON cs.id = c.station_id
+                 JOIN seats s ON s.id = $1
+                 JOIN stations ss ON ss.id = s.station_id
+                 WHERE c.election_id = s.election_id AND c.task_type_id = s.task_type_id
+                   AND c.date = s.date AND c.station_id <> s.station_id AND c.status = 'vacant'
+                   AND (NOT $2 OR cs.area_id = ss.area_id)
+                 GROUP BY c.station_id, cs.name, cs.area_id, ss.area_id
+                 ORDER BY CASE WHEN cs.area_id = ss.area_id THEN 0 ELSE 1 END, cs.name
+                 LIMIT $3"
+            )
+            .bind(seat_id)
+            .bind(same_area)
+            .bind(limit)
+        )
+    }
+
+    /// Keeps the options a swap question lists, numbered from 1.
+    pub async fn insert_swap_options(
+        &mut self,
+        question_id: i64,
+        seat_ids: &[i64],
+    ) -> sqlx::Result<()> {
+        if seat_ids.is_empty() {
+            return Ok(());
+        }
+        let sql = format!(
+            "INSERT INTO swap_options (question_id, n, seat_id) VALUES {}",
+            super::placeholders(1, 3, seat_ids.len())
+        );
+        exec!(
+            self,
+            seat_ids.iter().zip(1i64..).fold(
+                sqlx::query(sqlx::AssertSqlSafe(sql.as_str())),
+                |q, (seat, n)| q.bind(question_id).bind(n).bind(*seat)
+            )
+        )?;
+        Ok(())
+    }
+
+    /// The seat of option `n` of a swap question.
+    pub async fn swap_option(&mut self, question_id: i64, n: i64) -> sqlx::Result<Option<i64>> {
+        q!(
+            self,
+            fetch_optional,
+            sqlx::query_scalar(
+                "SELECT seat_id FROM swap_options WHERE question_id = $1 AND n = $2"
+            )
+            .bind(question_id)
+            .bind(n)
+        )
+    }
+
+    /// Whether a question lists swap options.
+    pub async fn is_swap_question(&mut self, question_id: i64) -> sqlx::Result<bool> {
+        let n: Option<i64> = q!(
+            self,
+            fetch_optional,
+            sqlx::query_scalar("SELECT n FROM swap_options WHERE question_id = $1 LIMIT 1")
+                .bind(question_id)
+        )?;
+        Ok(n.is_some())
+    }
+
+    /// Claims a seat that is vacant for the rest of the transaction: on
+    /// PostgreSQL the row stays locked until commit, and a transaction
+    /// that took it first makes this return false once it commits. SQLite
+    /// writers are one at a time anyway.
+    pub async fn lock_vacant_seat(&mut self, seat_id: i64) -> sqlx::Result<bool> {
+        let n = exec!(
+            self,
+            sqlx::query(
+                "UPDATE seats SET updated_at = updated_at WHERE id = $1 AND status = 'vacant'"
+            )
+            .bind(seat_id)
+        )?;
+        Ok(n == 1)
+    }
+
+    /// Moves an instance to another seat (a person who swapped station).
+    pub async fn set_instance_seat(
+        &mut self,
+        instance_id: i64,
+        seat_id: i64,
+        now: DateTime<Utc>,
+    ) -> sqlx::Result<()> {
+        exec!(
+            self,
+            sqlx::query("UPDATE instances SET seat_id = $1, updated_at = $2 WHERE id = $3")
+                .bind(seat_id)
+                .bind(now)
+                .bind(instance_id)
+        )?;
+        Ok(())
+    }
+
+    /// The seats these people hold from `from` on, the soonest first.
+    pub async fn upcoming_seats_of(
+        &mut self,
+        person_ids: &[i64],
+        from: NaiveDate,
+    ) -> sqlx::Result<Vec<Seat>> {
+        let mut out: Vec<Seat> = Vec::new();
+        for id in person_ids {
+            let seats: Vec<Seat> = q!(
+                self,
+                fetch_all,
+                sqlx::query_as(
+                    "SELECT * FROM seats WHERE person_id = $1 AND date >= $2 ORDER BY date, id"
+                )
+                .bind(*id)
+                .bind(from)
+            )?;
+            out.extend(seats);
+        }
+        out.sort_by_key(|s| (s.date, s.id));
+        Ok(out)
+    }
+}
