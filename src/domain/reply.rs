@@ -99,11 +99,21 @@ impl Reply {
             if choice.is_none()
                 && let [digit @ b'1'..=b'9'] = folded.as_bytes()
             {
-                choice = Some(digit - b'0');
+                choice = Some((digit - b'0', extra.len(), word));
                 continue;
             }
             extra.push(word);
         }
+        // A digit is a choice alone (`2`, `K7 2`) or after SKIFT; inside
+        // other words ("kommer 5 min senere") it is part of them.
+        let choice = match choice {
+            Some((_, at, word)) if intent == Intent::Unknown && !extra.is_empty() => {
+                extra.insert(at, word);
+                None
+            }
+            Some((n, _, _)) => Some(n),
+            None => None,
+        };
         if intent == Intent::Unknown && choice.is_some() {
             intent = Intent::Choose;
         }
@@ -232,6 +242,9 @@ mod tests {
         let reply = Reply::parse("Jeg kan komme efter kl 12");
         assert_eq!((reply.intent, reply.choice), (Intent::Unknown, None));
         assert_eq!(Reply::parse("0").intent, Intent::Unknown);
+        let reply = Reply::parse("Jeg kommer 5 min senere");
+        assert_eq!((reply.intent, reply.choice), (Intent::Unknown, None));
+        assert_eq!(reply.extra.as_deref(), Some("Jeg kommer 5 min senere"));
     }
 
     #[test]

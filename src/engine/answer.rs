@@ -227,6 +227,7 @@ impl Engine {
             question: Some(question.id),
             deadline: Some(timeout_at.unwrap_or_else(|| run.seat_day_end(now))),
             links: LinkPurposes::for_ask(ask, run.holds_seat()),
+            fallback_of: None,
         };
         self.send_to_person(
             tx,

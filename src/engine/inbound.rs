@@ -634,6 +634,7 @@ impl Engine {
             language,
             &context,
             About::default(),
+            None,
             now,
         )
         .await

@@ -275,7 +275,12 @@ impl Engine {
         if !page.options.iter().any(|o| o.seat_id == target) {
             // Chosen from a page shown earlier: that seat is gone.
             let station = match tx.seat_details(target).await? {
-                Some(s) if s.status != "vacant" => s.station,
+                Some(s)
+                    if s.status != "vacant"
+                        && super::swap::swappable(page.seat.as_ref(), Some(&s), link.person_id) =>
+                {
+                    s.station
+                }
                 _ => return Ok(page),
             };
             return Ok(LinkPage {
@@ -304,6 +309,11 @@ impl Engine {
         let answers = matches!(run.waiting_on(), Some(crate::workflow::Next::Swap(_)))
             && question.closed_at.is_none();
         let answering = answers.then_some(question);
+        // Answering a swap the instance waits on: its own revision's swap.
+        let swap = match run.waiting_on() {
+            Some(crate::workflow::Next::Swap(own)) if answering.is_some() => own,
+            _ => swap,
+        };
         if answering.is_none() {
             let Some(person) = tx.person(link.person_id).await? else {
                 return Ok(page);

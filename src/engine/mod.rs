@@ -14,6 +14,7 @@ mod no_show;
 mod offer;
 pub mod publish;
 mod remove;
+pub mod reports;
 mod run;
 mod schedule;
 mod send;

@@ -120,6 +120,7 @@ impl Engine {
                 question: Some(question),
                 deadline: Some(run.seat_day_end(now)),
                 links: LinkPurposes::ANSWERS,
+                fallback_of: None,
             };
             self.send_to_person(
                 tx,
@@ -212,6 +213,7 @@ impl Engine {
                     question: Some(question.id),
                     deadline: None,
                     links: LinkPurposes::default(),
+                    fallback_of: None,
                 };
                 self.send_to_person(
                     tx,

@@ -79,6 +79,7 @@ impl Running {
             question: None,
             deadline: None,
             links: LinkPurposes::default(),
+            fallback_of: None,
         }
     }
 

@@ -1,6 +1,7 @@
 //! Turning "send template T to this person" into an outbox row.
 
 use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
 
 use super::{Effects, Engine, EngineError};
 use crate::domain::Language;
@@ -11,7 +12,7 @@ use crate::store::{Person, SeatDetails, Tx};
 use crate::workflow::Channel;
 
 /// What a message is about, for the outbox row and the notifications.
-#[derive(Debug, Clone, Copy, Default)]
+#[derive(Debug, Clone, Copy, Default, Serialize, Deserialize)]
 pub(crate) struct About {
     pub seat: Option<i64>,
     pub instance: Option<i64>,
@@ -22,10 +23,24 @@ pub(crate) struct About {
     pub deadline: Option<DateTime<Utc>>,
     /// Which links an e-mail asking the question carries.
     pub links: LinkPurposes,
+    /// The message this one repeats on another channel.
+    #[serde(default)]
+    pub fallback_of: Option<i64>,
+}
+
+/// How an SMS can go out another way if the gateway reports it not
+/// delivered: the workflow's channels after SMS and what rendering the
+/// message there takes. Kept with the SMS (`outbox.fallback`).
+#[derive(Serialize, Deserialize)]
+pub(crate) struct Fallback {
+    pub template: String,
+    pub channels: Vec<Channel>,
+    pub context: MessageContext,
+    pub about: About,
 }
 
 /// The links an e-mail carries: one row, and one signed address, each.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub(crate) struct LinkPurposes {
     pub accept: bool,
     pub decline: bool,
@@ -69,14 +84,7 @@ impl Engine {
         channels: &[Channel],
     ) -> Option<(&'static str, String)> {
         for channel in channels {
-            let channel = match channel {
-                Channel::Preferred => match person.preferred_channel.as_str() {
-                    "sms" => Channel::Sms,
-                    "email" => Channel::Email,
-                    _ => Channel::Telegram,
-                },
-                c => *c,
-            };
+            let channel = self.resolve(person, *channel);
             match channel {
                 Channel::Sms if !person.sms_opt_out => {
                     if let Some(phone) = &person.phone {
@@ -94,6 +102,18 @@ impl Engine {
             }
         }
         None
+    }
+
+    /// The channel `preferred` stands for with this person.
+    fn resolve(&self, person: &Person, channel: Channel) -> Channel {
+        match channel {
+            Channel::Preferred => match person.preferred_channel.as_str() {
+                "sms" => Channel::Sms,
+                "email" => Channel::Email,
+                _ => Channel::Telegram,
+            },
+            c => c,
+        }
     }
 
     /// Renders `template` for the person on the first channel that reaches
@@ -135,6 +155,24 @@ impl Engine {
         let mut context = context;
         context.name = person.name.clone();
         let language = Language::parse(&person.language).unwrap_or_default();
+        // An SMS may not arrive: keep how to send it on the channels that
+        // come after SMS in the list.
+        let later: Vec<Channel> = channels
+            .iter()
+            .copied()
+            .filter(|c| self.resolve(person, *c) != Channel::Sms)
+            .collect();
+        let fallback = (channel == "sms" && !later.is_empty())
+            .then(|| {
+                serde_json::to_string(&Fallback {
+                    template: template.to_string(),
+                    channels: later,
+                    context: context.clone(),
+                    about,
+                })
+                .ok()
+            })
+            .flatten();
         self.send_rendered(
             tx,
             fx,
@@ -145,6 +183,7 @@ impl Engine {
             language,
             &context,
             about,
+            fallback.as_deref(),
             now,
         )
         .await
@@ -164,6 +203,7 @@ impl Engine {
         language: Language,
         context: &MessageContext,
         about: About,
+        fallback: Option<&str>,
         now: DateTime<Utc>,
     ) -> Result<(), EngineError> {
         // Only an e-mail that asks a question needs a context of its own;
@@ -174,11 +214,13 @@ impl Engine {
                 (about.question, person_id, about.deadline)
             && about.links != LinkPurposes::default()
         {
+            let swap_offered =
+                about.links.swap && matches!(self.swap_workflow(tx).await?, Some((_, _, Some(_))));
             let mut c = context.clone();
             let wanted = [
                 (about.links.accept, "accept", &mut c.links.accept),
                 (about.links.decline, "decline", &mut c.links.decline),
-                (about.links.swap, "swap", &mut c.links.swap),
+                (swap_offered, "swap", &mut c.links.swap),
             ];
             for (on, purpose, slot) in wanted {
                 if on {
@@ -255,6 +297,8 @@ impl Engine {
                     subject: email.as_ref().map(|(s, _)| s.as_str()),
                     html: email.as_ref().map(|(_, h)| h.as_str()),
                     calendar: calendar.as_deref(),
+                    fallback,
+                    fallback_of: about.fallback_of,
                 },
                 now,
             )

@@ -209,6 +209,7 @@ impl Engine {
             question: Some(question),
             deadline: Some(deadline),
             links: LinkPurposes::SWAP,
+            fallback_of: None,
         };
         self.send_to_person(
             tx,
@@ -294,6 +295,11 @@ impl Engine {
             }
             return Ok(SwapChoice::Taken(station));
         }
+        // Then the old seat, still theirs: a no-show or a no committed
+        // meanwhile leaves nothing to move from.
+        if !tx.lock_held_seat(old, person_id).await? {
+            return Ok(SwapChoice::NoLongerOpen);
+        }
         if let Some(q) = question
             && !tx.close_question(q.id, "moved", now).await?
         {
@@ -363,7 +369,11 @@ impl Engine {
 /// Whether a person on `from` may move to `to`: they still hold `from`,
 /// and `to` is of the same election, task type and date at another
 /// station. Vacancy is checked by claiming the seat.
-fn swappable(from: Option<&SeatDetails>, to: Option<&SeatDetails>, person_id: i64) -> bool {
+pub(crate) fn swappable(
+    from: Option<&SeatDetails>,
+    to: Option<&SeatDetails>,
+    person_id: i64,
+) -> bool {
     match (from, to) {
         (Some(from), Some(to)) => {
             from.person_id == Some(person_id)

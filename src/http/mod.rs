@@ -65,6 +65,10 @@ pub fn router(state: AppState) -> Router {
         .route(
             "/webhooks/gatewayapi/incoming",
             post(webhooks::gatewayapi_incoming),
+        )
+        .route(
+            "/webhooks/gatewayapi/status",
+            post(webhooks::gatewayapi_status),
         );
     if state.dev_phone {
         router = router

@@ -1,20 +1,20 @@
 //! The placeholders a message template can use.
 
 use chrono::{Datelike, NaiveDate, NaiveTime, Weekday};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::domain::Language;
 use crate::store::SeatDetails;
 
 /// How people reach the secretariat, printed in messages.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Contact {
     pub municipality: String,
     pub contact: String,
 }
 
 /// One open question, as a clarifying message lists it.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct QuestionSummary {
     pub code: String,
     pub station: String,
@@ -23,7 +23,7 @@ pub struct QuestionSummary {
 }
 
 /// One station a person may swap to, numbered as they answer it.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct SwapOption {
     pub n: i64,
     pub station: String,
@@ -32,7 +32,7 @@ pub struct SwapOption {
 
 /// Every placeholder, always present (empty when it does not apply), so
 /// that a template never fails on an undefined variable.
-#[derive(Clone, Serialize, Default)]
+#[derive(Clone, Serialize, Deserialize, Default)]
 pub struct MessageContext {
     pub name: String,
     pub election: String,
@@ -62,7 +62,7 @@ pub struct MessageContext {
 }
 
 /// The addresses of a question's answer links (markers until delivery).
-#[derive(Debug, Clone, Serialize, Default)]
+#[derive(Debug, Clone, Serialize, Deserialize, Default)]
 pub struct Links {
     pub accept: String,
     pub decline: String,

@@ -165,6 +165,34 @@ pub enum WebhookError {
     Body(String),
 }
 
+/// A delivery status report as GatewayAPI posts it to the status webhook.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct DeliveryStatus {
+    /// GatewayAPI's message id.
+    pub id: u64,
+    pub msisdn: u64,
+    pub time: Option<serde_json::Number>,
+    /// `DELIVERED`, `UNDELIVERABLE`, `REJECTED`, `EXPIRED`, `ENROUTE`, …
+    pub status: String,
+    pub error: Option<String>,
+    pub code: Option<serde_json::Value>,
+    /// Our idempotency key, sent with the message.
+    pub userref: Option<String>,
+}
+
+impl DeliveryStatus {
+    pub fn delivery(&self) -> crate::engine::reports::Delivery {
+        use crate::engine::reports::Delivery;
+        match self.status.as_str() {
+            "DELIVERED" => Delivery::Delivered,
+            "UNDELIVERABLE" | "REJECTED" | "EXPIRED" | "DELETED" | "SKIPPED" => {
+                Delivery::Undelivered
+            }
+            _ => Delivery::Pending,
+        }
+    }
+}
+
 /// Verifies the JWT in the signature header with the webhook's secret and
 /// returns the message. The body must be the message the token signs.
 pub fn verify_incoming(
@@ -172,18 +200,36 @@ pub fn verify_incoming(
     token: &str,
     body: &[u8],
 ) -> Result<IncomingSms, WebhookError> {
+    verify(secret, token, body, "an incoming SMS")
+}
+
+/// The same for a delivery status report.
+pub fn verify_status(
+    secret: &str,
+    token: &str,
+    body: &[u8],
+) -> Result<DeliveryStatus, WebhookError> {
+    verify(secret, token, body, "a delivery status")
+}
+
+fn verify<T: serde::de::DeserializeOwned + PartialEq>(
+    secret: &str,
+    token: &str,
+    body: &[u8],
+    what: &str,
+) -> Result<T, WebhookError> {
     let mut validation = jsonwebtoken::Validation::new(jsonwebtoken::Algorithm::HS256);
     validation.required_spec_claims.clear();
     validation.validate_exp = false;
-    let claims = jsonwebtoken::decode::<IncomingSms>(
+    let claims = jsonwebtoken::decode::<T>(
         token,
         &jsonwebtoken::DecodingKey::from_secret(secret.as_bytes()),
         &validation,
     )
     .map_err(|_| WebhookError::Signature)?
     .claims;
-    let posted: IncomingSms = serde_json::from_slice(body)
-        .map_err(|e| WebhookError::Body(format!("not an incoming SMS: {e}")))?;
+    let posted: T =
+        serde_json::from_slice(body).map_err(|e| WebhookError::Body(format!("not {what}: {e}")))?;
     if posted != claims {
         return Err(WebhookError::Signature);
     }
@@ -192,9 +238,14 @@ pub fn verify_incoming(
 
 /// Signs a message the way GatewayAPI does, for tests and the fake gateway.
 pub fn sign_incoming(secret: &str, sms: &IncomingSms) -> String {
+    sign(secret, sms)
+}
+
+/// Signs a webhook body the way GatewayAPI does.
+pub fn sign<T: Serialize>(secret: &str, body: &T) -> String {
     jsonwebtoken::encode(
         &jsonwebtoken::Header::new(jsonwebtoken::Algorithm::HS256),
-        sms,
+        body,
         &jsonwebtoken::EncodingKey::from_secret(secret.as_bytes()),
     )
     .unwrap_or_default()

@@ -24,6 +24,10 @@ pub struct NewMessage<'a> {
     pub subject: Option<&'a str>,
     pub html: Option<&'a str>,
     pub calendar: Option<&'a str>,
+    /// For an SMS: how to send it another way if it is not delivered (JSON).
+    pub fallback: Option<&'a str>,
+    /// The message this one repeats on another channel.
+    pub fallback_of: Option<i64>,
 }
 
 impl Tx {
@@ -39,8 +43,9 @@ impl Tx {
             fetch_one,
             sqlx::query_scalar(
                 "INSERT INTO outbox (idempotency_key, person_id, seat_id, instance_id, question_id, channel,
-                     recipient, template, language, body, subject, html, calendar, status, attempts, next_attempt_at, queued_at, created_at)
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $12, $13, $14, 'pending', 0, $11, $11, $11) RETURNING id"
+                     recipient, template, language, body, subject, html, calendar, fallback, fallback_of,
+                     status, attempts, next_attempt_at, queued_at, created_at)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $12, $13, $14, $15, $16, 'pending', 0, $11, $11, $11) RETURNING id"
             )
             .bind(m.idempotency_key)
             .bind(m.person_id)
@@ -56,7 +61,69 @@ impl Tx {
             .bind(m.subject)
             .bind(m.html)
             .bind(m.calendar)
+            .bind(m.fallback)
+            .bind(m.fallback_of)
         )
+    }
+
+    /// The message a delivery report is about: by our idempotency key
+    /// (GatewayAPI's `userref`) or by the provider's message id.
+    pub async fn message_reported(
+        &mut self,
+        key: Option<&str>,
+        provider: &str,
+        provider_message_id: &str,
+    ) -> sqlx::Result<Option<OutboxMessage>> {
+        if let Some(key) = key {
+            let found: Option<OutboxMessage> = q!(
+                self,
+                fetch_optional,
+                sqlx::query_as("SELECT * FROM outbox WHERE idempotency_key = $1").bind(key)
+            )?;
+            if found.is_some() {
+                return Ok(found);
+            }
+        }
+        q!(
+            self,
+            fetch_optional,
+            sqlx::query_as("SELECT * FROM outbox WHERE provider = $1 AND provider_message_id = $2")
+                .bind(provider)
+                .bind(provider_message_id)
+        )
+    }
+
+    /// Records a final delivery report; false when one was recorded before
+    /// (gateways repeat their reports).
+    pub async fn record_delivery(
+        &mut self,
+        id: i64,
+        delivery: &str,
+        detail: &str,
+        now: DateTime<Utc>,
+    ) -> sqlx::Result<bool> {
+        let n = exec!(
+            self,
+            sqlx::query(
+                "UPDATE outbox SET delivery = $1, delivery_detail = $2, reported_at = $3
+                 WHERE id = $4 AND delivery IS NULL"
+            )
+            .bind(delivery)
+            .bind(detail)
+            .bind(now)
+            .bind(id)
+        )?;
+        Ok(n == 1)
+    }
+
+    /// How to send a message another way, if it can be.
+    pub async fn message_fallback(&mut self, id: i64) -> sqlx::Result<Option<String>> {
+        let found: Option<Option<String>> = q!(
+            self,
+            fetch_optional,
+            sqlx::query_scalar("SELECT fallback FROM outbox WHERE id = $1").bind(id)
+        )?;
+        Ok(found.flatten())
     }
 
     pub async fn message(&mut self, id: i64) -> sqlx::Result<Option<OutboxMessage>> {

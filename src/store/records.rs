@@ -210,6 +210,13 @@ pub struct OutboxMessage {
     pub provider_message_id: Option<String>,
     pub created_at: DateTime<Utc>,
     pub sent_at: Option<DateTime<Utc>>,
+    /// What the gateway reported: `delivered`, `undelivered`, or `None`.
+    pub delivery: Option<String>,
+    /// The gateway's status word and error code.
+    pub delivery_detail: Option<String>,
+    pub reported_at: Option<DateTime<Utc>>,
+    /// The message this one repeats on another channel.
+    pub fallback_of: Option<i64>,
 }
 
 impl std::fmt::Debug for OutboxMessage {

@@ -100,6 +100,20 @@ impl Tx {
         Ok(n == 1)
     }
 
+    /// Claims a seat its person still holds, as [`Tx::lock_vacant_seat`]
+    /// claims a vacant one.
+    pub async fn lock_held_seat(&mut self, seat_id: i64, person_id: i64) -> sqlx::Result<bool> {
+        let n = exec!(
+            self,
+            sqlx::query(
+                "UPDATE seats SET updated_at = updated_at WHERE id = $1 AND person_id = $2"
+            )
+            .bind(seat_id)
+            .bind(person_id)
+        )?;
+        Ok(n == 1)
+    }
+
     /// Moves an instance to another seat (a person who swapped station).
     pub async fn set_instance_seat(
         &mut self,

@@ -103,6 +103,11 @@ impl PersonBuilder {
         self.preferred_channel = "email".into();
         self
     }
+    /// The channel tried first (`sms`, `email`).
+    pub fn prefers(mut self, channel: &str) -> Self {
+        self.preferred_channel = channel.into();
+        self
+    }
     pub fn language(mut self, language: &str) -> Self {
         self.language = language.into();
         self
