@@ -393,20 +393,7 @@ impl Engine {
                         .await?;
                         return Ok(InboundOutcome::NoOpenQuestion);
                     }
-                    let mut context = MessageContext::new(&self.contact);
-                    context.unknown_code = reply
-                        .code
-                        .as_ref()
-                        .map(|c| c.to_string())
-                        .unwrap_or_default();
-                    let language = Language::parse(&first.language).unwrap_or_default();
-                    context.questions = open
-                        .iter()
-                        .map(|(q, s)| summary(q, s.as_ref(), language))
-                        .collect();
-                    self.reply(tx, fx, &to, "clarification", context, now)
-                        .await?;
-                    return Ok(InboundOutcome::Clarified);
+                    return self.clarify(tx, fx, &to, &reply, &open, now).await;
                 };
                 let via = Via {
                     channel: "sms",
@@ -468,6 +455,36 @@ impl Engine {
         }
     }
 
+    /// Asks which question an answer is for, listing the open ones (and
+    /// naming a code that matched none).
+    async fn clarify(
+        &self,
+        tx: &mut Tx,
+        fx: &mut Effects,
+        to: &ReplyTo<'_>,
+        reply: &Reply,
+        open: &[(Question, Option<crate::store::SeatDetails>)],
+        now: DateTime<Utc>,
+    ) -> Result<InboundOutcome, EngineError> {
+        let mut context = MessageContext::new(&self.contact);
+        context.unknown_code = reply
+            .code
+            .as_ref()
+            .map(|c| c.to_string())
+            .unwrap_or_default();
+        let language = to
+            .person
+            .and_then(|p| Language::parse(&p.language))
+            .unwrap_or_default();
+        context.questions = open
+            .iter()
+            .map(|(q, s)| summary(q, s.as_ref(), language))
+            .collect();
+        self.reply(tx, fx, to, "clarification", context, now)
+            .await?;
+        Ok(InboundOutcome::Clarified)
+    }
+
     /// A message that is no answer: the sender is told how to answer and
     /// the secretariat gets it to read.
     async fn not_understood(
@@ -519,23 +536,7 @@ impl Engine {
             None => None,
         };
         let Some((question, _)) = chosen else {
-            let mut context = MessageContext::new(&self.contact);
-            context.unknown_code = reply
-                .code
-                .as_ref()
-                .map(|c| c.to_string())
-                .unwrap_or_default();
-            let language = to
-                .person
-                .and_then(|p| Language::parse(&p.language))
-                .unwrap_or_default();
-            context.questions = swaps
-                .iter()
-                .map(|(q, s)| summary(q, s.as_ref(), language))
-                .collect();
-            self.reply(tx, fx, to, "clarification", context, now)
-                .await?;
-            return Ok(InboundOutcome::Clarified);
+            return self.clarify(tx, fx, to, reply, swaps, now).await;
         };
         match self
             .choose_swap(tx, fx, question, i64::from(n), via, now)

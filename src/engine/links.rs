@@ -288,7 +288,7 @@ impl Engine {
                 ..page
             });
         }
-        let Some((revision, workflow, Some(swap))) = self.swap_workflow(&mut tx).await? else {
+        let Some((revision, _, Some(swap))) = self.swap_workflow(&mut tx).await? else {
             return Ok(page);
         };
         let Some(seat_id) = question.seat_id else {
@@ -320,26 +320,10 @@ impl Engine {
             };
             self.end_waiting_swaps(&mut tx, seat_id, person.id, now)
                 .await?;
-            let initial = workflow.state(workflow.initial).name.clone();
-            let instance = tx
-                .insert_instance(revision.id, Some(seat_id), Some(person.id), &initial, now)
+            let seat = tx.seat_details(seat_id).await?;
+            run = self
+                .new_instance(&mut tx, &revision, Some(seat_id), Some(&person), seat, now)
                 .await?;
-            tx.audit(
-                now,
-                "system",
-                "instance.started",
-                crate::store::directory::AuditIds {
-                    seat: Some(seat_id),
-                    person: Some(person.id),
-                    instance: Some(instance.id),
-                },
-                Some(&format!(
-                    r#"{{"workflow":"{}","revision":{}}}"#,
-                    revision.name, revision.revision
-                )),
-            )
-            .await?;
-            run = self.load_running(&mut tx, instance.id).await?;
         }
         let outcome = self
             .swap_to(

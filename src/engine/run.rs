@@ -207,12 +207,30 @@ impl Engine {
         seat: Option<SeatDetails>,
         now: DateTime<Utc>,
     ) -> Result<i64, EngineError> {
+        let mut running = self
+            .new_instance(tx, revision, seat_id, person, seat, now)
+            .await?;
+        let initial = running.workflow.initial;
+        self.enter(tx, fx, &mut running, initial, now).await?;
+        Ok(running.instance.id)
+    }
+
+    /// Stores a new instance of a revision in its first state, without
+    /// entering it, and audits its start.
+    pub(crate) async fn new_instance(
+        &self,
+        tx: &mut Tx,
+        revision: &Latest,
+        seat_id: Option<i64>,
+        person: Option<&Person>,
+        seat: Option<SeatDetails>,
+        now: DateTime<Utc>,
+    ) -> Result<Running, EngineError> {
         let workflow = self.workflow_by_id(tx, revision.id).await?;
         let initial = workflow.state(workflow.initial).name.clone();
         let instance = tx
             .insert_instance(revision.id, seat_id, person.map(|p| p.id), &initial, now)
             .await?;
-        let id = instance.id;
         tx.audit(
             now,
             "system",
@@ -220,7 +238,7 @@ impl Engine {
             AuditIds {
                 seat: seat_id,
                 person: person.map(|p| p.id),
-                instance: Some(id),
+                instance: Some(instance.id),
             },
             Some(&format!(
                 r#"{{"workflow":"{}","revision":{}}}"#,
@@ -228,10 +246,7 @@ impl Engine {
             )),
         )
         .await?;
-        let mut running = Running::new(instance, workflow.clone(), person.cloned(), seat);
-        self.enter(tx, fx, &mut running, workflow.initial, now)
-            .await?;
-        Ok(id)
+        Ok(Running::new(instance, workflow, person.cloned(), seat))
     }
 
     pub(crate) async fn load_running(
