@@ -15,6 +15,7 @@ use crate::messages::{Catalog, Contact};
 use crate::sms::SmsProvider;
 use crate::sms::dev::DevSms;
 use crate::sms::gatewayapi::{GatewayApi, GatewayApiConfig};
+use crate::sms::twilio::{Twilio, TwilioConfig};
 use crate::store::Db;
 
 #[derive(Debug, Clone)]
@@ -22,6 +23,9 @@ pub enum SmsConfig {
     /// Keep messages in the database; answer on the dev phone page.
     Dev,
     GatewayApi(GatewayApiConfig),
+    /// Twilio; its status callbacks go to the public address unless the
+    /// config names another.
+    Twilio(TwilioConfig),
 }
 
 #[derive(Debug, Clone)]
@@ -86,9 +90,26 @@ pub async fn open_database(url: &str, workers: &WorkerSettings) -> anyhow::Resul
 /// definitions that changed.
 pub async fn engine(config: &Config, db: Db) -> anyhow::Result<Arc<Engine>> {
     let catalog = Arc::new(Catalog::load(&config.templates_dir)?);
+    let base_url = config
+        .public_url
+        .clone()
+        .unwrap_or_else(|| format!("http://{}", config.bind));
     let sms: Arc<dyn SmsProvider> = match &config.sms {
         SmsConfig::Dev => Arc::new(DevSms::new(db.clone(), config.clock.clone())),
         SmsConfig::GatewayApi(c) => Arc::new(GatewayApi::new(c.clone())?),
+        SmsConfig::Twilio(c) => {
+            if config.public_url.is_none() {
+                tracing::warn!(
+                    bind = %config.bind,
+                    "Twilio's status callbacks go to the address the service listens on; set VALGVAGT_PUBLIC_URL to the address Twilio reaches"
+                );
+            }
+            let mut c = c.clone();
+            c.status_callback.get_or_insert_with(|| {
+                format!("{}/webhooks/twilio/status", base_url.trim_end_matches('/'))
+            });
+            Arc::new(Twilio::new(c)?)
+        }
     };
     let mut engine = Engine::new(
         db.clone(),
@@ -121,10 +142,7 @@ pub async fn engine(config: &Config, db: Db) -> anyhow::Result<Arc<Engine>> {
             "links in e-mails point at the address the service listens on; set VALGVAGT_PUBLIC_URL to the address people reach"
         );
     }
-    engine.links.base_url = config
-        .public_url
-        .clone()
-        .unwrap_or_else(|| format!("http://{}", config.bind));
+    engine.links.base_url = base_url;
     let engine = Arc::new(engine);
     for p in engine.publish_dir(&config.workflows_dir).await? {
         tracing::info!(workflow = %p.name, revision = p.revision, "workflow published");
@@ -154,6 +172,10 @@ impl App {
             engine: engine.clone(),
             gatewayapi_secret: config.gatewayapi_webhook_secret.clone(),
             gatewayapi_keyword: config.gatewayapi_keyword.clone(),
+            twilio_auth_token: match &config.sms {
+                SmsConfig::Twilio(c) => Some(c.auth_token.clone()),
+                _ => None,
+            },
             dev_phone: matches!(config.sms, SmsConfig::Dev),
         };
         let (shutdown, mut stopped) = tokio::sync::watch::channel(false);

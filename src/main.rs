@@ -9,6 +9,7 @@ use valgvagt::app::{self, App, Config, SmsConfig};
 use valgvagt::engine::publish;
 use valgvagt::messages::Catalog;
 use valgvagt::sms::gatewayapi::GatewayApiConfig;
+use valgvagt::sms::twilio::{TwilioConfig, TwilioSender};
 
 #[derive(Parser)]
 #[command(
@@ -86,7 +87,8 @@ struct ServeArgs {
     /// empty database).
     #[arg(long)]
     demo: bool,
-    /// `dev` keeps messages in the database; `gatewayapi` sends them.
+    /// `dev` keeps messages in the database; `gatewayapi` or `twilio`
+    /// sends them.
     #[arg(long, env = "VALGVAGT_SMS", default_value = "dev")]
     sms: String,
     #[arg(
@@ -105,6 +107,24 @@ struct ServeArgs {
     /// with it).
     #[arg(long, env = "GATEWAYAPI_KEYWORD")]
     gatewayapi_keyword: Option<String>,
+    #[arg(
+        long,
+        env = "TWILIO_BASE_URL",
+        default_value = "https://api.twilio.com"
+    )]
+    twilio_base_url: String,
+    #[arg(long, env = "TWILIO_ACCOUNT_SID")]
+    twilio_account_sid: Option<String>,
+    /// Authenticates the calls to Twilio and checks the signature on
+    /// Twilio's webhook calls.
+    #[arg(long, env = "TWILIO_AUTH_TOKEN", hide_env_values = true)]
+    twilio_auth_token: Option<String>,
+    /// The number (or alphanumeric sender) messages come from.
+    #[arg(long, env = "TWILIO_FROM")]
+    twilio_from: Option<String>,
+    /// A messaging service (`MG…`) that picks the sender instead.
+    #[arg(long, env = "TWILIO_MESSAGING_SERVICE_SID")]
+    twilio_messaging_service_sid: Option<String>,
     /// The municipality's name, as messages sign off.
     #[arg(
         long,
@@ -219,7 +239,24 @@ async fn serve(mut config: Config, args: ServeArgs) -> anyhow::Result<ExitCode> 
                 .ok_or_else(|| anyhow::anyhow!("--sms gatewayapi needs GATEWAYAPI_TOKEN"))?,
             sender: args.gatewayapi_sender,
         }),
-        other => anyhow::bail!("--sms must be dev or gatewayapi, not {other}"),
+        "twilio" => SmsConfig::Twilio(TwilioConfig {
+            base_url: args.twilio_base_url,
+            account_sid: args
+                .twilio_account_sid
+                .ok_or_else(|| anyhow::anyhow!("--sms twilio needs TWILIO_ACCOUNT_SID"))?,
+            auth_token: args
+                .twilio_auth_token
+                .ok_or_else(|| anyhow::anyhow!("--sms twilio needs TWILIO_AUTH_TOKEN"))?,
+            sender: match (args.twilio_messaging_service_sid, args.twilio_from) {
+                (Some(sid), _) => TwilioSender::MessagingService(sid),
+                (None, Some(from)) => TwilioSender::From(from),
+                (None, None) => {
+                    anyhow::bail!("--sms twilio needs TWILIO_FROM or TWILIO_MESSAGING_SERVICE_SID")
+                }
+            },
+            status_callback: None,
+        }),
+        other => anyhow::bail!("--sms must be dev, gatewayapi or twilio, not {other}"),
     };
     let dev = matches!(config.sms, SmsConfig::Dev);
     let app = App::start(config).await?;

@@ -24,6 +24,9 @@ pub struct AppState {
     /// The keyword leased on a shared short code; incoming messages start
     /// with it and it is taken off before the reply is read.
     pub gatewayapi_keyword: Option<String>,
+    /// The Twilio auth token its webhook calls are signed with; they are
+    /// refused when it is not set.
+    pub twilio_auth_token: Option<String>,
     /// Serve the dev phone page (the dev SMS provider is in use).
     pub dev_phone: bool,
 }
@@ -69,7 +72,9 @@ pub fn router(state: AppState) -> Router {
         .route(
             "/webhooks/gatewayapi/status",
             post(webhooks::gatewayapi_status),
-        );
+        )
+        .route("/webhooks/twilio/incoming", post(webhooks::twilio_incoming))
+        .route("/webhooks/twilio/status", post(webhooks::twilio_status));
     if state.dev_phone {
         router = router
             .route("/", get(dev_phone::index))

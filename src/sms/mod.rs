@@ -2,7 +2,9 @@
 
 pub mod dev;
 pub mod fake_gatewayapi;
+pub mod fake_twilio;
 pub mod gatewayapi;
+pub mod twilio;
 
 use async_trait::async_trait;
 
@@ -31,7 +33,7 @@ pub enum SendError {
 
 #[async_trait]
 pub trait SmsProvider: Send + Sync {
-    /// The name kept with each message sent (`dev`, `gatewayapi`).
+    /// The name kept with each message sent (`dev`, `gatewayapi`, `twilio`).
     fn name(&self) -> &'static str;
 
     /// Sends one message; returns the provider's id for it.
