@@ -4,6 +4,7 @@
 mod support;
 
 use support::builders::*;
+use support::pages::{get, post};
 use support::smtp::SmtpServer;
 use support::{Backend, Setup, TestApp};
 
@@ -21,18 +22,6 @@ async fn invite_ane(app: &TestApp, smtp: &SmtpServer) -> (i64, String, String) {
     let links = mails[0].links();
     assert_eq!(links.len(), 3, "accept, swap and decline: {links:?}");
     (e.seats[0], links[0].clone(), links[2].clone())
-}
-
-async fn get(app: &TestApp, url: &str) -> (u16, String) {
-    let r = app.http.get(url).send().await.expect("GET");
-    (r.status().as_u16(), r.text().await.unwrap_or_default())
-}
-
-async fn post(app: &TestApp, url: &str) -> (u16, String) {
-    let r = app.http.post(url).send().await.expect("POST");
-    let out = (r.status().as_u16(), r.text().await.unwrap_or_default());
-    app.settle().await;
-    out
 }
 
 with_email_on_both_backends! {

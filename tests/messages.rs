@@ -115,6 +115,7 @@ fn compose_all_emails(language: Language) -> String {
         context.links.accept = valgvagt::mail::compose::link_marker(1);
         context.links.decline = valgvagt::mail::compose::link_marker(2);
         context.links.swap = valgvagt::mail::compose::link_marker(3);
+        context.links.cancel = valgvagt::mail::compose::link_marker(4);
         context.options = swap_options();
         let text = catalog
             .render(name, "email", language, &context.to_tera())

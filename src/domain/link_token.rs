@@ -1,6 +1,7 @@
 //! The token in a single-purpose link: `<link id>-<tag>`, where the tag is
 //! the first 160 bits of an HMAC-SHA256, under the service's link key, of
-//! the link's id, purpose, question and expiry. The database holds the
+//! the link's id, purpose, subject (its question, or the seat a cancel
+//! link is for) and expiry. The database holds the
 //! link's row but no token: with the key kept outside it, a copy of the
 //! database (a backup) cannot act.
 
@@ -18,7 +19,8 @@ const TAG_BYTES: usize = 20;
 pub struct LinkFacts<'a> {
     pub id: i64,
     pub purpose: &'a str,
-    pub question_id: i64,
+    /// The question the link answers; for a cancel link, the seat.
+    pub subject: i64,
     pub expires_at: DateTime<Utc>,
 }
 
@@ -82,7 +84,7 @@ impl LinkKey {
                 "valgvagt-link\0{}\0{}\0{}\0{}",
                 facts.id,
                 facts.purpose,
-                facts.question_id,
+                facts.subject,
                 facts.expires_at.timestamp()
             )
             .as_bytes(),
@@ -126,7 +128,7 @@ mod tests {
         LinkFacts {
             id: 17,
             purpose: "accept",
-            question_id: 4,
+            subject: 4,
             expires_at: Utc.with_ymd_and_hms(2029, 11, 10, 9, 0, 0).unwrap(),
         }
     }

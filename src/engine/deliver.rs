@@ -67,8 +67,21 @@ pub enum DeliveryOutcome {
 
 struct SignedLink {
     person_id: i64,
-    question_id: i64,
+    question_id: Option<i64>,
+    seat_id: Option<i64>,
     url: String,
+}
+
+impl SignedLink {
+    /// Whether the link belongs in this message: the same person, and the
+    /// question it asks (a cancel link: the seat it is about).
+    fn belongs_to(&self, msg: &OutboxMessage) -> bool {
+        Some(self.person_id) == msg.person_id
+            && match self.question_id {
+                Some(q) => Some(q) == msg.question_id,
+                None => self.seat_id.is_some() && self.seat_id == msg.seat_id,
+            }
+    }
 }
 
 /// `s` made safe inside a double-quoted HTML attribute.
@@ -190,10 +203,7 @@ impl Engine {
                 let own = |id: i64| {
                     links
                         .get(&id)
-                        .filter(|l| {
-                            Some(l.person_id) == msg.person_id
-                                && Some(l.question_id) == msg.question_id
-                        })
+                        .filter(|l| l.belongs_to(&msg))
                         .map(|l| l.url.clone())
                 };
                 let text = resolve_links(&msg.body, own);
@@ -231,6 +241,7 @@ impl Engine {
                 let signed = SignedLink {
                     person_id: l.person_id,
                     question_id: l.question_id,
+                    seat_id: l.seat_id,
                     url: self.links.url(&self.links.key.token(&l.facts())),
                 };
                 (l.id, signed)

@@ -84,11 +84,14 @@ impl Engine {
         let Some((link, question)) = self.find_link(&mut tx, token).await? else {
             return Ok(LinkPage::invalid());
         };
+        let Some(question) = question else {
+            return self.cancel_page(&mut tx, &link, now).await;
+        };
         if link.purpose == "swap" {
             return self.swap_page(&mut tx, &link, &question, now).await;
         }
         let state = standing(&link, &question, now);
-        self.page(&mut tx, &link, &question, state).await
+        self.page(&mut tx, &link, question.seat_id, state).await
     }
 
     /// Acts on the link: answers its question with its purpose, in one
@@ -122,6 +125,9 @@ impl Engine {
         let Some((link, question)) = self.find_link(&mut tx, token).await? else {
             return Ok(LinkPage::invalid());
         };
+        let Some(question) = question else {
+            return self.follow_cancel_link(tx, &link, now).await;
+        };
         if link.purpose == "swap" {
             return self
                 .follow_swap_link(tx, &link, &question, choice, now)
@@ -129,10 +135,12 @@ impl Engine {
         }
         let state = standing(&link, &question, now);
         if state != LinkState::Ready {
-            return self.page(&mut tx, &link, &question, state).await;
+            return self.page(&mut tx, &link, question.seat_id, state).await;
         }
         if !tx.use_link(link.id, now).await? {
-            return self.page(&mut tx, &link, &question, LinkState::Used).await;
+            return self
+                .page(&mut tx, &link, question.seat_id, LinkState::Used)
+                .await;
         }
         let answer = if link.purpose == "accept" {
             Answer::Yes
@@ -159,18 +167,18 @@ impl Engine {
             state = state.as_str(),
             "link followed"
         );
-        let page = self.page(&mut tx, &link, &question, state).await?;
+        let page = self.page(&mut tx, &link, question.seat_id, state).await?;
         self.commit(tx, &fx).await?;
         Ok(page)
     }
 
     /// The link a token names, when the token is one this service made for
-    /// it, with its question.
+    /// it, with its question (none for a cancel link).
     async fn find_link(
         &self,
         tx: &mut Tx,
         token: &str,
-    ) -> Result<Option<(Link, Question)>, EngineError> {
+    ) -> Result<Option<(Link, Option<Question>)>, EngineError> {
         let Ok(token) = LinkToken::parse(token) else {
             return Ok(None);
         };
@@ -181,8 +189,13 @@ impl Engine {
             tracing::warn!(link_id = link.id, "link with a wrong tag refused");
             return Ok(None);
         }
-        let Some(question) = tx.question(link.question_id).await? else {
-            return Ok(None);
+        let question = match link.question_id {
+            Some(id) => match tx.question(id).await? {
+                Some(q) => Some(q),
+                None => return Ok(None),
+            },
+            None if link.purpose == "cancel" => None,
+            None => return Ok(None),
         };
         Ok(Some((link, question)))
     }
@@ -191,14 +204,14 @@ impl Engine {
         &self,
         tx: &mut Tx,
         link: &Link,
-        question: &Question,
+        seat_id: Option<i64>,
         state: LinkState,
     ) -> Result<LinkPage, EngineError> {
         let language = match tx.person(link.person_id).await? {
             Some(p) => Language::parse(&p.language).unwrap_or_default(),
             None => Language::default(),
         };
-        let seat = match question.seat_id {
+        let seat = match seat_id {
             Some(id) => tx.seat_details(id).await?,
             None => None,
         };
@@ -237,7 +250,7 @@ impl Engine {
         } else {
             LinkState::Ready
         };
-        let mut page = self.page(tx, link, question, state).await?;
+        let mut page = self.page(tx, link, question.seat_id, state).await?;
         if let (LinkState::Ready, Some(seat), Some(swap)) = (state, &held, &swap) {
             for id in tx
                 .swap_candidates(
@@ -295,7 +308,9 @@ impl Engine {
             return Ok(page);
         };
         if !tx.use_link(link.id, now).await? {
-            return self.page(&mut tx, link, question, LinkState::Used).await;
+            return self
+                .page(&mut tx, link, question.seat_id, LinkState::Used)
+                .await;
         }
         let via = Via {
             channel: "email",
@@ -333,7 +348,9 @@ impl Engine {
         tracing::info!(link_id = link.id, "swap link followed");
         match outcome {
             SwapChoice::Moved => {
-                let mut done = self.page(&mut tx, link, question, LinkState::Done).await?;
+                let mut done = self
+                    .page(&mut tx, link, question.seat_id, LinkState::Done)
+                    .await?;
                 done.seat = run.seat.clone();
                 self.commit(tx, &fx).await?;
                 Ok(done)
@@ -349,9 +366,93 @@ impl Engine {
             SwapChoice::NoSuchOption | SwapChoice::NoLongerOpen => {
                 drop(tx);
                 let mut tx = self.db.read().await?;
-                self.page(&mut tx, link, question, LinkState::Closed).await
+                self.page(&mut tx, link, question.seat_id, LinkState::Closed)
+                    .await
             }
         }
+    }
+}
+
+impl Engine {
+    /// A cancel link's page: the seat it gives up, while the person still
+    /// holds it.
+    async fn cancel_page(
+        &self,
+        tx: &mut Tx,
+        link: &Link,
+        now: DateTime<Utc>,
+    ) -> Result<LinkPage, EngineError> {
+        let held = match link.seat_id {
+            Some(id) => tx
+                .seat(id)
+                .await?
+                .is_some_and(|s| s.person_id == Some(link.person_id)),
+            None => false,
+        };
+        let state = if link.used_at.is_some() {
+            LinkState::Used
+        } else if link.expires_at <= now {
+            LinkState::Expired
+        } else if !held {
+            LinkState::Closed
+        } else {
+            LinkState::Ready
+        };
+        self.page(tx, link, link.seat_id, state).await
+    }
+
+    /// Acts on a cancel link: takes the person off the seat, in one
+    /// transaction with the link used up, the `seat.cancelled` workflows
+    /// (the shipped one confirms it and tells the secretariat) and the
+    /// seat's `seat.vacated` ones (offered to standby).
+    async fn follow_cancel_link(
+        &self,
+        mut tx: Tx,
+        link: &Link,
+        now: DateTime<Utc>,
+    ) -> Result<LinkPage, EngineError> {
+        let page = self.cancel_page(&mut tx, link, now).await?;
+        let Some(seat_id) = link.seat_id.filter(|_| page.state == LinkState::Ready) else {
+            return Ok(page);
+        };
+        if !tx.lock_held_seat(seat_id, link.person_id).await? {
+            return self
+                .page(&mut tx, link, Some(seat_id), LinkState::Closed)
+                .await;
+        }
+        if !tx.use_link(link.id, now).await? {
+            return self
+                .page(&mut tx, link, Some(seat_id), LinkState::Used)
+                .await;
+        }
+        let off = super::no_show::OffSeat {
+            seat_id,
+            event: "cancelled",
+            detail: None,
+            actor: "person",
+            via: Some(Via {
+                channel: "email",
+                inbound_id: None,
+                extra: None,
+            }),
+            except: None,
+        };
+        let mut fx = Effects::default();
+        self.vacate_seat(
+            &mut tx,
+            &mut fx,
+            &off,
+            crate::workflow::Trigger::SeatCancelled,
+            now,
+        )
+        .await?;
+        tracing::info!(link_id = link.id, seat_id, "seat cancelled by link");
+        let done = LinkPage {
+            state: LinkState::Done,
+            ..page
+        };
+        self.commit(tx, &fx).await?;
+        Ok(done)
     }
 }
 

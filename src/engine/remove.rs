@@ -48,20 +48,41 @@ impl Engine {
             via: None,
             except: None,
         };
-        let Some(person_id) = self.take_off_seat(&mut tx, &off, now).await? else {
+        if !self
+            .vacate_seat(&mut tx, &mut fx, &off, trigger, now)
+            .await?
+        {
             return Err(OffSeatError::Vacant(seat_id));
+        }
+        self.commit(tx, &fx).await?;
+        Ok(fx)
+    }
+
+    /// Takes the seat's person off it, then starts the `trigger` workflows
+    /// with that person and the seat's `seat.vacated` ones. False when the
+    /// seat was vacant.
+    pub(crate) async fn vacate_seat(
+        &self,
+        tx: &mut crate::store::Tx,
+        fx: &mut Effects,
+        off: &OffSeat<'_>,
+        trigger: Trigger,
+        now: chrono::DateTime<chrono::Utc>,
+    ) -> Result<bool, super::EngineError> {
+        let Some(person_id) = self.take_off_seat(tx, off, now).await? else {
+            return Ok(false);
         };
         let person = tx.person(person_id).await?;
-        let latest = self.latest(&mut tx).await?;
+        let latest = self.latest(tx).await?;
         for trigger in [trigger, Trigger::SeatVacated] {
             let person = (trigger != Trigger::SeatVacated)
                 .then_some(person.as_ref())
                 .flatten();
             self.start_triggered(
-                &mut tx,
-                &mut fx,
+                tx,
+                fx,
                 trigger,
-                seat_id,
+                off.seat_id,
                 person,
                 None,
                 Some(&latest),
@@ -69,7 +90,6 @@ impl Engine {
             )
             .await?;
         }
-        self.commit(tx, &fx).await?;
-        Ok(fx)
+        Ok(true)
     }
 }

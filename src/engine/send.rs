@@ -206,28 +206,57 @@ impl Engine {
         fallback: Option<&str>,
         now: DateTime<Utc>,
     ) -> Result<(), EngineError> {
-        // Only an e-mail that asks a question needs a context of its own;
-        // every SMS renders from the caller's.
+        // Only an e-mail with links needs a context of its own; every SMS
+        // renders from the caller's.
+        let asks = match (channel, about.question, person_id, about.deadline) {
+            ("email", Some(question), Some(person), Some(deadline))
+                if about.links != LinkPurposes::default() =>
+            {
+                Some((question, person, deadline))
+            }
+            _ => None,
+        };
+        let cancels = match (channel, about.seat, person_id) {
+            ("email", Some(seat), Some(person))
+                if self.catalog.prints_cancel_link(template, channel, language) =>
+            {
+                tx.seat_details(seat)
+                    .await?
+                    .filter(|s| s.status == "confirmed" && s.person_id == Some(person))
+                    .map(|s| (s, person))
+            }
+            _ => None,
+        };
         let with_links;
-        let context = if channel == "email"
-            && let (Some(question), Some(person), Some(deadline)) =
-                (about.question, person_id, about.deadline)
-            && about.links != LinkPurposes::default()
-        {
-            let swap_offered =
-                about.links.swap && matches!(self.swap_workflow(tx).await?, Some((_, _, Some(_))));
+        let context = if asks.is_some() || cancels.is_some() {
             let mut c = context.clone();
-            let wanted = [
-                (about.links.accept, "accept", &mut c.links.accept),
-                (about.links.decline, "decline", &mut c.links.decline),
-                (swap_offered, "swap", &mut c.links.swap),
-            ];
-            for (on, purpose, slot) in wanted {
-                if on {
+            if let Some((question, person, deadline)) = asks {
+                let swap_offered = about.links.swap
+                    && matches!(self.swap_workflow(tx).await?, Some((_, _, Some(_))));
+                let wanted = [
+                    (about.links.accept, "accept", &mut c.links.accept),
+                    (about.links.decline, "decline", &mut c.links.decline),
+                    (swap_offered, "swap", &mut c.links.swap),
+                ];
+                for (on, purpose, slot) in wanted {
+                    if on {
+                        let id = tx
+                            .insert_link(question, person, purpose, deadline, now)
+                            .await?;
+                        *slot = crate::mail::compose::link_marker(id);
+                    }
+                }
+            }
+            if let Some((seat, person)) = &cancels {
+                // Usable until the task starts; after that, the secretariat.
+                let tz: chrono_tz::Tz = seat.time_zone.parse().unwrap_or(chrono_tz::UTC);
+                let starts =
+                    crate::workflow::local_instant(seat.date.and_time(seat.start_time), tz);
+                if starts > now {
                     let id = tx
-                        .insert_link(question, person, purpose, deadline, now)
+                        .insert_cancel_link(seat.seat_id, *person, starts, now)
                         .await?;
-                    *slot = crate::mail::compose::link_marker(id);
+                    c.links.cancel = crate::mail::compose::link_marker(id);
                 }
             }
             with_links = c;

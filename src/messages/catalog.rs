@@ -10,6 +10,9 @@ use crate::domain::Language;
 pub struct Catalog {
     tera: tera::Tera,
     names: BTreeSet<String>,
+    /// Templates (`<lang>/<name>.<channel>`) that print `links.cancel`:
+    /// only messages rendered from them get a cancel link made.
+    cancel_links: BTreeSet<String>,
     /// `email/layout.html.tera` as `layout.html`, with HTML escaping on.
     email_layout: tera::Tera,
     /// `pages/<lang>/<name>.html.tera` as `<lang>/<name>.html`, escaped.
@@ -35,6 +38,7 @@ impl Catalog {
         let mut tera = tera::Tera::default();
         tera.autoescape_on(vec![]);
         let mut names = BTreeSet::new();
+        let mut cancel_links = BTreeSet::new();
         let mut files = Vec::new();
         for lang in [Language::Da, Language::En] {
             let lang_dir = root.join(lang.code());
@@ -55,7 +59,11 @@ impl Catalog {
                     continue;
                 };
                 names.insert(name.to_string());
-                files.push((path.clone(), Some(format!("{}/{stem}", lang.code()))));
+                let key = format!("{}/{stem}", lang.code());
+                if std::fs::read_to_string(&path)?.contains("links.cancel") {
+                    cancel_links.insert(key.clone());
+                }
+                files.push((path.clone(), Some(key)));
             }
         }
         if names.is_empty() {
@@ -99,6 +107,7 @@ impl Catalog {
         Ok(Catalog {
             tera,
             names,
+            cancel_links,
             email_layout,
             pages,
         })
@@ -138,6 +147,18 @@ impl Catalog {
         self.tera
             .get_template(&format!("da/{name}.{channel}"))
             .is_ok()
+    }
+
+    /// True when `name` for `channel`, as it renders in `language`, prints
+    /// a cancel link.
+    pub fn prints_cancel_link(&self, name: &str, channel: &str, language: Language) -> bool {
+        [
+            format!("{}/{name}.{channel}", language.code()),
+            format!("da/{name}.{channel}"),
+        ]
+        .into_iter()
+        .find(|k| self.tera.get_template(k).is_ok())
+        .is_some_and(|k| self.cancel_links.contains(&k))
     }
 
     /// Template names, for checking workflow definitions.

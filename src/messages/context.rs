@@ -68,6 +68,9 @@ pub struct Links {
     pub decline: String,
     /// The page that lists the stations to swap to.
     pub swap: String,
+    /// Gives up a confirmed seat (in confirmations).
+    #[serde(default)]
+    pub cancel: String,
 }
 
 impl MessageContext {

@@ -9,7 +9,10 @@ use crate::{exec, q};
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct Link {
     pub id: i64,
-    pub question_id: i64,
+    /// The question it answers; none for a cancel link.
+    pub question_id: Option<i64>,
+    /// The seat a cancel link gives up.
+    pub seat_id: Option<i64>,
     pub person_id: i64,
     pub purpose: String,
     pub expires_at: DateTime<Utc>,
@@ -22,7 +25,7 @@ impl Link {
         LinkFacts {
             id: self.id,
             purpose: &self.purpose,
-            question_id: self.question_id,
+            subject: self.question_id.or(self.seat_id).unwrap_or_default(),
             expires_at: self.expires_at,
         }
     }
@@ -47,6 +50,28 @@ impl Tx {
             .bind(question_id)
             .bind(person_id)
             .bind(purpose)
+            .bind(expires_at)
+            .bind(now)
+        )
+    }
+
+    /// A link that gives up a seat the person holds.
+    pub async fn insert_cancel_link(
+        &mut self,
+        seat_id: i64,
+        person_id: i64,
+        expires_at: DateTime<Utc>,
+        now: DateTime<Utc>,
+    ) -> sqlx::Result<i64> {
+        q!(
+            self,
+            fetch_one,
+            sqlx::query_scalar(
+                "INSERT INTO links (seat_id, person_id, purpose, expires_at, created_at)
+                 VALUES ($1, $2, 'cancel', $3, $4) RETURNING id"
+            )
+            .bind(seat_id)
+            .bind(person_id)
             .bind(expires_at)
             .bind(now)
         )

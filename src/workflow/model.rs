@@ -58,6 +58,10 @@ pub enum Trigger {
     /// A person was taken off because they no longer meet the conditions
     /// (age, residence, citizenship; `starts_on: seat.removed_by_validation`).
     SeatRemovedByValidation,
+    /// A person gave up a seat they had accepted, from the cancel link in
+    /// their confirmation (`starts_on: seat.cancelled`); `seat.vacated`
+    /// follows.
+    SeatCancelled,
     /// A person asked to swap polling station (`SKIFT` by SMS, or the swap
     /// link in an e-mail; `starts_on: swap.requested`). The instance's seat
     /// is the one they hold.

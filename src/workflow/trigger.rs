@@ -1,6 +1,7 @@
 //! Reads `starts_on:`: an event (`seat.assigned`, `seat.vacated`,
 //! `seat.no_show`, `seat.retracted`, `seat.removed`,
-//! `seat.removed_by_validation`, `swap.requested`, `manual`) or a schedule fanned out over seats.
+//! `seat.removed_by_validation`, `seat.cancelled`, `swap.requested`,
+//! `manual`) or a schedule fanned out over seats.
 
 use super::diagnostic::code;
 use super::filter::parse_filter;
@@ -10,7 +11,7 @@ use super::reader::{Place, Reader};
 use super::schedule::{At, Schedule, check_rrule};
 use super::yaml::{Kind, Node, Pos};
 
-const EVENTS: [(&str, Trigger); 8] = [
+const EVENTS: [(&str, Trigger); 9] = [
     ("seat.assigned", Trigger::SeatAssigned),
     ("seat.vacated", Trigger::SeatVacated),
     ("seat.no_show", Trigger::SeatNoShow),
@@ -20,6 +21,7 @@ const EVENTS: [(&str, Trigger); 8] = [
         "seat.removed_by_validation",
         Trigger::SeatRemovedByValidation,
     ),
+    ("seat.cancelled", Trigger::SeatCancelled),
     ("swap.requested", Trigger::SwapRequested),
     ("manual", Trigger::Manual),
 ];

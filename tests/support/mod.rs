@@ -4,6 +4,7 @@
 #![allow(dead_code)]
 
 pub mod builders;
+pub mod pages;
 pub mod smtp;
 
 use std::net::SocketAddr;
