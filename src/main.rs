@@ -139,6 +139,10 @@ struct ServeArgs {
     /// (STARTTLS) or `smtps://user:pass@host:465`. Without it, e-mail is off.
     #[arg(long, env = "VALGVAGT_SMTP_URL", hide_env_values = true)]
     smtp_url: Option<String>,
+    /// A PEM file with the CA the SMTP server's certificate chains to, when
+    /// it is not a public one (an internal mail relay).
+    #[arg(long, env = "VALGVAGT_SMTP_CA")]
+    smtp_ca: Option<PathBuf>,
     /// The sender of e-mails.
     #[arg(
         long,
@@ -227,6 +231,7 @@ async fn serve(mut config: Config, args: ServeArgs) -> anyhow::Result<ExitCode> 
     config.email = args.smtp_url.map(|smtp_url| valgvagt::mail::EmailConfig {
         smtp_url,
         from: args.mail_from,
+        ca_file: args.smtp_ca,
     });
     config.public_url = args.public_url;
     config.link_key = args.link_key;

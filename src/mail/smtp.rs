@@ -1,12 +1,15 @@
 //! Sending over SMTP with lettre: `smtp://host:25` (plain, for a relay on
 //! the same network or tests), `smtp://host:587?tls=required` (STARTTLS),
-//! `smtps://host:465` (implicit TLS), with `user:password@` for AUTH.
+//! `smtps://host:465` (implicit TLS), with `user:password@` for AUTH. The
+//! server's certificate is checked against the public roots, and against
+//! a CA of the municipality's own when one is configured.
 
 use std::time::Duration;
 
 use lettre::message::header::ContentType;
 use lettre::message::header::{HeaderName, HeaderValue};
 use lettre::message::{Attachment, Mailbox, MultiPart};
+use lettre::transport::smtp::client::{Certificate, Tls, TlsParameters};
 use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
 
 use crate::sms::SendError;
@@ -17,6 +20,9 @@ pub struct EmailConfig {
     pub smtp_url: String,
     /// `Valgsekretariatet <valg@kommune.dk>`.
     pub from: String,
+    /// A PEM file with a CA certificate the SMTP server's certificate may
+    /// chain to, besides the public roots (an internal mail relay).
+    pub ca_file: Option<std::path::PathBuf>,
 }
 
 /// The URL may hold a password: it is never printed.
@@ -68,6 +74,49 @@ fn body(mail: &OutgoingMail<'_>) -> MultiPart {
     }
 }
 
+/// The URL's TLS mode with `ca_file` trusted besides the public roots.
+fn tls_trusting(smtp_url: &str, ca_file: &std::path::Path) -> anyhow::Result<Tls> {
+    let pem = std::fs::read(ca_file).map_err(|e| {
+        anyhow::anyhow!(
+            "cannot read the SMTP server's CA (VALGVAGT_SMTP_CA) {}: {e}",
+            ca_file.display()
+        )
+    })?;
+    if !String::from_utf8_lossy(&pem).contains("-----BEGIN CERTIFICATE-----") {
+        anyhow::bail!(
+            "the SMTP server's CA (VALGVAGT_SMTP_CA) {} is not a PEM certificate",
+            ca_file.display()
+        );
+    }
+    let cert = Certificate::from_pem(&pem).map_err(|e| {
+        anyhow::anyhow!(
+            "the SMTP server's CA (VALGVAGT_SMTP_CA) {} is not a PEM certificate: {e}",
+            ca_file.display()
+        )
+    })?;
+    let url = reqwest::Url::parse(smtp_url)
+        .map_err(|e| anyhow::anyhow!("the SMTP URL (VALGVAGT_SMTP_URL) is not usable: {e}"))?;
+    let host = url
+        .host_str()
+        .ok_or_else(|| anyhow::anyhow!("the SMTP URL (VALGVAGT_SMTP_URL) names no host"))?;
+    let params = TlsParameters::builder(host.trim_matches(['[', ']']).to_string())
+        .add_root_certificate(cert)
+        .build()
+        .map_err(|e| anyhow::anyhow!("TLS for the SMTP server cannot be set up: {e}"))?;
+    let mode = url
+        .query_pairs()
+        .find(|(k, _)| k == "tls")
+        .map(|(_, v)| v.into_owned());
+    match (url.scheme(), mode.as_deref()) {
+        ("smtps", _) => Ok(Tls::Wrapper(params)),
+        (_, Some("required")) => Ok(Tls::Required(params)),
+        (_, Some("opportunistic")) => Ok(Tls::Opportunistic(params)),
+        _ => anyhow::bail!(
+            "VALGVAGT_SMTP_CA is set but the SMTP URL asks for no TLS: use smtps:// or ?tls=required"
+        ),
+    }
+}
+
 impl Smtp {
     /// Builds the transport; no connection is made until the first send.
     /// Must run inside the Tokio runtime (the pool starts a task).
@@ -76,10 +125,13 @@ impl Smtp {
             anyhow::anyhow!("the sender address (VALGVAGT_MAIL_FROM) does not parse: {e}")
         })?;
         let domain = from.email.domain().to_string();
-        let transport = AsyncSmtpTransport::<Tokio1Executor>::from_url(&config.smtp_url)
+        let mut builder = AsyncSmtpTransport::<Tokio1Executor>::from_url(&config.smtp_url)
             .map_err(|e| anyhow::anyhow!("the SMTP URL (VALGVAGT_SMTP_URL) is not usable: {e}"))?
-            .timeout(Some(Duration::from_secs(30)))
-            .build();
+            .timeout(Some(Duration::from_secs(30)));
+        if let Some(path) = &config.ca_file {
+            builder = builder.tls(tls_trusting(&config.smtp_url, path)?);
+        }
+        let transport = builder.build();
         Ok(Smtp {
             transport,
             from,
@@ -131,6 +183,7 @@ mod tests {
         EmailConfig {
             smtp_url: url.into(),
             from: from.into(),
+            ca_file: None,
         }
     }
 
@@ -151,5 +204,22 @@ mod tests {
         assert!(e.to_string().contains("VALGVAGT_SMTP_URL"), "{e}");
         let e = Smtp::new(&config("smtp://127.0.0.1:25", "Valg <not an address>")).unwrap_err();
         assert!(e.to_string().contains("VALGVAGT_MAIL_FROM"), "{e}");
+    }
+
+    #[tokio::test]
+    async fn a_ca_that_cannot_be_read_or_a_ca_without_tls_is_refused_with_the_setting_named() {
+        let mut c = config("smtps://mail.kommune.dk:465", "valg@kommune.dk");
+        c.ca_file = Some("/nonexistent/ca.pem".into());
+        let e = Smtp::new(&c).unwrap_err();
+        assert!(e.to_string().contains("VALGVAGT_SMTP_CA"), "{e}");
+        let fixtures = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/tls");
+        c.ca_file = Some(fixtures.join("server.key"));
+        let e = Smtp::new(&c).unwrap_err();
+        assert!(e.to_string().contains("not a PEM certificate"), "{e}");
+        c.ca_file = Some(fixtures.join("ca.pem"));
+        Smtp::new(&c).expect("implicit TLS with the CA");
+        c.smtp_url = "smtp://mail.kommune.dk:25".into();
+        let e = Smtp::new(&c).unwrap_err();
+        assert!(e.to_string().contains("asks for no TLS"), "{e}");
     }
 }

@@ -188,6 +188,7 @@ impl Setup {
         self.config.email = Some(valgvagt::mail::EmailConfig {
             smtp_url: server.url(),
             from: "Testrup Valg <valg@testrup.dk>".into(),
+            ca_file: server.ca_file(),
         });
     }
 
