@@ -80,6 +80,7 @@ fn render_all(language: Language) -> String {
             },
         ];
         context.options = swap_options();
+        context.requested_station = "Skolen".into();
         let body = catalog
             .render(name, "sms", language, &context.to_tera())
             .unwrap();
@@ -117,6 +118,7 @@ fn compose_all_emails(language: Language) -> String {
         context.links.swap = valgvagt::mail::compose::link_marker(3);
         context.links.cancel = valgvagt::mail::compose::link_marker(4);
         context.options = swap_options();
+        context.requested_station = "Skolen".into();
         let text = catalog
             .render(name, "email", language, &context.to_tera())
             .unwrap();

@@ -285,3 +285,147 @@ with_email_on_both_backends! {
         assert_eq!(seat_holder(&app, seats[1]).await, Some(ane));
     }
 }
+
+/// A secretariat that approves each swap: the shipped `swap_station` with
+/// an `approval` and a `refused` state.
+mod approval {
+    use super::*;
+
+    async fn spawn(backend: Backend) -> Option<TestApp> {
+        let mut setup = Setup::new(backend).await?;
+        setup.edit_workflows(
+            |name, text| match name {
+                "swap_station.yaml" => {
+                    text.replace(
+                        "      kept: kept\n",
+                        "      kept: kept\n      approval:\n        template: swap_pending\n        refused: refused\n",
+                    ) + "\n  refused:\n    do:\n      - send: swap_refused\n"
+                }
+                _ => text,
+            },
+            &[],
+        );
+        Some(setup.start().await)
+    }
+
+    macro_rules! with_approval_on_both_backends {
+        ($(async fn $name:ident($app:ident: TestApp) $body:block)*) => {
+            $(
+                mod $name {
+                    use super::*;
+                    async fn body($app: TestApp) $body
+
+                    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                    async fn on_sqlite() {
+                        body(spawn(Backend::Sqlite).await.expect("sqlite app")).await;
+                    }
+
+                    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                    async fn on_postgres() {
+                        let Some(app) = spawn(Backend::Postgres).await else { return };
+                        body(app).await;
+                    }
+                }
+            )*
+        };
+    }
+
+    async fn decide(app: &TestApp, request: i64, decision: &str) -> (u16, serde_json::Value) {
+        let r = app
+            .http
+            .post(app.url(&format!("/api/swap-requests/{request}/{decision}")))
+            .send()
+            .await
+            .unwrap();
+        let status = r.status().as_u16();
+        let body = r.json().await.unwrap_or_default();
+        app.settle().await;
+        (status, body)
+    }
+
+    /// Anna holds Rådhushallen, asks to swap and chooses option `n`;
+    /// returns her phone and the pending request.
+    async fn anna_asks_for(
+        app: &TestApp,
+        seats: &[i64],
+        anna: i64,
+        phone: &str,
+        n: u8,
+    ) -> serde_json::Value {
+        confirmed_on(app, seats[0], anna, phone).await;
+        app.sms_from(phone, "SKIFT").await;
+        let code = swap_code(app.fake.to(phone).last().unwrap());
+        app.sms_from(phone, &format!("{code} {n}")).await;
+        let pending = app.get_json("/api/swap-requests").await;
+        assert_eq!(pending.as_array().unwrap().len(), 1, "{pending}");
+        pending[0].clone()
+    }
+
+    with_approval_on_both_backends! {
+        async fn a_chosen_station_waits_for_the_secretariat_and_approval_moves_the_person(app: TestApp) {
+            let (election, seats) = four_stations(&app).await;
+            let workers = people(&app, 2, "3600").await;
+            let (anna, phone) = &workers[0];
+            let (bo, bo_phone) = &workers[1];
+            standby(&app, election, *bo, DAY).await;
+            let request = anna_asks_for(&app, &seats, *anna, phone, 2).await;
+
+            let told = app.fake.to(phone).last().unwrap().clone();
+            assert!(told.starts_with("Tak. Du har bedt om at skifte til Skolen"), "{told}");
+            assert_eq!(request["to_seat_id"], seats[2]);
+            assert_eq!(request["from_seat_id"], seats[0]);
+            assert_eq!(seat_holder(&app, seats[0]).await, Some(*anna), "nothing moves before approval");
+            assert_eq!(app.seat_status(seats[2]).await, "vacant");
+            assert!(app.history(seats[0]).await.contains(&"swap_awaiting_approval".to_string()));
+            let notes = app.get_json("/api/notifications").await;
+            assert!(notes.as_array().unwrap().iter().any(|n| n["message"].as_str().unwrap().starts_with(&format!("Swap request {} awaits approval: from Rådhushallen to Skolen", request["id"]))), "{notes}");
+            assert!(app.fake.to(bo_phone).is_empty(), "no offer while Anna holds the seat");
+
+            let (status, body) = decide(&app, request["id"].as_i64().unwrap(), "approve").await;
+            assert_eq!((status, body["outcome"].as_str()), (200, Some("moved")));
+            assert_eq!(seat_holder(&app, seats[2]).await, Some(*anna));
+            assert_eq!(app.seat_status(seats[2]).await, "confirmed");
+            assert_eq!(app.seat_status(seats[0]).await, "vacant");
+            assert!(app.fake.to(phone).last().unwrap().starts_with("Tak, Reserve 1! Du er flyttet."));
+            assert!(app.fake.to(bo_phone).last().expect("an offer").contains("på Rådhushallen"));
+            assert!(app.get_json("/api/swap-requests").await.as_array().unwrap().is_empty());
+
+            let (status, _) = decide(&app, request["id"].as_i64().unwrap(), "approve").await;
+            assert_eq!(status, 409, "a request is decided once");
+        }
+
+        async fn a_refused_swap_keeps_the_seat_and_tells_the_person(app: TestApp) {
+            let (_, seats) = four_stations(&app).await;
+            let workers = people(&app, 1, "3700").await;
+            let (anna, phone) = &workers[0];
+            let request = anna_asks_for(&app, &seats, *anna, phone, 1).await;
+
+            let (status, body) = decide(&app, request["id"].as_i64().unwrap(), "refuse").await;
+            assert_eq!((status, body["outcome"].as_str()), (200, Some("refused")));
+            let told = app.fake.to(phone).last().unwrap().clone();
+            assert!(told.starts_with("Valgsekretariatet kunne ikke godkende dit skifte. Du bliver på Rådhushallen"), "{told}");
+            assert_eq!(seat_holder(&app, seats[0]).await, Some(*anna));
+            assert_eq!(app.seat_status(seats[1]).await, "vacant");
+            let (status, _) = decide(&app, request["id"].as_i64().unwrap(), "approve").await;
+            assert_eq!(status, 409);
+            assert_eq!(seat_holder(&app, seats[1]).await, None, "approving after a refusal moves nobody");
+        }
+
+        async fn approving_a_swap_to_a_seat_taken_meanwhile_changes_nothing_and_sends_the_list_again(app: TestApp) {
+            let (_, seats) = four_stations(&app).await;
+            let workers = people(&app, 2, "3800").await;
+            let (anna, phone) = &workers[0];
+            let request = anna_asks_for(&app, &seats, *anna, phone, 1).await;
+            // The secretariat gives Biblioteket to Bo before deciding.
+            assign(&app, seats[1], workers[1].0).await;
+
+            let (status, body) = decide(&app, request["id"].as_i64().unwrap(), "approve").await;
+            assert_eq!((status, body["outcome"].as_str()), (200, Some("taken")));
+            assert_eq!(seat_holder(&app, seats[0]).await, Some(*anna), "Anna keeps her seat");
+            assert_eq!(seat_holder(&app, seats[1]).await, Some(workers[1].0));
+            let list = app.fake.to(phone).last().unwrap().clone();
+            assert!(list.contains("Biblioteket blev taget"), "{list}");
+            assert!(list.contains("1) Skolen, Skolevej 3"), "{list}");
+        }
+    }
+}

@@ -542,7 +542,7 @@ impl Engine {
             .choose_swap(tx, fx, question, i64::from(n), via, now)
             .await?
         {
-            SwapChoice::Moved => Ok(InboundOutcome::Answered),
+            SwapChoice::Moved | SwapChoice::AwaitingApproval => Ok(InboundOutcome::Answered),
             SwapChoice::Taken(_) => Ok(InboundOutcome::SwapTaken),
             SwapChoice::NoSuchOption => {
                 let mut context = MessageContext::new(&self.contact);

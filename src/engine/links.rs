@@ -32,6 +32,8 @@ pub enum LinkState {
     /// A swap link, but no other station has a free seat like the
     /// person's now.
     NoOptions,
+    /// A swap link's choice, sent to the secretariat for approval.
+    AwaitingApproval,
 }
 
 impl LinkState {
@@ -45,6 +47,7 @@ impl LinkState {
             LinkState::Closed => "closed",
             LinkState::SeatTaken => "seat_taken",
             LinkState::NoOptions => "no_options",
+            LinkState::AwaitingApproval => "awaiting_approval",
         }
     }
 }
@@ -340,11 +343,17 @@ impl Engine {
                 .new_instance(&mut tx, &revision, Some(seat_id), Some(&person), seat, now)
                 .await?;
         }
-        let outcome = self
-            .swap_to(
+        let outcome = if swap.approval.is_some() {
+            self.ask_approval(
                 &mut tx, &mut fx, &mut run, &swap, target, answering, via, now,
             )
-            .await?;
+            .await?
+        } else {
+            self.swap_to(
+                &mut tx, &mut fx, &mut run, &swap, target, answering, via, now,
+            )
+            .await?
+        };
         tracing::info!(link_id = link.id, "swap link followed");
         match outcome {
             SwapChoice::Moved => {
@@ -354,6 +363,15 @@ impl Engine {
                 done.seat = run.seat.clone();
                 self.commit(tx, &fx).await?;
                 Ok(done)
+            }
+            SwapChoice::AwaitingApproval => {
+                let mut page = self
+                    .page(&mut tx, link, question.seat_id, LinkState::AwaitingApproval)
+                    .await?;
+                page.taken_station = None;
+                page.options = tx.seat_details(target).await?.into_iter().collect();
+                self.commit(tx, &fx).await?;
+                Ok(page)
             }
             // Rolled back: the link stays unused, nothing is sent.
             SwapChoice::Taken(station) => {

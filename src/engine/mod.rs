@@ -19,6 +19,7 @@ mod run;
 mod schedule;
 mod send;
 mod swap;
+mod swap_approval;
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -31,6 +32,7 @@ pub use publish::{PublishError, Published};
 pub use remove::Removal;
 pub use schedule::ScheduleReport;
 pub use swap::SwapChoice;
+pub use swap_approval::SwapDecision;
 
 use crate::clock::Clock;
 use crate::messages::{Catalog, Contact};

@@ -115,6 +115,7 @@ impl Engine {
                 tx.close_open_questions_of(instance.id, off.event, now)
                     .await?;
                 tx.cancel_timers(instance.id, now).await?;
+                tx.end_swap_requests_of(instance.id, now).await?;
                 tx.finish_instance_in(instance.id, &instance.state, now)
                     .await?;
             }

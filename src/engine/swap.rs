@@ -44,6 +44,8 @@ pub enum SwapChoice {
     /// The question was closed meanwhile, or the person no longer holds
     /// the seat they wanted to swap.
     NoLongerOpen,
+    /// The choice waits for the secretariat's approval.
+    AwaitingApproval,
 }
 
 impl Engine {
@@ -121,6 +123,7 @@ impl Engine {
                 tx.close_open_questions_of(instance.id, "superseded", now)
                     .await?;
                 tx.cancel_timers(instance.id, now).await?;
+                tx.end_swap_requests_of(instance.id, now).await?;
                 tx.finish_instance_in(instance.id, &instance.state, now)
                     .await?;
             }
@@ -247,6 +250,11 @@ impl Engine {
         let Some(target) = tx.swap_option(question.id, n).await? else {
             return Ok(SwapChoice::NoSuchOption);
         };
+        if swap.approval.is_some() {
+            return self
+                .ask_approval(tx, fx, &mut run, &swap, target, Some(question), via, now)
+                .await;
+        }
         self.swap_to(tx, fx, &mut run, &swap, target, Some(question), via, now)
             .await
     }
@@ -279,21 +287,9 @@ impl Engine {
         }
         // The chosen seat first: see the module's comment.
         if !tx.lock_vacant_seat(target).await? {
-            tx.audit(
-                now,
-                &format!("person:{person_id}"),
-                "swap.too_late",
-                run.ids(),
-                None,
-            )
-            .await?;
-            if let Some(q) = question
-                && tx.close_question(q.id, "taken", now).await?
-            {
-                tx.cancel_timers(run.instance.id, now).await?;
-                Box::pin(self.offer_swap(tx, fx, run, swap, Some(station.clone()), now)).await?;
-            }
-            return Ok(SwapChoice::Taken(station));
+            return self
+                .too_late(tx, fx, run, swap, question, station, now)
+                .await;
         }
         // Then the old seat, still theirs: a no-show or a no committed
         // meanwhile leaves nothing to move from.
@@ -363,6 +359,33 @@ impl Engine {
         run.seat_fresh = true;
         Box::pin(self.enter(tx, fx, run, swap.moved, now)).await?;
         Ok(SwapChoice::Moved)
+    }
+}
+
+impl Engine {
+    /// Someone took the chosen seat first: the answered list is closed and
+    /// the stations are sent again as they are now.
+    #[allow(clippy::too_many_arguments)]
+    pub(crate) async fn too_late(
+        &self,
+        tx: &mut Tx,
+        fx: &mut Effects,
+        run: &mut Running,
+        swap: &Swap,
+        question: Option<&Question>,
+        station: String,
+        now: DateTime<Utc>,
+    ) -> Result<SwapChoice, EngineError> {
+        let actor = format!("person:{}", run.instance.person_id.unwrap_or_default());
+        tx.audit(now, &actor, "swap.too_late", run.ids(), None)
+            .await?;
+        if let Some(q) = question
+            && tx.close_question(q.id, "taken", now).await?
+        {
+            tx.cancel_timers(run.instance.id, now).await?;
+            Box::pin(self.offer_swap(tx, fx, run, swap, Some(station.clone()), now)).await?;
+        }
+        Ok(SwapChoice::Taken(station))
     }
 }
 

@@ -57,6 +57,9 @@ pub struct MessageContext {
     /// In a swap message sent again: the station that was taken just
     /// before the person's choice arrived.
     pub taken_station: String,
+    /// In a swap awaiting the secretariat's approval: the station chosen.
+    #[serde(default)]
+    pub requested_station: String,
     /// In e-mails that ask a question: where to click to answer.
     pub links: Links,
 }

@@ -154,3 +154,114 @@ impl Tx {
         Ok(out)
     }
 }
+
+/// A swap waiting for, or given, the secretariat's decision.
+#[derive(Debug, Clone, serde::Serialize, sqlx::FromRow)]
+pub struct SwapRequest {
+    pub id: i64,
+    pub instance_id: i64,
+    pub person_id: i64,
+    pub from_seat_id: i64,
+    pub to_seat_id: i64,
+    /// `pending`, `approved`, `refused`, `taken` (the seat went to someone
+    /// else first) or `ended` (superseded, or the person left the seat).
+    pub status: String,
+    pub decided_by: Option<String>,
+    pub decided_at: Option<DateTime<Utc>>,
+    pub created_at: DateTime<Utc>,
+}
+
+impl Tx {
+    pub async fn insert_swap_request(
+        &mut self,
+        instance_id: i64,
+        person_id: i64,
+        from_seat_id: i64,
+        to_seat_id: i64,
+        now: DateTime<Utc>,
+    ) -> sqlx::Result<i64> {
+        q!(
+            self,
+            fetch_one,
+            sqlx::query_scalar(
+                "INSERT INTO swap_requests (instance_id, person_id, from_seat_id, to_seat_id, created_at)
+                 VALUES ($1, $2, $3, $4, $5) RETURNING id"
+            )
+            .bind(instance_id)
+            .bind(person_id)
+            .bind(from_seat_id)
+            .bind(to_seat_id)
+            .bind(now)
+        )
+    }
+
+    pub async fn swap_request(&mut self, id: i64) -> sqlx::Result<Option<SwapRequest>> {
+        q!(
+            self,
+            fetch_optional,
+            sqlx::query_as("SELECT * FROM swap_requests WHERE id = $1").bind(id)
+        )
+    }
+
+    /// Requests with this status, oldest first.
+    pub async fn swap_requests(&mut self, status: &str) -> sqlx::Result<Vec<SwapRequest>> {
+        q!(
+            self,
+            fetch_all,
+            sqlx::query_as("SELECT * FROM swap_requests WHERE status = $1 ORDER BY created_at, id")
+                .bind(status)
+        )
+    }
+
+    /// Decides a pending request; false when it was decided (or ended)
+    /// before, so two decisions cannot both act.
+    pub async fn decide_swap_request(
+        &mut self,
+        id: i64,
+        status: &str,
+        by: &str,
+        now: DateTime<Utc>,
+    ) -> sqlx::Result<bool> {
+        let n = exec!(
+            self,
+            sqlx::query(
+                "UPDATE swap_requests SET status = $2, decided_by = $3, decided_at = $4
+                 WHERE id = $1 AND status = 'pending'"
+            )
+            .bind(id)
+            .bind(status)
+            .bind(by)
+            .bind(now)
+        )?;
+        Ok(n == 1)
+    }
+
+    /// Ends the pending requests of an instance that stopped waiting.
+    pub async fn end_swap_requests_of(
+        &mut self,
+        instance_id: i64,
+        now: DateTime<Utc>,
+    ) -> sqlx::Result<()> {
+        exec!(
+            self,
+            sqlx::query(
+                "UPDATE swap_requests SET status = 'ended', decided_by = 'system', decided_at = $2
+                 WHERE instance_id = $1 AND status = 'pending'"
+            )
+            .bind(instance_id)
+            .bind(now)
+        )?;
+        Ok(())
+    }
+}
+
+impl Tx {
+    /// An approved request whose seat someone took first.
+    pub async fn decide_taken_swap_request(&mut self, id: i64) -> sqlx::Result<()> {
+        exec!(
+            self,
+            sqlx::query("UPDATE swap_requests SET status = 'taken' WHERE id = $1").bind(id)
+        )?;
+        Ok(())
+    }
+}

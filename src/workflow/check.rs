@@ -7,7 +7,7 @@ use super::compile::CheckContext;
 use super::definition::{AskDef, Definition, OfferDef, Ref, StateDef, StepDef, SwapDef};
 use super::diagnostic::code;
 use super::model::{
-    Answer, Ask, Next, Offer, Remind, State, StateId, Step, Swap, Timeout, Workflow,
+    Answer, Ask, Next, Offer, Remind, State, StateId, Step, Swap, SwapApproval, Timeout, Workflow,
 };
 use super::period::approximate_seconds;
 use super::reader::Reader;
@@ -277,6 +277,23 @@ impl Checker<'_> {
         let moved = def.moved.as_ref().map(|s| self.state(s).found());
         let none = def.none.as_ref().map(|s| self.state(s).found());
         let kept = def.kept.as_ref().map(|s| self.state(s).found());
+        let approval = match &def.approval {
+            None => Some(None),
+            Some(a) => {
+                let template = a.template.as_ref().map(|t| self.template(t));
+                let refused = a.refused.as_ref().map(|s| self.state(s).found());
+                match (
+                    a.template.clone().filter(|_| template == Some(true)),
+                    refused,
+                ) {
+                    (Some(t), Some(Some(refused))) => Some(Some(SwapApproval {
+                        template: t.name,
+                        refused,
+                    })),
+                    _ => None,
+                }
+            }
+        };
         Some(Swap {
             template: def
                 .template
@@ -290,6 +307,7 @@ impl Checker<'_> {
             moved: moved??,
             none: none??,
             kept: kept??,
+            approval: approval?,
         })
     }
 
@@ -484,6 +502,9 @@ impl Graph {
             if let Some(swap) = &state.swap {
                 for target in [&swap.moved, &swap.none, &swap.kept] {
                     out.extend(target.as_ref().and_then(lookup));
+                }
+                if let Some(a) = &swap.approval {
+                    out.extend(a.refused.as_ref().and_then(lookup));
                 }
             }
             let goto = state.goto.as_ref().and_then(lookup);

@@ -56,6 +56,13 @@ pub(super) struct SwapDef {
     pub moved: Option<Ref>,
     pub none: Option<Ref>,
     pub kept: Option<Ref>,
+    pub approval: Option<ApprovalDef>,
+}
+
+#[derive(Debug)]
+pub(super) struct ApprovalDef {
+    pub template: Option<Ref>,
+    pub refused: Option<Ref>,
 }
 
 #[derive(Debug)]

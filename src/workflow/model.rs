@@ -193,6 +193,19 @@ pub struct Swap {
     pub moved: StateId,
     pub none: StateId,
     pub kept: StateId,
+    /// With it, a choice waits for the secretariat's approval instead of
+    /// moving the person at once.
+    #[serde(default)]
+    pub approval: Option<SwapApproval>,
+}
+
+/// A swap the secretariat approves: the person is told their choice
+/// awaits approval; approved, they move (`moved`); refused, they keep
+/// their seat and the instance goes to `refused`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SwapApproval {
+    pub template: String,
+    pub refused: StateId,
 }
 
 /// Where a swap may go.

@@ -14,6 +14,7 @@ pub(super) enum Place<'s> {
     Ask(&'s str),
     Remind(&'s str),
     Timeout(&'s str),
+    Approval(&'s str),
     Send,
     Notify,
     StartsOn,
@@ -30,6 +31,7 @@ impl Place<'_> {
             Place::Ask(_) => &["template", "channels", "answers", "remind", "timeout"],
             Place::Remind(_) => &["every", "template", "max"],
             Place::Timeout(_) => &["after", "goto"],
+            Place::Approval(_) => &["template", "refused"],
             Place::Send => &["template", "channels"],
             Place::Notify => &["to", "message"],
             Place::StartsOn => &["schedule", "for_each"],
@@ -37,6 +39,7 @@ impl Place<'_> {
             Place::Offer(_) => &["template", "channels", "wave", "wait", "filled", "unfilled"],
             Place::Swap(_) => &[
                 "template", "channels", "within", "options", "wait", "moved", "none", "kept",
+                "approval",
             ],
         }
     }
@@ -49,6 +52,7 @@ impl Place<'_> {
             Place::Ask(s) => format!("the `ask` of state `{s}`"),
             Place::Remind(s) => format!("the `remind` of state `{s}`"),
             Place::Timeout(s) => format!("the `timeout` of state `{s}`"),
+            Place::Approval(s) => format!("the `approval` of state `{s}`"),
             Place::Send => "the `send` step".to_string(),
             Place::Notify => "the `notify` step".to_string(),
             Place::StartsOn => "`starts_on`".to_string(),

@@ -1,7 +1,7 @@
 //! Reads the `swap` of a state: the person is offered the stations with a
 //! free seat like theirs and may move to one.
 
-use super::definition::SwapDef;
+use super::definition::{ApprovalDef, SwapDef};
 use super::diagnostic::code;
 use super::model::SwapScope;
 use super::read::{DEFAULT_CHANNELS, channels_field, choice, period, reference};
@@ -72,6 +72,9 @@ pub(super) fn swap(r: &mut Reader, state: &str, node: &Node) -> Option<SwapDef> 
     let moved = target("moved");
     let none = target("none");
     let kept = target("kept");
+    let approval = fields
+        .get("approval")
+        .and_then(|e| approval(r, state, &e.value));
     Some(SwapDef {
         template,
         channels,
@@ -81,5 +84,24 @@ pub(super) fn swap(r: &mut Reader, state: &str, node: &Node) -> Option<SwapDef> 
         moved,
         none,
         kept,
+        approval,
     })
+}
+
+/// `approval: {template, refused}`: the secretariat approves each move.
+fn approval(r: &mut Reader, state: &str, node: &Node) -> Option<ApprovalDef> {
+    let place = Place::Approval(state);
+    let entries = r.mapping(
+        node,
+        "the approval's `template` and `refused`",
+        Some("indent `template:` and `refused:` under `approval:`".to_string()),
+    )?;
+    let fields = r.fields(node.pos, entries, place);
+    let template = r
+        .required(&fields, "template", place)
+        .and_then(|e| reference(r, &e.value, "a template name"));
+    let refused = r
+        .required(&fields, "refused", place)
+        .and_then(|e| reference(r, &e.value, "a state name"));
+    Some(ApprovalDef { template, refused })
 }

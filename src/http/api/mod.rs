@@ -5,6 +5,7 @@ pub mod messages;
 pub mod people;
 pub mod seats;
 pub mod standby;
+pub mod swaps;
 
 use axum::Json;
 use axum::extract::State;

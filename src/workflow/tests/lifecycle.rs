@@ -184,3 +184,49 @@ fn a_swap_beside_an_ask_is_refused() {
         c.render("swap.yaml")
     );
 }
+
+#[test]
+fn a_swap_with_approval_leads_to_its_refused_state() {
+    let text = dedent(SWAPPING).replace(
+        "      kept: kept\n",
+        "      kept: kept\n      approval:\n        template: invitation\n        refused: kept\n",
+    );
+    let c = compile(&text, &ctx());
+    assert!(c.diagnostics.is_empty(), "{}", c.render("swap.yaml"));
+    let w = c.workflow.unwrap();
+    let Next::Swap(swap) = &w.states[0].next else {
+        panic!("not a swap");
+    };
+    let approval = swap.approval.as_ref().expect("an approval");
+    assert_eq!(approval.template, "invitation");
+    assert_eq!(w.states[approval.refused.0].name, "kept");
+    let Next::Swap(plain) = &compile(&dedent(SWAPPING), &ctx()).workflow.unwrap().states[0].next
+    else {
+        panic!("not a swap");
+    };
+    assert!(
+        plain.approval.is_none(),
+        "without `approval` a choice moves at once"
+    );
+}
+
+#[test]
+fn an_approval_with_a_misspelt_state_or_no_template_is_refused_where_written() {
+    let with = |approval: &str| {
+        dedent(SWAPPING).replace(
+            "      kept: kept\n",
+            &format!("      kept: kept\n{approval}"),
+        )
+    };
+    let d = single(&with(
+        "      approval:\n        template: invitation\n        refused: kpet\n",
+    ));
+    assert_eq!((d.code, d.line, d.column), (code::UNKNOWN_STATE, 14, 18));
+    assert_eq!(d.help.as_deref(), Some("did you mean `kept`?"));
+    let d = single(&with("      approval:\n        refused: kept\n"));
+    assert_eq!(d.code, code::MISSING_KEY);
+    assert_eq!(
+        d.message,
+        "the `approval` of state `choosing` is missing `template`"
+    );
+}
