@@ -1,4 +1,5 @@
-//! Cancelling an accepted seat from the link in the confirmation e-mail:
+//! Cancelling an accepted seat from the link in the confirmation (e-mail,
+//! or SMS where the link fits):
 //! the shipped `cancelled` workflow confirms it and tells the secretariat,
 //! and `fill_seat` offers the seat to standby.
 
@@ -106,5 +107,34 @@ with_email_on_both_backends! {
         let (status, _) = post(&app, &forged).await;
         assert_eq!(status, 404);
         assert_eq!(app.seat_status(e.seats[0]).await, "confirmed");
+    }
+}
+
+on_both_backends! {
+    async fn an_sms_confirmation_carries_a_cancel_link_that_works_from_the_phone(app: TestApp) {
+        let e = election(&app, 1).await;
+        let anna = person().create(&app).await;
+        assign(&app, e.seats[0], anna).await;
+        let invitation = app.fake.to("+4520000001")[0].clone();
+        assert!(!invitation.contains("/l/"), "the SMS invitation prints no link: {invitation}");
+        app.sms_from("+4520000001", &format!("JA {}", code_in(&invitation))).await;
+
+        let confirmation = app.fake.to("+4520000001")[1].clone();
+        assert!(confirmation.starts_with("Tak, Anna Jensen! Du er nu Valgstyrer"), "{confirmation}");
+        let cancel = confirmation
+            .split_whitespace()
+            .find(|w| w.contains("/l/"))
+            .unwrap_or_else(|| panic!("no cancel link in {confirmation}"))
+            .to_string();
+        assert!(cancel.starts_with(&app.url("/l/")), "{cancel}");
+        let segments = confirmation.chars().count().div_ceil(153);
+        assert!(segments <= 2, "the link fits in two SMS: {} characters", confirmation.chars().count());
+
+        let (status, page) = post(&app, &cancel).await;
+        assert_eq!(status, 200);
+        assert!(page.contains("Du er afmeldt"), "{page}");
+        assert_eq!(app.seat_status(e.seats[0]).await, "vacant");
+        let last = app.fake.to("+4520000001").last().unwrap().clone();
+        assert!(last.starts_with("Hej Anna Jensen. Du er afmeldt som Valgstyrer på Rådhushallen"), "{last}");
     }
 }

@@ -81,6 +81,8 @@ fn render_all(language: Language) -> String {
         ];
         context.options = swap_options();
         context.requested_station = "Skolen".into();
+        // As long as a real one: `/l/<id>-<27 characters>` on the public address.
+        context.links.cancel = format!("https://valg.testrup.dk/l/12345-{}", "A".repeat(27));
         let body = catalog
             .render(name, "sms", language, &context.to_tera())
             .unwrap();

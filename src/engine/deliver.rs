@@ -72,6 +72,15 @@ struct SignedLink {
     url: String,
 }
 
+/// The address of link `id` when it is the message's own: a marker for
+/// anyone else's (typed into a name, say) stays text.
+fn own_link(links: &HashMap<i64, SignedLink>, msg: &OutboxMessage, id: i64) -> Option<String> {
+    links
+        .get(&id)
+        .filter(|l| l.belongs_to(msg))
+        .map(|l| l.url.clone())
+}
+
 impl SignedLink {
     /// Whether the link belongs in this message: the same person, and the
     /// question it asks (a cancel link: the seat it is about).
@@ -139,13 +148,30 @@ impl Engine {
         claimed: Vec<OutboxMessage>,
     ) -> Vec<(OutboxMessage, Result<String, SendError>)> {
         let (sms, other): (Vec<_>, Vec<_>) = claimed.into_iter().partition(|m| m.channel == "sms");
+        // An SMS whose template prints a link carries its marker.
+        let ids: Vec<i64> = sms.iter().flat_map(|m| link_markers(&m.body)).collect();
+        let links = match self.links_for(&ids).await {
+            Ok(links) => links,
+            Err(e) => {
+                return sms
+                    .into_iter()
+                    .chain(other)
+                    .map(|m| (m, Err(SendError::Temporary(e.to_string()))))
+                    .collect();
+            }
+        };
+        let bodies: Vec<String> = sms
+            .iter()
+            .map(|msg| resolve_links(&msg.body, |id| own_link(&links, msg, id)))
+            .collect();
         let batch: Vec<OutgoingSms> = sms
             .iter()
-            .map(|msg| OutgoingSms {
+            .zip(&bodies)
+            .map(|(msg, body)| OutgoingSms {
                 outbox_id: msg.id,
                 idempotency_key: &msg.idempotency_key,
                 to: &msg.recipient,
-                body: &msg.body,
+                body,
             })
             .collect();
         let results = self
@@ -198,14 +224,7 @@ impl Engine {
         let links = &links;
         futures::stream::iter(messages)
             .map(|msg| async move {
-                // Only the message's own links resolve: a marker for anyone
-                // else's (typed into a name, say) stays text.
-                let own = |id: i64| {
-                    links
-                        .get(&id)
-                        .filter(|l| l.belongs_to(&msg))
-                        .map(|l| l.url.clone())
-                };
+                let own = |id: i64| own_link(links, &msg, id);
                 let text = resolve_links(&msg.body, own);
                 let html = resolve_links(msg.html.as_deref().unwrap_or_default(), |id| {
                     own(id).map(|u| html_attribute(&u))

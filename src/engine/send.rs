@@ -206,19 +206,29 @@ impl Engine {
         fallback: Option<&str>,
         now: DateTime<Utc>,
     ) -> Result<(), EngineError> {
-        // Only an e-mail with links needs a context of its own; every SMS
-        // renders from the caller's.
-        let asks = match (channel, about.question, person_id, about.deadline) {
-            ("email", Some(question), Some(person), Some(deadline))
-                if about.links != LinkPurposes::default() =>
+        // Only a message with links needs a context of its own. An e-mail
+        // carries the links of its question; an SMS only those its
+        // template prints (a link is long for an SMS).
+        let prints = |purpose: &str| {
+            channel == "email"
+                || self
+                    .catalog
+                    .prints_link(template, channel, language, purpose)
+        };
+        let asks = match (about.question, person_id, about.deadline) {
+            (Some(question), Some(person), Some(deadline))
+                if matches!(channel, "email" | "sms") && about.links != LinkPurposes::default() =>
             {
                 Some((question, person, deadline))
             }
             _ => None,
         };
-        let cancels = match (channel, about.seat, person_id) {
-            ("email", Some(seat), Some(person))
-                if self.catalog.prints_cancel_link(template, channel, language) =>
+        let cancels = match (about.seat, person_id) {
+            (Some(seat), Some(person))
+                if matches!(channel, "email" | "sms")
+                    && self
+                        .catalog
+                        .prints_link(template, channel, language, "cancel") =>
             {
                 tx.seat_details(seat)
                     .await?
@@ -232,10 +242,19 @@ impl Engine {
             let mut c = context.clone();
             if let Some((question, person, deadline)) = asks {
                 let swap_offered = about.links.swap
+                    && prints("swap")
                     && matches!(self.swap_workflow(tx).await?, Some((_, _, Some(_))));
                 let wanted = [
-                    (about.links.accept, "accept", &mut c.links.accept),
-                    (about.links.decline, "decline", &mut c.links.decline),
+                    (
+                        about.links.accept && prints("accept"),
+                        "accept",
+                        &mut c.links.accept,
+                    ),
+                    (
+                        about.links.decline && prints("decline"),
+                        "decline",
+                        &mut c.links.decline,
+                    ),
                     (swap_offered, "swap", &mut c.links.swap),
                 ];
                 for (on, purpose, slot) in wanted {

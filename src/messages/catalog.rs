@@ -2,7 +2,7 @@
 //! and the e-mail layout `templates/email/layout.html.tera`, loaded once at
 //! start.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 
 use crate::domain::Language;
@@ -10,9 +10,10 @@ use crate::domain::Language;
 pub struct Catalog {
     tera: tera::Tera,
     names: BTreeSet<String>,
-    /// Templates (`<lang>/<name>.<channel>`) that print `links.cancel`:
-    /// only messages rendered from them get a cancel link made.
-    cancel_links: BTreeSet<String>,
+    /// The links each template (`<lang>/<name>.<channel>`) prints, by
+    /// purpose: an SMS gets only those made, and a cancel link is made
+    /// only where it is printed.
+    links: BTreeMap<String, Vec<&'static str>>,
     /// `email/layout.html.tera` as `layout.html`, with HTML escaping on.
     email_layout: tera::Tera,
     /// `pages/<lang>/<name>.html.tera` as `<lang>/<name>.html`, escaped.
@@ -31,6 +32,9 @@ pub enum RenderError {
     Failed { name: String, reason: String },
 }
 
+/// The links a template can print, as `links.<purpose>`.
+const LINK_PURPOSES: [&str; 4] = ["accept", "decline", "swap", "cancel"];
+
 impl Catalog {
     /// Loads every `*.tera` file below `dir/messages`.
     pub fn load(dir: &Path) -> anyhow::Result<Catalog> {
@@ -38,7 +42,7 @@ impl Catalog {
         let mut tera = tera::Tera::default();
         tera.autoescape_on(vec![]);
         let mut names = BTreeSet::new();
-        let mut cancel_links = BTreeSet::new();
+        let mut links = BTreeMap::new();
         let mut files = Vec::new();
         for lang in [Language::Da, Language::En] {
             let lang_dir = root.join(lang.code());
@@ -60,9 +64,12 @@ impl Catalog {
                 };
                 names.insert(name.to_string());
                 let key = format!("{}/{stem}", lang.code());
-                if std::fs::read_to_string(&path)?.contains("links.cancel") {
-                    cancel_links.insert(key.clone());
-                }
+                let text = std::fs::read_to_string(&path)?;
+                let printed: Vec<&'static str> = LINK_PURPOSES
+                    .into_iter()
+                    .filter(|p| text.contains(&format!("links.{p}")))
+                    .collect();
+                links.insert(key.clone(), printed);
                 files.push((path.clone(), Some(key)));
             }
         }
@@ -107,7 +114,7 @@ impl Catalog {
         Ok(Catalog {
             tera,
             names,
-            cancel_links,
+            links,
             email_layout,
             pages,
         })
@@ -150,15 +157,22 @@ impl Catalog {
     }
 
     /// True when `name` for `channel`, as it renders in `language`, prints
-    /// a cancel link.
-    pub fn prints_cancel_link(&self, name: &str, channel: &str, language: Language) -> bool {
+    /// the link `purpose` (`accept`, `decline`, `swap`, `cancel`).
+    pub fn prints_link(
+        &self,
+        name: &str,
+        channel: &str,
+        language: Language,
+        purpose: &str,
+    ) -> bool {
         [
             format!("{}/{name}.{channel}", language.code()),
             format!("da/{name}.{channel}"),
         ]
         .into_iter()
         .find(|k| self.tera.get_template(k).is_ok())
-        .is_some_and(|k| self.cancel_links.contains(&k))
+        .and_then(|k| self.links.get(&k))
+        .is_some_and(|printed| printed.contains(&purpose))
     }
 
     /// Template names, for checking workflow definitions.
