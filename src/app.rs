@@ -150,6 +150,11 @@ pub async fn engine(config: &Config, db: Db) -> anyhow::Result<Arc<Engine>> {
     Ok(engine)
 }
 
+/// A webhook secret that is set and not blank.
+fn secret(s: Option<&str>) -> Option<String> {
+    s.map(str::trim).filter(|s| !s.is_empty()).map(String::from)
+}
+
 /// A running service.
 pub struct App {
     pub engine: Arc<Engine>,
@@ -170,10 +175,11 @@ impl App {
         let workers = Workers::start(engine.clone(), config.workers.clone());
         let state = AppState {
             engine: engine.clone(),
-            gatewayapi_secret: config.gatewayapi_webhook_secret.clone(),
+            // An empty secret signs nothing: anyone can make that HMAC.
+            gatewayapi_secret: secret(config.gatewayapi_webhook_secret.as_deref()),
             gatewayapi_keyword: config.gatewayapi_keyword.clone(),
             twilio_auth_token: match &config.sms {
-                SmsConfig::Twilio(c) => Some(c.auth_token.clone()),
+                SmsConfig::Twilio(c) => secret(Some(&c.auth_token)),
                 _ => None,
             },
             dev_phone: matches!(config.sms, SmsConfig::Dev),

@@ -251,6 +251,7 @@ async fn serve(mut config: Config, args: ServeArgs) -> anyhow::Result<ExitCode> 
                 .ok_or_else(|| anyhow::anyhow!("--sms twilio needs TWILIO_ACCOUNT_SID"))?,
             auth_token: args
                 .twilio_auth_token
+                .filter(|t| !t.trim().is_empty())
                 .ok_or_else(|| anyhow::anyhow!("--sms twilio needs TWILIO_AUTH_TOKEN"))?,
             sender: match (args.twilio_messaging_service_sid, args.twilio_from) {
                 (Some(sid), _) => TwilioSender::MessagingService(sid),

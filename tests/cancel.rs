@@ -127,6 +127,9 @@ on_both_backends! {
             .unwrap_or_else(|| panic!("no cancel link in {confirmation}"))
             .to_string();
         assert!(cancel.starts_with(&app.url("/l/")), "{cancel}");
+        // With these (GSM-7) names and places; a name outside GSM-7 makes
+        // every SMS to that person UCS-2, at 67 characters a segment.
+        assert!(valgvagt::sms::gatewayapi::is_gsm7(&confirmation));
         let segments = confirmation.chars().count().div_ceil(153);
         assert!(segments <= 2, "the link fits in two SMS: {} characters", confirmation.chars().count());
 

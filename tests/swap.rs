@@ -411,6 +411,23 @@ mod approval {
             assert_eq!(seat_holder(&app, seats[1]).await, None, "approving after a refusal moves nobody");
         }
 
+        async fn asking_again_while_a_swap_awaits_approval_ends_the_request(app: TestApp) {
+            let (_, seats) = four_stations(&app).await;
+            let workers = people(&app, 1, "3900").await;
+            let (anna, phone) = &workers[0];
+            let request = anna_asks_for(&app, &seats, *anna, phone, 1).await;
+
+            app.sms_from(phone, "SKIFT").await;
+            assert!(app.fake.to(phone).last().unwrap().contains("Du kan skifte fra Rådhushallen"), "a new list");
+            assert!(app.get_json("/api/swap-requests").await.as_array().unwrap().is_empty(), "the old request ended");
+            let ended = app.get_json("/api/swap-requests?status=ended").await;
+            assert_eq!(ended[0]["id"], request["id"]);
+            let (status, _) = decide(&app, request["id"].as_i64().unwrap(), "approve").await;
+            assert_eq!(status, 409);
+            assert_eq!(seat_holder(&app, seats[0]).await, Some(*anna), "an ended request moves nobody");
+            assert_eq!(seat_holder(&app, seats[1]).await, None);
+        }
+
         async fn approving_a_swap_to_a_seat_taken_meanwhile_changes_nothing_and_sends_the_list_again(app: TestApp) {
             let (_, seats) = four_stations(&app).await;
             let workers = people(&app, 2, "3800").await;

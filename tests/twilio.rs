@@ -175,3 +175,45 @@ with_twilio_on_both_backends! {
         assert_eq!(twilio.received().len(), 1);
     }
 }
+
+/// A blank secret would let anyone sign: a webhook set up with one
+/// refuses every call, even one signed with the blank secret.
+async fn a_blank_webhook_secret_refuses_a_call_signed_with_it(backend: Backend) {
+    let Some(mut setup) = Setup::new(backend).await else {
+        return;
+    };
+    setup.config.gatewayapi_webhook_secret = Some("  ".into());
+    let app = setup.start().await;
+    let sms = valgvagt::sms::gatewayapi::IncomingSms {
+        id: 1,
+        msisdn: 4520000001,
+        receiver: None,
+        message: "STOP".into(),
+        senttime: None,
+        webhook_label: None,
+    };
+    for secret in ["", "  "] {
+        let r = app
+            .http
+            .post(app.url("/webhooks/gatewayapi/incoming"))
+            .header(
+                valgvagt::sms::gatewayapi::SIGNATURE_HEADER,
+                valgvagt::sms::gatewayapi::sign_incoming(secret, &sms),
+            )
+            .json(&sms)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 403, "signed with {secret:?}");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_blank_webhook_secret_refuses_a_call_signed_with_it_on_sqlite() {
+    a_blank_webhook_secret_refuses_a_call_signed_with_it(Backend::Sqlite).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_blank_webhook_secret_refuses_a_call_signed_with_it_on_postgres() {
+    a_blank_webhook_secret_refuses_a_call_signed_with_it(Backend::Postgres).await;
+}

@@ -7,4 +7,6 @@ ALTER TABLE links DROP CONSTRAINT links_purpose_check;
 ALTER TABLE links ADD CONSTRAINT links_purpose_check CHECK (purpose IN ('accept', 'decline', 'swap', 'cancel'));
 ALTER TABLE links ADD CONSTRAINT links_subject_check
     CHECK ((purpose = 'cancel') = (seat_id IS NOT NULL AND question_id IS NULL));
+ALTER TABLE links ADD CONSTRAINT links_question_check
+    CHECK (purpose = 'cancel' OR question_id IS NOT NULL);
 CREATE INDEX links_seat ON links (seat_id);

@@ -404,7 +404,7 @@ impl Engine {
             Some(id) => tx
                 .seat(id)
                 .await?
-                .is_some_and(|s| s.person_id == Some(link.person_id)),
+                .is_some_and(|s| s.person_id == Some(link.person_id) && s.status == "confirmed"),
             None => false,
         };
         let state = if link.used_at.is_some() {
@@ -433,7 +433,14 @@ impl Engine {
         let Some(seat_id) = link.seat_id.filter(|_| page.state == LinkState::Ready) else {
             return Ok(page);
         };
-        if !tx.lock_held_seat(seat_id, link.person_id).await? {
+        // Claimed, then read again: still theirs, and still confirmed (an
+        // old link does not cancel a later invitation to the same seat).
+        let held = tx.lock_held_seat(seat_id, link.person_id).await?
+            && tx
+                .seat(seat_id)
+                .await?
+                .is_some_and(|s| s.status == "confirmed");
+        if !held {
             return self
                 .page(&mut tx, link, Some(seat_id), LinkState::Closed)
                 .await;

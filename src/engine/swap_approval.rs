@@ -50,6 +50,24 @@ impl SwapDecision {
 }
 
 impl Engine {
+    /// Ends an instance's pending requests, and the instance if it still
+    /// waits on them.
+    async fn end_request(
+        &self,
+        mut tx: Tx,
+        run: &Running,
+        now: DateTime<Utc>,
+    ) -> Result<(), EngineError> {
+        tx.end_swap_requests_of(run.instance.id, now).await?;
+        if run.instance.status == "waiting" {
+            tx.cancel_timers(run.instance.id, now).await?;
+            tx.finish_instance_in(run.instance.id, &run.instance.state, now)
+                .await?;
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+
     /// A choice of `target` in a swap that needs approval; see the
     /// module's comment.
     #[allow(clippy::too_many_arguments)]
@@ -173,12 +191,22 @@ impl Engine {
         if request.status != "pending" {
             return Ok(SwapDecision::NotPending);
         }
+        // The person's seat before the request's row, in the order a cancel
+        // or a removal takes them, so the two cannot deadlock.
+        let held = tx
+            .lock_held_seat(request.from_seat_id, request.person_id)
+            .await?;
         let mut run = self.load_running(&mut tx, request.instance_id).await?;
+        let begun = run.seat.as_ref().is_none_or(|s| {
+            let tz: chrono_tz::Tz = s.time_zone.parse().unwrap_or(chrono_tz::UTC);
+            crate::workflow::local_instant(s.date.and_time(s.start_time), tz) <= now
+        });
         let swap = match run.waiting_on() {
-            Some(Next::Swap(swap)) if swap.approval.is_some() => swap,
+            Some(Next::Swap(swap)) if swap.approval.is_some() && held && !begun => swap,
             _ => {
-                tx.end_swap_requests_of(request.instance_id, now).await?;
-                tx.commit().await?;
+                // Nothing left to decide: the person left the seat, asked
+                // again, or the task has begun.
+                self.end_request(tx, &run, now).await?;
                 return Ok(SwapDecision::NotPending);
             }
         };
@@ -233,9 +261,8 @@ impl Engine {
                 _ => {
                     // The person left the seat: nothing to move.
                     drop(tx);
-                    let mut tx = self.db.begin().await?;
-                    tx.end_swap_requests_of(request.instance_id, now).await?;
-                    tx.commit().await?;
+                    let tx = self.db.begin().await?;
+                    self.end_request(tx, &run, now).await?;
                     return Ok(SwapDecision::NotPending);
                 }
             }
