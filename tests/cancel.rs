@@ -90,6 +90,25 @@ with_email_on_both_backends! {
         assert_eq!(smtp.to(ANE).len(), sent, "no cancellation");
     }
 
+    async fn an_old_cancel_link_does_not_cancel_a_later_invitation_to_the_same_seat(app: TestApp, smtp: SmtpServer) {
+        let (e, cancel) = confirmed_ane(&app, &smtp).await;
+        let r = app.http.post(app.url(&format!("/api/seats/{}/remove", e.seats[0]))).json(&serde_json::json!({})).send().await.unwrap();
+        assert_eq!(r.status(), 200);
+        app.settle().await;
+        let ane = app.get_json("/api/outbox").await[0]["person_id"].as_i64().unwrap();
+        assign(&app, e.seats[0], ane).await;
+        assert_eq!(app.seat_status(e.seats[0]).await, "invited");
+        let sent = smtp.to(ANE).len();
+
+        let (status, page) = post(&app, &cancel).await;
+        assert_eq!(status, 200);
+        assert!(page.contains("Du har ikke længere pladsen"), "{page}");
+        let seat = app.get_json(&format!("/api/seats/{}", e.seats[0])).await;
+        assert_eq!(seat["seat"]["person_id"], ane, "the new invitation stands");
+        assert_eq!(seat["seat"]["status"], "invited");
+        assert_eq!(smtp.to(ANE).len(), sent, "no cancellation");
+    }
+
     async fn a_cancel_link_expires_when_the_task_begins(app: TestApp, smtp: SmtpServer) {
         let (e, cancel) = confirmed_ane(&app, &smtp).await;
         // 07:30 in Copenhagen is 06:30 UTC in November.
