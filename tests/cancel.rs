@@ -60,6 +60,11 @@ with_email_on_both_backends! {
         let mails = smtp.to(ANE);
         assert_eq!(mails.len(), 3, "the cancellation is confirmed");
         assert_eq!(mails[2].header("Subject").unwrap(), "Du er afmeldt: Valgstyrer, tirsdag 20. november 2029");
+        let uid = |ics: &str| ics.lines().find(|l| l.starts_with("UID:")).map(str::to_string);
+        let entry = mails[1].part("text/calendar").expect("the confirmation's calendar entry");
+        let removal = mails[2].part("text/calendar").expect("the cancellation removes the entry");
+        assert!(removal.contains("METHOD:CANCEL"), "{removal}");
+        assert_eq!(uid(&removal), uid(&entry), "the same entry");
         let notes = app.get_json("/api/notifications").await;
         assert!(notes.as_array().unwrap().iter().any(|n| n["message"].as_str().unwrap().contains("Cancelled by the person")), "{notes}");
         let offer = app.fake.to(bo_phone);

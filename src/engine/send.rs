@@ -313,19 +313,22 @@ impl Engine {
             }
         };
         let calendar = match (&self.email, channel, about.seat, person_id) {
-            (Some(smtp), "email", Some(seat_id), Some(person)) => tx
-                .seat_details(seat_id)
-                .await?
-                .filter(|s| s.status == "confirmed" && s.person_id == Some(person))
-                .map(|s| {
-                    let address = smtp.from_address();
-                    let organizer = crate::mail::calendar::Organizer {
-                        name: &self.contact.municipality,
-                        address: &address,
-                        domain: smtp.domain(),
-                    };
-                    crate::mail::calendar::seat_event(&s, person, &organizer, now)
-                }),
+            (Some(smtp), "email", Some(seat_id), Some(person)) => {
+                match self.calendar_method(tx, seat_id, person).await? {
+                    Some((s, method)) => {
+                        let address = smtp.from_address();
+                        let organizer = crate::mail::calendar::Organizer {
+                            name: &self.contact.municipality,
+                            address: &address,
+                            domain: smtp.domain(),
+                        };
+                        Some(crate::mail::calendar::seat_event(
+                            &s, person, &organizer, method, now,
+                        ))
+                    }
+                    None => None,
+                }
+            }
             _ => None,
         };
         let key = super::new_key();
@@ -355,6 +358,35 @@ impl Engine {
         // when it commits (`Engine::commit`).
         fx.messages.push(id);
         Ok(())
+    }
+
+    /// What an e-mail about a seat does to the person's calendar entry for
+    /// it: adds or updates it while they hold the seat confirmed; removes
+    /// it once they no longer do (cancelled, removed) if they had been
+    /// confirmed and hold no other confirmed seat that day (the entry is
+    /// per person and day).
+    async fn calendar_method(
+        &self,
+        tx: &mut Tx,
+        seat_id: i64,
+        person: i64,
+    ) -> Result<Option<(SeatDetails, crate::mail::calendar::Method)>, EngineError> {
+        use crate::mail::calendar::Method;
+        let Some(s) = tx.seat_details(seat_id).await? else {
+            return Ok(None);
+        };
+        if s.person_id == Some(person) {
+            return Ok((s.status == "confirmed").then_some((s, Method::Publish)));
+        }
+        let other = tx
+            .seats_of_person_on(&[person], s.date)
+            .await?
+            .iter()
+            .any(|o| o.status == "confirmed");
+        if other || !tx.was_confirmed_on(seat_id, person).await? {
+            return Ok(None);
+        }
+        Ok(Some((s, Method::Cancel)))
     }
 
     /// The placeholders of a message about a seat, in the person's language.

@@ -1,7 +1,9 @@
 //! The calendar file (RFC 5545) that a confirmed seat's e-mails carry: one
 //! event with the station, its address and the task's hours in the
-//! election's time zone. Its UID is the seat and person, so a later e-mail
-//! (a reminder) updates the same calendar entry instead of adding one.
+//! election's time zone. Its UID is the person and the day (a person holds
+//! one seat a day), so a later e-mail (a reminder, a swap to another
+//! station) updates the same calendar entry instead of adding one, and a
+//! cancellation (`METHOD:CANCEL`) removes it.
 
 use chrono::{DateTime, NaiveDateTime, Utc};
 
@@ -36,14 +38,28 @@ pub struct Organizer<'a> {
     pub domain: &'a str,
 }
 
+/// What a calendar file does to the entry.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Method {
+    /// Adds or updates it.
+    Publish,
+    /// Removes it: the person no longer has the task.
+    Cancel,
+}
+
 /// The event of `seat` for `person_id`, as an .ics file; `now` is its
 /// timestamp and sequence.
 pub fn seat_event(
     seat: &SeatDetails,
     person_id: i64,
     organizer: &Organizer<'_>,
+    method: Method,
     now: DateTime<Utc>,
 ) -> String {
+    let (method, status) = match method {
+        Method::Publish => ("METHOD:PUBLISH", "STATUS:CONFIRMED"),
+        Method::Cancel => ("METHOD:CANCEL", "STATUS:CANCELLED"),
+    };
     let domain = organizer.domain;
     let start = seat.date.and_time(seat.start_time);
     let mut end = seat.date.and_time(seat.end_time);
@@ -71,11 +87,15 @@ pub fn seat_event(
         "VERSION:2.0".into(),
         "PRODID:-//valgvagt//valgvagt//DA".into(),
         "CALSCALE:GREGORIAN".into(),
-        "METHOD:PUBLISH".into(),
+        method.into(),
     ];
     let event = [
         "BEGIN:VEVENT".to_string(),
-        format!("UID:seat-{}-person-{person_id}@{domain}", seat.seat_id),
+        format!(
+            "UID:election-{}-{}-person-{person_id}@{domain}",
+            seat.election_id,
+            seat.date.format("%Y%m%d")
+        ),
         format!("DTSTAMP:{}", stamp(now)),
         format!(
             "ORGANIZER;CN=\"{}\":mailto:{}",
@@ -100,7 +120,7 @@ pub fn seat_event(
                 seat.task_type, seat.election, seat.station
             ))
         ),
-        "STATUS:CONFIRMED".into(),
+        status.into(),
         "TRANSP:OPAQUE".into(),
         "END:VEVENT".into(),
         "END:VCALENDAR".into(),
@@ -198,13 +218,20 @@ mod tests {
 
     #[test]
     fn the_event_has_the_station_and_local_hours_with_their_time_zone() {
-        let ics = seat_event(&seat((7, 30), (21, 0)), 3, &organizer(), now());
+        let ics = seat_event(
+            &seat((7, 30), (21, 0)),
+            3,
+            &organizer(),
+            Method::Publish,
+            now(),
+        );
         assert!(ics.starts_with("BEGIN:VCALENDAR\r\n"));
         assert!(ics.ends_with("END:VCALENDAR\r\n"));
         assert!(ics.contains("\r\nDTSTART;TZID=Europe/Copenhagen:20291120T073000\r\n"));
         assert!(ics.contains("\r\nDTEND;TZID=Europe/Copenhagen:20291120T210000\r\n"));
         assert!(ics.contains("\r\nTZID:Europe/Copenhagen\r\n"));
-        assert!(ics.contains("\r\nUID:seat-12-person-3@kommune.dk\r\n"));
+        assert!(ics.contains("\r\nUID:election-1-20291120-person-3@kommune.dk\r\n"));
+        assert!(ics.contains("\r\nMETHOD:PUBLISH\r\n"));
         assert!(ics.contains("\r\nORGANIZER;CN=\"Testrup Kommune\":mailto:valg@kommune.dk\r\n"));
         let unfolded = ics.replace("\r\n ", "");
         assert!(
@@ -215,8 +242,46 @@ mod tests {
     }
 
     #[test]
+    fn a_cancellation_removes_the_same_entry() {
+        let published = seat_event(
+            &seat((7, 30), (21, 0)),
+            3,
+            &organizer(),
+            Method::Publish,
+            now(),
+        );
+        let later = now() + chrono::Duration::hours(1);
+        let cancel = seat_event(
+            &seat((7, 30), (21, 0)),
+            3,
+            &organizer(),
+            Method::Cancel,
+            later,
+        );
+        let line = |ics: &str, key: &str| {
+            ics.lines()
+                .find(|l| l.starts_with(key))
+                .map(str::to_string)
+                .unwrap()
+        };
+        assert_eq!(line(&cancel, "UID:"), line(&published, "UID:"));
+        assert!(cancel.contains("\r\nMETHOD:CANCEL\r\n"));
+        assert!(cancel.contains("\r\nSTATUS:CANCELLED\r\n"));
+        assert!(
+            line(&cancel, "SEQUENCE:") > line(&published, "SEQUENCE:"),
+            "a later sequence wins"
+        );
+    }
+
+    #[test]
     fn a_task_past_midnight_ends_the_next_day() {
-        let ics = seat_event(&seat((19, 0), (2, 0)), 3, &organizer(), now());
+        let ics = seat_event(
+            &seat((19, 0), (2, 0)),
+            3,
+            &organizer(),
+            Method::Publish,
+            now(),
+        );
         assert!(ics.contains("DTEND;TZID=Europe/Copenhagen:20291121T020000"));
     }
 

@@ -66,8 +66,12 @@ fn body(mail: &OutgoingMail<'_>) -> MultiPart {
         Some(ics) => MultiPart::mixed().multipart(alternative).singlepart(
             Attachment::new("valgvagt.ics".into()).body(
                 ics.to_string(),
-                ContentType::parse("text/calendar; method=PUBLISH; charset=utf-8")
-                    .expect("a valid content type"),
+                ContentType::parse(if ics.contains("\r\nMETHOD:CANCEL\r\n") {
+                    "text/calendar; method=CANCEL; charset=utf-8"
+                } else {
+                    "text/calendar; method=PUBLISH; charset=utf-8"
+                })
+                .expect("a valid content type"),
             ),
         ),
         None => alternative,

@@ -276,6 +276,21 @@ impl Tx {
         )
     }
 
+    /// Whether the person was ever confirmed on the seat.
+    pub async fn was_confirmed_on(&mut self, seat_id: i64, person_id: i64) -> sqlx::Result<bool> {
+        self.flush().await?;
+        let n: i64 = q!(
+            self,
+            fetch_one,
+            sqlx::query_scalar(
+                "SELECT COUNT(*) FROM seat_history WHERE seat_id = $1 AND person_id = $2 AND event = 'confirmed'"
+            )
+            .bind(seat_id)
+            .bind(person_id)
+        )?;
+        Ok(n > 0)
+    }
+
     /// Seats per status in an election.
     pub async fn seat_counts(&mut self, election_id: i64) -> sqlx::Result<Vec<(String, i64)>> {
         q!(
