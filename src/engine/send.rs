@@ -268,9 +268,7 @@ impl Engine {
             }
             if let Some((seat, person)) = &cancels {
                 // Usable until the task starts; after that, the secretariat.
-                let tz: chrono_tz::Tz = seat.time_zone.parse().unwrap_or(chrono_tz::UTC);
-                let starts =
-                    crate::workflow::local_instant(seat.date.and_time(seat.start_time), tz);
+                let starts = seat.starts_at();
                 if starts > now {
                     let id = tx
                         .insert_cancel_link(seat.seat_id, *person, starts, now)

@@ -197,10 +197,7 @@ impl Engine {
             .lock_held_seat(request.from_seat_id, request.person_id)
             .await?;
         let mut run = self.load_running(&mut tx, request.instance_id).await?;
-        let begun = run.seat.as_ref().is_none_or(|s| {
-            let tz: chrono_tz::Tz = s.time_zone.parse().unwrap_or(chrono_tz::UTC);
-            crate::workflow::local_instant(s.date.and_time(s.start_time), tz) <= now
-        });
+        let begun = run.seat.as_ref().is_none_or(|s| s.starts_at() <= now);
         let swap = match run.waiting_on() {
             Some(Next::Swap(swap)) if swap.approval.is_some() && held && !begun => swap,
             _ => {

@@ -115,6 +115,14 @@ pub struct SeatDetails {
     pub code: Option<String>,
 }
 
+impl SeatDetails {
+    /// When the task begins: its start on its date, in the election's zone.
+    pub fn starts_at(&self) -> DateTime<Utc> {
+        let tz: chrono_tz::Tz = self.time_zone.parse().unwrap_or(chrono_tz::UTC);
+        crate::workflow::local_instant(self.date.and_time(self.start_time), tz)
+    }
+}
+
 impl std::fmt::Debug for SeatDetails {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         write!(f, "SeatDetails#{}", self.seat_id)
