@@ -17,6 +17,17 @@ use crate::sms::dev::DevSms;
 use crate::sms::gatewayapi::{GatewayApi, GatewayApiConfig};
 use crate::sms::twilio::{Twilio, TwilioConfig};
 use crate::store::Db;
+use valgvagt_bots::telegram::{self as chat, ButtonAnswer, ChatDoor, ChatEvent, TelegramBot};
+
+/// The engine as the chat front door sees it.
+struct EngineDoor(Arc<Engine>);
+
+#[async_trait::async_trait]
+impl ChatDoor for EngineDoor {
+    async fn receive(&self, event: ChatEvent) -> anyhow::Result<Option<ButtonAnswer>> {
+        Ok(self.0.receive_chat(&event).await?)
+    }
+}
 
 #[derive(Debug, Clone)]
 pub enum SmsConfig {
@@ -26,6 +37,43 @@ pub enum SmsConfig {
     /// Twilio; its status callbacks go to the public address unless the
     /// config names another.
     Twilio(TwilioConfig),
+}
+
+/// The Telegram bot.
+#[derive(Clone)]
+pub struct TelegramConfig {
+    pub token: String,
+    /// Instead of `https://api.telegram.org`.
+    pub api_url: Option<String>,
+    /// Webhook mode, with this secret token; long polling without it.
+    pub webhook_secret: Option<String>,
+}
+
+impl std::fmt::Debug for TelegramConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("TelegramConfig")
+            .field("api_url", &self.api_url)
+            .field("webhook", &self.webhook_secret.is_some())
+            .finish_non_exhaustive()
+    }
+}
+
+impl TelegramConfig {
+    /// The webhook's secret token, when webhook mode is on and the secret
+    /// is one Telegram takes.
+    fn webhook_secret(&self) -> anyhow::Result<Option<&str>> {
+        let Some(secret) = self.webhook_secret.as_deref().map(str::trim) else {
+            return Ok(None);
+        };
+        let fits = (1..=256).contains(&secret.len())
+            && secret
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-');
+        if !fits {
+            anyhow::bail!("TELEGRAM_WEBHOOK_SECRET must be 1 to 256 of A-Z a-z 0-9 _ -");
+        }
+        Ok(Some(secret))
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -49,6 +97,8 @@ pub struct Config {
     pub public_url: Option<String>,
     /// Hexadecimal link key; by default one kept in the database.
     pub link_key: Option<String>,
+    /// The Telegram bot; `None` turns it off.
+    pub telegram: Option<TelegramConfig>,
 }
 
 impl Config {
@@ -73,6 +123,7 @@ impl Config {
             email: None,
             public_url: None,
             link_key: None,
+            telegram: None,
         }
     }
 }
@@ -143,6 +194,17 @@ pub async fn engine(config: &Config, db: Db) -> anyhow::Result<Arc<Engine>> {
         );
     }
     engine.links.base_url = base_url;
+    match &config.telegram {
+        Some(t) => {
+            t.webhook_secret()?;
+            let bot = TelegramBot::connect(&t.token, t.api_url.as_deref())
+                .await
+                .map_err(|e| anyhow::anyhow!("Telegram: {e}"))?;
+            tracing::info!(bot = bot.username(), "the Telegram bot is on");
+            engine.telegram = Some(bot);
+        }
+        None => tracing::info!("the Telegram bot is off: no bot token is configured"),
+    }
     let engine = Arc::new(engine);
     for p in engine.publish_dir(&config.workflows_dir).await? {
         tracing::info!(workflow = %p.name, revision = p.revision, "workflow published");
@@ -162,6 +224,7 @@ pub struct App {
     workers: Workers,
     server: tokio::task::JoinHandle<()>,
     ticker: Option<tokio::task::JoinHandle<()>>,
+    poller: Option<tokio::task::JoinHandle<()>>,
     shutdown: tokio::sync::watch::Sender<bool>,
 }
 
@@ -185,9 +248,31 @@ impl App {
             dev_phone: matches!(config.sms, SmsConfig::Dev),
         };
         let (shutdown, mut stopped) = tokio::sync::watch::channel(false);
+        let mut routes = router(state);
+        let mut poller = None;
+        if let (Some(bot), Some(t)) = (&engine.telegram, &config.telegram) {
+            let door: Arc<dyn ChatDoor> = Arc::new(EngineDoor(engine.clone()));
+            match t.webhook_secret()? {
+                Some(secret) => {
+                    let url = format!("{}/webhooks/telegram", engine.links.base_url);
+                    bot.use_webhook(&url, secret).await.map_err(|e| {
+                        anyhow::anyhow!("Telegram setWebhook: {}", chat::client::describe(&e))
+                    })?;
+                    routes = routes.merge(chat::webhook_router(bot.clone(), door, secret));
+                    tracing::info!("telegram updates arrive by webhook");
+                }
+                None => {
+                    bot.use_polling().await.map_err(|e| {
+                        anyhow::anyhow!("Telegram deleteWebhook: {}", chat::client::describe(&e))
+                    })?;
+                    poller = Some(tokio::spawn(chat::poll(bot.clone(), door, stopped.clone())));
+                    tracing::info!("telegram updates arrive by long polling");
+                }
+            }
+        }
         let mut server_stop = stopped.clone();
         let server = tokio::spawn(async move {
-            let serve = axum::serve(listener, router(state)).with_graceful_shutdown(async move {
+            let serve = axum::serve(listener, routes).with_graceful_shutdown(async move {
                 let _ = server_stop.wait_for(|s| *s).await;
             });
             if let Err(e) = serve.await {
@@ -216,6 +301,7 @@ impl App {
             workers,
             server,
             ticker,
+            poller,
             shutdown,
         })
     }
@@ -226,6 +312,9 @@ impl App {
         let _ = self.server.await;
         if let Some(t) = self.ticker {
             let _ = t.await;
+        }
+        if let Some(p) = self.poller {
+            let _ = p.await;
         }
         self.workers.stop().await;
         self.engine.db.close().await;

@@ -5,7 +5,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
-use valgvagt::app::{self, App, Config, SmsConfig};
+use valgvagt::app::{self, App, Config, SmsConfig, TelegramConfig};
 use valgvagt::engine::publish;
 use valgvagt::messages::Catalog;
 use valgvagt::sms::gatewayapi::GatewayApiConfig;
@@ -158,6 +158,18 @@ struct ServeArgs {
     /// first start and kept in the database.
     #[arg(long, env = "VALGVAGT_LINK_KEY", hide_env_values = true)]
     link_key: Option<String>,
+    /// The Telegram bot's token (from @BotFather). Without it the bot is
+    /// off and workflows that list `telegram` use their next channel.
+    #[arg(long, env = "TELEGRAM_BOT_TOKEN", hide_env_values = true)]
+    telegram_token: Option<String>,
+    /// The Bot API's address, for a local Bot API server.
+    #[arg(long, env = "TELEGRAM_API_URL")]
+    telegram_api_url: Option<String>,
+    /// Webhook mode: Telegram calls VALGVAGT_PUBLIC_URL/webhooks/telegram
+    /// with this secret (1-256 of A-Z a-z 0-9 _ -). Without it the bot
+    /// uses long polling, which allows one running service per bot.
+    #[arg(long, env = "TELEGRAM_WEBHOOK_SECRET", hide_env_values = true)]
+    telegram_webhook_secret: Option<String>,
 }
 
 #[tokio::main]
@@ -235,6 +247,14 @@ async fn serve(mut config: Config, args: ServeArgs) -> anyhow::Result<ExitCode> 
     });
     config.public_url = args.public_url;
     config.link_key = args.link_key;
+    config.telegram = args
+        .telegram_token
+        .filter(|t| !t.trim().is_empty())
+        .map(|token| TelegramConfig {
+            token,
+            api_url: args.telegram_api_url,
+            webhook_secret: args.telegram_webhook_secret,
+        });
     config.sms = match args.sms.as_str() {
         "dev" => SmsConfig::Dev,
         "gatewayapi" => SmsConfig::GatewayApi(GatewayApiConfig {

@@ -5,7 +5,7 @@ use std::path::Path;
 
 use chrono::{NaiveDate, NaiveTime};
 use valgvagt::domain::Language;
-use valgvagt::messages::{Catalog, Contact, MessageContext, QuestionSummary, SwapOption};
+use valgvagt::messages::{Catalog, Contact, MessageContext, QuestionSummary, SeatLine, SwapOption};
 use valgvagt::store::SeatDetails;
 
 fn seat() -> SeatDetails {
@@ -61,6 +61,9 @@ fn render_all(language: Language) -> String {
     let contact = contact();
     let mut out = String::new();
     for name in catalog.names() {
+        if !catalog.has(name, "sms") {
+            continue;
+        }
         let mut context = MessageContext::new(&contact).with_seat(&seat(), language);
         context.name = "Anna Jensen".into();
         context.code = "K7".into();
@@ -92,6 +95,73 @@ fn render_all(language: Language) -> String {
         ));
     }
     out
+}
+
+/// Every template written for the Telegram chat (the others read as their
+/// SMS does there), and the SMS invitation with the deep link that opens
+/// the chat.
+fn render_all_chat(language: Language) -> String {
+    let catalog = catalog();
+    let contact = contact();
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("templates/messages/da");
+    let mut out = String::new();
+    let mut context = MessageContext::new(&contact).with_seat(&seat(), language);
+    context.name = "Anna Jensen".into();
+    context.code = "K7".into();
+    let mut confirmed = SeatLine::of(&seat(), language);
+    confirmed.status = "confirmed".into();
+    let mut invited = SeatLine::of(&seat(), language);
+    invited.status = "invited".into();
+    invited.station = "Østre Skole".into();
+    context.seats = vec![confirmed, invited];
+    for name in catalog.names() {
+        if !root.join(format!("{name}.telegram.tera")).exists() {
+            continue;
+        }
+        let reasons: &[&str] = match name.as_str() {
+            "telegram_link_refused" => &["used", "expired", "invalid"],
+            "telegram_language" => &["", "unknown"],
+            _ => &[""],
+        };
+        for reason in reasons {
+            context.reason = reason.to_string();
+            let body = catalog
+                .render(name, "telegram", language, &context.to_tera())
+                .unwrap();
+            out.push_str(&format!("--- {name} {reason}\n{body}\n"));
+        }
+    }
+    context.seats.clear();
+    context.reason.clear();
+    out.push_str("--- /status with no seats\n");
+    out.push_str(
+        &catalog
+            .render("telegram_status", "telegram", language, &context.to_tera())
+            .unwrap(),
+    );
+    // As long as a real one: the bot's name and `<id>-<27 characters>`.
+    context.links.telegram = format!(
+        "https://t.me/testrup_valg_bot?start=12345-{}",
+        "A".repeat(27)
+    );
+    let body = catalog
+        .render("invitation", "sms", language, &context.to_tera())
+        .unwrap();
+    out.push_str(&format!(
+        "\n--- invitation by SMS with the deep link ({} characters)\n{body}\n",
+        body.chars().count()
+    ));
+    out
+}
+
+#[test]
+fn every_chat_template_renders_in_danish() {
+    insta::assert_snapshot!(render_all_chat(Language::Da));
+}
+
+#[test]
+fn every_chat_template_renders_in_english() {
+    insta::assert_snapshot!(render_all_chat(Language::En));
 }
 
 #[test]

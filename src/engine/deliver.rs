@@ -17,6 +17,7 @@ use crate::mail::OutgoingMail;
 use crate::mail::compose::{link_markers, resolve_links};
 use crate::sms::{OutgoingSms, SendError};
 use crate::store::{OutboxMessage, Tx};
+use valgvagt_bots::telegram::{Button, CHAT_GONE, OutgoingChat, SendError as ChatSendError};
 
 #[derive(Debug, Clone)]
 pub struct DeliveryPolicy {
@@ -83,14 +84,24 @@ fn own_link(links: &HashMap<i64, SignedLink>, msg: &OutboxMessage, id: i64) -> O
 
 impl SignedLink {
     /// Whether the link belongs in this message: the same person, and the
-    /// question it asks (a cancel link: the seat it is about).
+    /// question it asks (a cancel link: the seat it is about; a Telegram
+    /// deep link is about the person alone).
     fn belongs_to(&self, msg: &OutboxMessage) -> bool {
         Some(self.person_id) == msg.person_id
-            && match self.question_id {
-                Some(q) => Some(q) == msg.question_id,
-                None => self.seat_id.is_some() && self.seat_id == msg.seat_id,
+            && match (self.question_id, self.seat_id) {
+                (Some(q), _) => Some(q) == msg.question_id,
+                (None, Some(s)) => Some(s) == msg.seat_id,
+                (None, None) => true,
             }
     }
+}
+
+/// Every message, with the same failure.
+fn fail_all(
+    messages: Vec<OutboxMessage>,
+    e: SendError,
+) -> Vec<(OutboxMessage, Result<String, SendError>)> {
+    messages.into_iter().map(|m| (m, Err(e.clone()))).collect()
 }
 
 /// `s` made safe inside a double-quoted HTML attribute.
@@ -121,23 +132,37 @@ impl Engine {
         let mut outcomes = Vec::with_capacity(sent.len());
         let mut delivered = Vec::new();
         let mut mailed = Vec::new();
+        let mut chatted = Vec::new();
+        let mut fx = super::Effects::default();
         for (msg, result) in sent {
             let outcome = match result {
                 Ok(provider_id) if msg.channel == "email" => {
                     mailed.push((msg.id, provider_id));
                     DeliveryOutcome::Sent
                 }
+                Ok(provider_id) if msg.channel == "telegram" => {
+                    chatted.push((msg.id, provider_id));
+                    DeliveryOutcome::Sent
+                }
                 Ok(provider_id) => {
                     delivered.push((msg.id, provider_id));
                     DeliveryOutcome::Sent
                 }
-                Err(e) => self.record_failure(&mut tx, &msg, e).await?,
+                Err(e) => {
+                    let gone = matches!(&e, SendError::Permanent(r) if r.starts_with(CHAT_GONE));
+                    let outcome = self.record_failure(&mut tx, &msg, e).await?;
+                    if gone {
+                        self.chat_gone(&mut tx, &mut fx, &msg, now).await?;
+                    }
+                    outcome
+                }
             };
             outcomes.push((msg.id, outcome));
         }
         tx.mark_sent_many(&delivered, self.sms.name(), now).await?;
         tx.mark_sent_many(&mailed, "smtp", now).await?;
-        tx.commit().await?;
+        tx.mark_sent_many(&chatted, "telegram", now).await?;
+        self.commit(tx, &fx).await?;
         Ok(outcomes)
     }
 
@@ -185,6 +210,11 @@ impl Engine {
         if !email.is_empty() {
             sent.extend(self.send_emails(email).await);
         }
+        let (chats, other): (Vec<_>, Vec<_>) =
+            other.into_iter().partition(|m| m.channel == "telegram");
+        if !chats.is_empty() {
+            sent.extend(self.send_chats(chats).await);
+        }
         sent.extend(other.into_iter().map(|msg| {
             let e = SendError::Permanent(format!("no transport for channel {}", msg.channel));
             (msg, Err(e))
@@ -200,26 +230,14 @@ impl Engine {
         messages: Vec<OutboxMessage>,
     ) -> Vec<(OutboxMessage, Result<String, SendError>)> {
         let Some(smtp) = &self.email else {
-            return messages
-                .into_iter()
-                .map(|m| {
-                    let e = SendError::Temporary("no SMTP server is configured".into());
-                    (m, Err(e))
-                })
-                .collect();
+            return fail_all(
+                messages,
+                SendError::Temporary("no SMTP server is configured".into()),
+            );
         };
-        let ids: Vec<i64> = messages
-            .iter()
-            .flat_map(|m| link_markers(&m.body))
-            .collect();
-        let links: HashMap<i64, SignedLink> = match self.links_for(&ids).await {
+        let links = match self.marked_links(&messages).await {
             Ok(links) => links,
-            Err(e) => {
-                return messages
-                    .into_iter()
-                    .map(|m| (m, Err(SendError::Temporary(e.to_string()))))
-                    .collect();
-            }
+            Err(e) => return fail_all(messages, SendError::Temporary(e.to_string())),
         };
         let links = &links;
         futures::stream::iter(messages)
@@ -247,6 +265,64 @@ impl Engine {
             .await
     }
 
+    /// Sends Telegram messages through the bot (throttled to Telegram's
+    /// limits), with their buttons and their links resolved.
+    async fn send_chats(
+        &self,
+        messages: Vec<OutboxMessage>,
+    ) -> Vec<(OutboxMessage, Result<String, SendError>)> {
+        let Some(bot) = &self.telegram else {
+            return fail_all(
+                messages,
+                SendError::Temporary("no Telegram bot is configured".into()),
+            );
+        };
+        let links = match self.marked_links(&messages).await {
+            Ok(links) => links,
+            Err(e) => return fail_all(messages, SendError::Temporary(e.to_string())),
+        };
+        let links = &links;
+        futures::stream::iter(messages)
+            .map(|msg| async move {
+                let text = resolve_links(&msg.body, |id| own_link(links, &msg, id));
+                let buttons: Vec<Vec<Button>> = msg
+                    .buttons
+                    .as_deref()
+                    .and_then(|b| serde_json::from_str(b).ok())
+                    .unwrap_or_default();
+                let result = match msg.recipient.parse::<i64>() {
+                    Ok(chat_id) => bot
+                        .send(&OutgoingChat {
+                            chat_id,
+                            text: &text,
+                            buttons: &buttons,
+                        })
+                        .await
+                        .map_err(|e| match e {
+                            ChatSendError::Permanent(r) => SendError::Permanent(r),
+                            ChatSendError::Temporary(r) => SendError::Temporary(r),
+                        }),
+                    Err(_) => Err(SendError::Permanent("the recipient is no chat id".into())),
+                };
+                (msg, result)
+            })
+            .buffered(self.delivery.parallel.max(1))
+            .collect()
+            .await
+    }
+
+    /// The links whose markers are in these messages.
+    async fn marked_links(
+        &self,
+        messages: &[OutboxMessage],
+    ) -> Result<HashMap<i64, SignedLink>, sqlx::Error> {
+        let ids: Vec<i64> = messages
+            .iter()
+            .flat_map(|m| link_markers(&m.body))
+            .collect();
+        self.links_for(&ids).await
+    }
+
     /// The signed address of each link, with whom and what it is for.
     async fn links_for(&self, ids: &[i64]) -> Result<HashMap<i64, SignedLink>, sqlx::Error> {
         if ids.is_empty() {
@@ -256,14 +332,21 @@ impl Engine {
         let links = tx.links(ids).await?;
         Ok(links
             .iter()
-            .map(|l| {
+            .filter_map(|l| {
+                let token = self.links.key.token(&l.facts());
+                let url = match (l.purpose.as_str(), &self.telegram) {
+                    ("telegram", Some(bot)) => bot.deep_link(&token),
+                    // Made while a bot was configured: no link now.
+                    ("telegram", None) => return None,
+                    _ => self.links.url(&token),
+                };
                 let signed = SignedLink {
                     person_id: l.person_id,
                     question_id: l.question_id,
                     seat_id: l.seat_id,
-                    url: self.links.url(&self.links.key.token(&l.facts())),
+                    url,
                 };
-                (l.id, signed)
+                Some((l.id, signed))
             })
             .collect())
     }

@@ -46,6 +46,16 @@ pub enum InboundOutcome {
     /// A choice of a station that someone else took first; the stations
     /// as they are now were sent.
     SwapTaken,
+    /// `/start <token>` linked a Telegram chat.
+    Linked,
+    /// `/start` with a token that is used, expired or not ours.
+    LinkRefused,
+    /// `/stop`: the chat is no longer linked.
+    Unlinked,
+    /// `/status`: the seats were listed.
+    Status,
+    /// `/sprog`: the language was set.
+    LanguageSet,
 }
 
 impl InboundOutcome {
@@ -71,16 +81,24 @@ impl InboundOutcome {
             InboundOutcome::SwapRequested => "swap-requested",
             InboundOutcome::NoSeatToSwap => "no-seat-to-swap",
             InboundOutcome::SwapTaken => "swap-taken",
+            InboundOutcome::Linked => "linked",
+            InboundOutcome::LinkRefused => "link-refused",
+            InboundOutcome::Unlinked => "unlinked",
+            InboundOutcome::Status => "status",
+            InboundOutcome::LanguageSet => "language-set",
         }
     }
 }
 
-/// A reply to the sender: always by SMS to the number that wrote, also
-/// after STOP (they wrote to us), in the language of the first person on
-/// that number.
-struct ReplyTo<'a> {
-    phone: &'a PhoneNumber,
-    person: Option<&'a Person>,
+/// A reply to the sender: always where they wrote from (the number, by
+/// SMS, also after STOP: they wrote to us; or the Telegram chat), in the
+/// language of the first person on that number or chat.
+pub(super) struct ReplyTo<'a> {
+    /// `sms` or `telegram`.
+    pub channel: &'static str,
+    /// The phone number or the chat id.
+    pub address: String,
+    pub person: Option<&'a Person>,
 }
 
 impl Engine {
@@ -102,7 +120,7 @@ impl Engine {
         )
         .await?;
         tx.commit().await?;
-        tracing::info!(inbound_id = id, provider = m.provider, "sms received");
+        tracing::info!(inbound_id = id, provider = m.provider, "message received");
         Ok(Some(id))
     }
 
@@ -157,16 +175,20 @@ impl Engine {
         msg: &InboundMessage,
         now: DateTime<Utc>,
     ) -> Result<InboundOutcome, EngineError> {
+        if msg.provider == "telegram" {
+            return self.handle_chat(tx, fx, msg, now).await;
+        }
         let Ok(phone) = PhoneNumber::parse(&msg.sender) else {
             return Ok(InboundOutcome::BadSender);
         };
         let people = tx.people_by_phone(&phone).await?;
         let reply = Reply::parse(&msg.body);
-        let Some(first) = people.first() else {
-            let to = ReplyTo {
-                phone: &phone,
-                person: None,
-            };
+        let to = ReplyTo {
+            channel: "sms",
+            address: phone.as_e164().to_string(),
+            person: people.first(),
+        };
+        if people.is_empty() {
             self.reply(
                 tx,
                 fx,
@@ -177,16 +199,34 @@ impl Engine {
             )
             .await?;
             return Ok(InboundOutcome::UnknownSender);
-        };
-        let to = ReplyTo {
-            phone: &phone,
-            person: Some(first),
+        }
+        self.answer(tx, fx, msg, &reply, &people, &to, now).await
+    }
+
+    /// The reply grammar applied to what one of `people` (who share the
+    /// phone or chat it came from; at least one) wrote.
+    #[allow(clippy::too_many_arguments)]
+    pub(super) async fn answer(
+        &self,
+        tx: &mut Tx,
+        fx: &mut Effects,
+        msg: &InboundMessage,
+        reply: &Reply,
+        people: &[Person],
+        to: &ReplyTo<'_>,
+        now: DateTime<Utc>,
+    ) -> Result<InboundOutcome, EngineError> {
+        let Some(first) = people.first() else {
+            return Ok(InboundOutcome::UnknownSender);
         };
         let ids: Vec<i64> = people.iter().map(|p| p.id).collect();
         let actor = format!("person:{}", first.id);
         match reply.intent {
+            Intent::OptOut if to.channel == "telegram" => self.stop_chat(tx, fx, to, now).await,
             Intent::OptOut => {
-                tx.set_sms_opt_out(&phone, true).await?;
+                if let Ok(phone) = PhoneNumber::parse(&to.address) {
+                    tx.set_sms_opt_out(&phone, true).await?;
+                }
                 for id in &ids {
                     tx.audit(
                         now,
@@ -203,7 +243,7 @@ impl Engine {
                 self.reply(
                     tx,
                     fx,
-                    &to,
+                    to,
                     "opted_out",
                     MessageContext::new(&self.contact),
                     now,
@@ -212,14 +252,14 @@ impl Engine {
                 Ok(InboundOutcome::OptedOut)
             }
             Intent::Help => {
-                self.reply(tx, fx, &to, "help", MessageContext::new(&self.contact), now)
+                self.reply(tx, fx, to, "help", MessageContext::new(&self.contact), now)
                     .await?;
                 Ok(InboundOutcome::Help)
             }
             Intent::CheckIn => {
                 let today = local_today(now);
                 let via = Via {
-                    channel: "sms",
+                    channel: to.channel,
                     inbound_id: Some(msg.id),
                     extra: None,
                 };
@@ -228,7 +268,7 @@ impl Engine {
                     self.reply(
                         tx,
                         fx,
-                        &to,
+                        to,
                         "check_in_no_seat",
                         MessageContext::new(&self.contact),
                         now,
@@ -236,7 +276,7 @@ impl Engine {
                     .await?;
                     return Ok(InboundOutcome::NoSeatToday);
                 };
-                self.reply_about_seat(tx, fx, &to, "checked_in", Some(*seat), now)
+                self.reply_about_seat(tx, fx, to, "checked_in", Some(*seat), now)
                     .await?;
                 Ok(InboundOutcome::CheckedIn)
             }
@@ -254,7 +294,7 @@ impl Engine {
                     self.reply(
                         tx,
                         fx,
-                        &to,
+                        to,
                         "no_show_refused",
                         MessageContext::new(&self.contact),
                         now,
@@ -279,18 +319,18 @@ impl Engine {
                     .map(|c| c.to_string())
                     .unwrap_or_default();
                 let Some(seat) = seat.filter(|s| s.person_id.is_some()) else {
-                    self.reply(tx, fx, &to, "no_show_unknown_seat", context, now)
+                    self.reply(tx, fx, to, "no_show_unknown_seat", context, now)
                         .await?;
                     return Ok(InboundOutcome::UnknownSeatCode);
                 };
                 let via = Via {
-                    channel: "sms",
+                    channel: to.channel,
                     inbound_id: Some(msg.id),
                     extra: reply.extra.as_deref(),
                 };
                 self.no_show_in(tx, fx, seat.id, &actor, Some(via), None, now)
                     .await?;
-                self.reply_about_seat(tx, fx, &to, "no_show_received", Some(seat.id), now)
+                self.reply_about_seat(tx, fx, to, "no_show_received", Some(seat.id), now)
                     .await?;
                 Ok(InboundOutcome::NoShowReported)
             }
@@ -303,7 +343,7 @@ impl Engine {
                     }
                 }
                 let via = Via {
-                    channel: "sms",
+                    channel: to.channel,
                     inbound_id: Some(msg.id),
                     extra: reply.extra.as_deref(),
                 };
@@ -311,11 +351,11 @@ impl Engine {
                     && !swaps.is_empty()
                 {
                     return self
-                        .swap_choice(tx, fx, &to, &reply, &swaps, n, via, now)
+                        .swap_choice(tx, fx, to, reply, &swaps, n, via, now)
                         .await;
                 }
                 if reply.intent == Intent::Choose {
-                    return self.not_understood(tx, fx, &to, msg, &open, now).await;
+                    return self.not_understood(tx, fx, to, msg, &open, now).await;
                 }
                 // The seat a code names (of a question about it), or the
                 // soonest seat the sender holds.
@@ -339,7 +379,7 @@ impl Engine {
                     self.reply(
                         tx,
                         fx,
-                        &to,
+                        to,
                         "swap_not_possible",
                         MessageContext::new(&self.contact),
                         now,
@@ -351,7 +391,7 @@ impl Engine {
             }
             Intent::Unknown => {
                 let open = self.open_questions_of(tx, &ids).await?;
-                self.not_understood(tx, fx, &to, msg, &open, now).await
+                self.not_understood(tx, fx, to, msg, &open, now).await
             }
             Intent::Accept | Intent::Decline => {
                 let answer = if reply.intent == Intent::Accept {
@@ -377,7 +417,7 @@ impl Engine {
                             )
                             .await?
                     {
-                        self.reply_about_seat(tx, fx, &to, "offer_taken", taken.seat_id, now)
+                        self.reply_about_seat(tx, fx, to, "offer_taken", taken.seat_id, now)
                             .await?;
                         return Ok(InboundOutcome::AlreadyTaken);
                     }
@@ -385,7 +425,7 @@ impl Engine {
                         self.reply(
                             tx,
                             fx,
-                            &to,
+                            to,
                             "no_open_question",
                             MessageContext::new(&self.contact),
                             now,
@@ -393,10 +433,10 @@ impl Engine {
                         .await?;
                         return Ok(InboundOutcome::NoOpenQuestion);
                     }
-                    return self.clarify(tx, fx, &to, &reply, &open, now).await;
+                    return self.clarify(tx, fx, to, reply, &open, now).await;
                 };
                 let via = Via {
-                    channel: "sms",
+                    channel: to.channel,
                     inbound_id: Some(msg.id),
                     extra: reply.extra.as_deref(),
                 };
@@ -425,7 +465,7 @@ impl Engine {
                         self.reply(
                             tx,
                             fx,
-                            &to,
+                            to,
                             "no_open_question",
                             MessageContext::new(&self.contact),
                             now,
@@ -434,7 +474,7 @@ impl Engine {
                         Ok(InboundOutcome::NoLongerOpen)
                     }
                     AnswerOutcome::SeatTaken => {
-                        self.reply_about_seat(tx, fx, &to, "offer_taken", question.seat_id, now)
+                        self.reply_about_seat(tx, fx, to, "offer_taken", question.seat_id, now)
                             .await?;
                         Ok(InboundOutcome::AlreadyTaken)
                     }
@@ -446,8 +486,7 @@ impl Engine {
                         } else {
                             "NEJ".into()
                         };
-                        self.reply(tx, fx, &to, "not_accepted", context, now)
-                            .await?;
+                        self.reply(tx, fx, to, "not_accepted", context, now).await?;
                         Ok(InboundOutcome::NotAccepted)
                     }
                 }
@@ -487,7 +526,7 @@ impl Engine {
 
     /// A message that is no answer: the sender is told how to answer and
     /// the secretariat gets it to read.
-    async fn not_understood(
+    pub(super) async fn not_understood(
         &self,
         tx: &mut Tx,
         fx: &mut Effects,
@@ -568,7 +607,7 @@ impl Engine {
     }
 
     /// Open questions of these people with the seat each is about.
-    async fn open_questions_of(
+    pub(super) async fn open_questions_of(
         &self,
         tx: &mut Tx,
         person_ids: &[i64],
@@ -609,7 +648,7 @@ impl Engine {
         self.reply(tx, fx, to, template, context, now).await
     }
 
-    async fn reply(
+    pub(super) async fn reply(
         &self,
         tx: &mut Tx,
         fx: &mut Effects,
@@ -629,8 +668,8 @@ impl Engine {
             tx,
             fx,
             to.person.map(|p| p.id),
-            "sms",
-            to.phone.as_e164(),
+            to.channel,
+            &to.address,
             template,
             language,
             &context,
@@ -644,7 +683,7 @@ impl Engine {
 
 /// Today's date where the elections are. Reports on the day (`MØDT`,
 /// `UDEBLEVET`) are about seats on this date.
-fn local_today(now: DateTime<Utc>) -> chrono::NaiveDate {
+pub(super) fn local_today(now: DateTime<Utc>) -> chrono::NaiveDate {
     now.with_timezone(&chrono_tz::Europe::Copenhagen)
         .date_naive()
 }

@@ -7,6 +7,7 @@
 
 mod answer;
 mod assign;
+mod chat;
 mod deliver;
 mod inbound;
 pub mod links;
@@ -92,6 +93,9 @@ pub struct Engine {
     /// fall through to their next channel.
     pub email: Option<crate::mail::Smtp>,
     pub links: LinkSettings,
+    /// Off when no bot token is configured: workflows that list
+    /// `telegram` fall through to their next channel.
+    pub telegram: Option<valgvagt_bots::telegram::TelegramBot>,
     compiled: Mutex<HashMap<i64, Arc<Workflow>>>,
 }
 
@@ -115,6 +119,7 @@ impl Engine {
                 key: crate::domain::LinkKey::random(),
                 base_url: "http://127.0.0.1:8080".into(),
             },
+            telegram: None,
             compiled: Mutex::new(HashMap::new()),
         }
     }

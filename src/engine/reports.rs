@@ -111,7 +111,7 @@ impl Engine {
         })
     }
 
-    async fn send_another_way(
+    pub(super) async fn send_another_way(
         &self,
         tx: &mut crate::store::Tx,
         fx: &mut Effects,

@@ -96,8 +96,13 @@ impl Engine {
                         return Some(("email", email.clone()));
                     }
                 }
-                // Chat delivery is not part of this release; a workflow
-                // that lists it falls through to the next channel.
+                Channel::Telegram
+                    if self.telegram.is_some() && self.catalog.has(template, "telegram") =>
+                {
+                    if let Some(chat) = person.telegram_chat_id {
+                        return Some(("telegram", chat.to_string()));
+                    }
+                }
                 _ => {}
             }
         }
@@ -155,14 +160,15 @@ impl Engine {
         let mut context = context;
         context.name = person.name.clone();
         let language = Language::parse(&person.language).unwrap_or_default();
-        // An SMS may not arrive: keep how to send it on the channels that
-        // come after SMS in the list.
+        // An SMS may not arrive, and a chat may be gone (the person
+        // blocked the bot): keep how to send it on the other channels in
+        // the list.
         let later: Vec<Channel> = channels
             .iter()
             .copied()
-            .filter(|c| self.resolve(person, *c) != Channel::Sms)
+            .filter(|c| self.resolve(person, *c).as_str() != channel)
             .collect();
-        let fallback = (channel == "sms" && !later.is_empty())
+        let fallback = (matches!(channel, "sms" | "telegram") && !later.is_empty())
             .then(|| {
                 serde_json::to_string(&Fallback {
                     template: template.to_string(),
@@ -215,9 +221,10 @@ impl Engine {
                     .catalog
                     .prints_link(template, channel, language, purpose)
         };
+        let carries_links = matches!(channel, "email" | "sms" | "telegram");
         let asks = match (about.question, person_id, about.deadline) {
             (Some(question), Some(person), Some(deadline))
-                if matches!(channel, "email" | "sms") && about.links != LinkPurposes::default() =>
+                if carries_links && about.links != LinkPurposes::default() =>
             {
                 Some((question, person, deadline))
             }
@@ -225,7 +232,7 @@ impl Engine {
         };
         let cancels = match (about.seat, person_id) {
             (Some(seat), Some(person))
-                if matches!(channel, "email" | "sms")
+                if carries_links
                     && self
                         .catalog
                         .prints_link(template, channel, language, "cancel") =>
@@ -237,8 +244,25 @@ impl Engine {
             }
             _ => None,
         };
+        // The deep link that links a chat with the bot, for someone who
+        // has not linked one.
+        let deep_link = match person_id {
+            Some(person)
+                if channel != "telegram"
+                    && self.telegram.is_some()
+                    && self
+                        .catalog
+                        .prints_link(template, channel, language, "telegram") =>
+            {
+                tx.person(person)
+                    .await?
+                    .filter(|p| p.telegram_chat_id.is_none())
+                    .map(|p| p.id)
+            }
+            _ => None,
+        };
         let with_links;
-        let context = if asks.is_some() || cancels.is_some() {
+        let context = if asks.is_some() || cancels.is_some() || deep_link.is_some() {
             let mut c = context.clone();
             if let Some((question, person, deadline)) = asks {
                 let swap_offered = about.links.swap
@@ -275,6 +299,11 @@ impl Engine {
                         .await?;
                     c.links.cancel = crate::mail::compose::link_marker(id);
                 }
+            }
+            if let Some(person) = deep_link {
+                let expires = now + chrono::Duration::days(super::chat::DEEP_LINK_DAYS);
+                let id = tx.insert_telegram_link(person, expires, now).await?;
+                c.links.telegram = crate::mail::compose::link_marker(id);
             }
             with_links = c;
             &with_links
@@ -329,6 +358,10 @@ impl Engine {
             }
             _ => None,
         };
+        let buttons = match channel {
+            "telegram" => self.chat_buttons(tx, &about, context, language).await?,
+            _ => None,
+        };
         let key = super::new_key();
         let id = tx
             .insert_message(
@@ -348,6 +381,7 @@ impl Engine {
                     calendar: calendar.as_deref(),
                     fallback,
                     fallback_of: about.fallback_of,
+                    buttons: buttons.as_deref(),
                 },
                 now,
             )

@@ -33,7 +33,7 @@ pub enum RenderError {
 }
 
 /// The links a template can print, as `links.<purpose>`.
-const LINK_PURPOSES: [&str; 4] = ["accept", "decline", "swap", "cancel"];
+const LINK_PURPOSES: [&str; 5] = ["accept", "decline", "swap", "cancel", "telegram"];
 
 impl Catalog {
     /// Loads every `*.tera` file below `dir/messages`.
@@ -151,9 +151,26 @@ impl Catalog {
 
     /// True when `name` exists for `channel` (in Danish, the fallback).
     pub fn has(&self, name: &str, channel: &str) -> bool {
+        let channel = self.written_for(name, channel);
         self.tera
             .get_template(&format!("da/{name}.{channel}"))
             .is_ok()
+    }
+
+    /// The channel whose template a message on `channel` is rendered
+    /// from: a Telegram message without a `.telegram` template of its own
+    /// reads as the SMS does (the chat takes the same answers).
+    fn written_for<'a>(&self, name: &str, channel: &'a str) -> &'a str {
+        if channel == "telegram"
+            && self
+                .tera
+                .get_template(&format!("da/{name}.telegram"))
+                .is_err()
+        {
+            "sms"
+        } else {
+            channel
+        }
     }
 
     /// True when `name` for `channel`, as it renders in `language`, prints
@@ -165,6 +182,7 @@ impl Catalog {
         language: Language,
         purpose: &str,
     ) -> bool {
+        let channel = self.written_for(name, channel);
         [
             format!("{}/{name}.{channel}", language.code()),
             format!("da/{name}.{channel}"),
@@ -188,6 +206,7 @@ impl Catalog {
         language: Language,
         context: &tera::Context,
     ) -> Result<String, RenderError> {
+        let channel = self.written_for(name, channel);
         let wanted = format!("{}/{name}.{channel}", language.code());
         let fallback = format!("da/{name}.{channel}");
         let key = [wanted, fallback]

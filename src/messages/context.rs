@@ -30,6 +30,33 @@ pub struct SwapOption {
     pub address: String,
 }
 
+/// One seat a person holds, as `/status` in the chat lists it.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct SeatLine {
+    pub station: String,
+    pub address: String,
+    pub task_type: String,
+    pub date: String,
+    pub start: String,
+    pub end: String,
+    /// `invited` or `confirmed`.
+    pub status: String,
+}
+
+impl SeatLine {
+    pub fn of(seat: &SeatDetails, language: Language) -> SeatLine {
+        SeatLine {
+            station: seat.station.clone(),
+            address: seat.address.clone(),
+            task_type: seat.task_type.clone(),
+            date: format_date(seat.date, language),
+            start: format_time(seat.start_time),
+            end: format_time(seat.end_time),
+            status: seat.status.clone(),
+        }
+    }
+}
+
 /// Every placeholder, always present (empty when it does not apply), so
 /// that a template never fails on an undefined variable.
 #[derive(Clone, Serialize, Deserialize, Default)]
@@ -60,6 +87,12 @@ pub struct MessageContext {
     /// In a swap awaiting the secretariat's approval: the station chosen.
     #[serde(default)]
     pub requested_station: String,
+    /// In the chat's `/status`: the seats the person holds from today.
+    #[serde(default)]
+    pub seats: Vec<SeatLine>,
+    /// Why a chat could not be linked: `used`, `expired` or `invalid`.
+    #[serde(default)]
+    pub reason: String,
     /// In e-mails that ask a question: where to click to answer.
     pub links: Links,
 }
@@ -74,6 +107,10 @@ pub struct Links {
     /// Gives up a confirmed seat (in confirmations).
     #[serde(default)]
     pub cancel: String,
+    /// Opens the chat with the Telegram bot and links it (in invitations,
+    /// while the person has not linked one and a bot is configured).
+    #[serde(default)]
+    pub telegram: String,
 }
 
 impl MessageContext {

@@ -5,5 +5,5 @@ mod context;
 
 pub use catalog::{Catalog, RenderError};
 pub use context::{
-    Contact, MessageContext, QuestionSummary, SwapOption, format_date, format_short_date,
+    Contact, MessageContext, QuestionSummary, SeatLine, SwapOption, format_date, format_short_date,
 };

@@ -21,7 +21,7 @@ pub struct OutgoingSms<'a> {
     pub body: &'a str,
 }
 
-#[derive(Debug, thiserror::Error)]
+#[derive(Debug, Clone, thiserror::Error)]
 pub enum SendError {
     /// Worth trying again later: a timeout, a 5xx, a rate limit.
     #[error("temporary: {0}")]

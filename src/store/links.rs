@@ -25,7 +25,8 @@ impl Link {
         LinkFacts {
             id: self.id,
             purpose: &self.purpose,
-            subject: self.question_id.or(self.seat_id).unwrap_or_default(),
+            // A Telegram link is about its person alone.
+            subject: self.question_id.or(self.seat_id).unwrap_or(self.person_id),
             expires_at: self.expires_at,
         }
     }
@@ -71,6 +72,27 @@ impl Tx {
                  VALUES ($1, $2, 'cancel', $3, $4) RETURNING id"
             )
             .bind(seat_id)
+            .bind(person_id)
+            .bind(expires_at)
+            .bind(now)
+        )
+    }
+
+    /// A link that binds a Telegram chat to the person (the deep link's
+    /// `start` token).
+    pub async fn insert_telegram_link(
+        &mut self,
+        person_id: i64,
+        expires_at: DateTime<Utc>,
+        now: DateTime<Utc>,
+    ) -> sqlx::Result<i64> {
+        q!(
+            self,
+            fetch_one,
+            sqlx::query_scalar(
+                "INSERT INTO links (person_id, purpose, expires_at, created_at)
+                 VALUES ($1, 'telegram', $2, $3) RETURNING id"
+            )
             .bind(person_id)
             .bind(expires_at)
             .bind(now)

@@ -28,6 +28,8 @@ pub struct NewMessage<'a> {
     pub fallback: Option<&'a str>,
     /// The message this one repeats on another channel.
     pub fallback_of: Option<i64>,
+    /// Telegram only: the inline buttons under the message (JSON rows).
+    pub buttons: Option<&'a str>,
 }
 
 impl Tx {
@@ -44,8 +46,8 @@ impl Tx {
             sqlx::query_scalar(
                 "INSERT INTO outbox (idempotency_key, person_id, seat_id, instance_id, question_id, channel,
                      recipient, template, language, body, subject, html, calendar, fallback, fallback_of,
-                     status, attempts, next_attempt_at, queued_at, created_at)
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $12, $13, $14, $15, $16, 'pending', 0, $11, $11, $11) RETURNING id"
+                     buttons, status, attempts, next_attempt_at, queued_at, created_at)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $12, $13, $14, $15, $16, $17, 'pending', 0, $11, $11, $11) RETURNING id"
             )
             .bind(m.idempotency_key)
             .bind(m.person_id)
@@ -63,6 +65,7 @@ impl Tx {
             .bind(m.calendar)
             .bind(m.fallback)
             .bind(m.fallback_of)
+            .bind(m.buttons)
         )
     }
 

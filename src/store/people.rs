@@ -72,6 +72,53 @@ impl Tx {
         )
     }
 
+    /// Everyone who linked this Telegram chat (people sharing a phone may
+    /// share a chat).
+    pub async fn people_by_telegram_chat(&mut self, chat_id: i64) -> sqlx::Result<Vec<Person>> {
+        q!(
+            self,
+            fetch_all,
+            sqlx::query_as("SELECT * FROM people WHERE telegram_chat_id = $1 ORDER BY id")
+                .bind(chat_id)
+        )
+    }
+
+    /// Links a person to a chat, which becomes their preferred channel: the
+    /// shipped workflows send `preferred` first.
+    pub async fn link_telegram(&mut self, person_id: i64, chat_id: i64) -> sqlx::Result<u64> {
+        exec!(
+            self,
+            sqlx::query(
+                "UPDATE people SET telegram_chat_id = $1, preferred_channel = 'telegram' WHERE id = $2"
+            )
+            .bind(chat_id)
+            .bind(person_id)
+        )
+    }
+
+    /// Unlinks everyone from a chat; those who preferred it prefer SMS
+    /// again.
+    pub async fn unlink_telegram_chat(&mut self, chat_id: i64) -> sqlx::Result<u64> {
+        exec!(
+            self,
+            sqlx::query(
+                "UPDATE people SET telegram_chat_id = NULL,
+                     preferred_channel = CASE WHEN preferred_channel = 'telegram' THEN 'sms' ELSE preferred_channel END
+                 WHERE telegram_chat_id = $1"
+            )
+            .bind(chat_id)
+        )
+    }
+
+    pub async fn set_language(&mut self, person_id: i64, language: &str) -> sqlx::Result<u64> {
+        exec!(
+            self,
+            sqlx::query("UPDATE people SET language = $1 WHERE id = $2")
+                .bind(language)
+                .bind(person_id)
+        )
+    }
+
     /// Stops (or resumes) SMS to everyone with this number.
     pub async fn set_sms_opt_out(
         &mut self,

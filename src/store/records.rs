@@ -70,6 +70,8 @@ pub struct Person {
     pub language: String,
     pub sms_opt_out: bool,
     pub created_at: DateTime<Utc>,
+    /// The Telegram chat the person linked (`/start` with their deep link).
+    pub telegram_chat_id: Option<i64>,
 }
 
 impl std::fmt::Debug for Person {
@@ -225,6 +227,8 @@ pub struct OutboxMessage {
     pub reported_at: Option<DateTime<Utc>>,
     /// The message this one repeats on another channel.
     pub fallback_of: Option<i64>,
+    /// Telegram only: the inline buttons under the message (JSON rows).
+    pub buttons: Option<String>,
 }
 
 impl std::fmt::Debug for OutboxMessage {
