@@ -323,3 +323,50 @@ seats:
         assert_eq!(tg.sent_to(CHAT).len(), 1);
     }
 }
+
+/// An invitation by e-mail carries the deep link too, and linking from it
+/// works the same.
+async fn an_email_invitation_carries_the_deep_link(backend: Backend) {
+    let tg = FakeTelegram::start("123456:test-bot-token")
+        .await
+        .expect("fake Bot API");
+    let smtp = support::smtp::SmtpServer::start();
+    let Some(mut setup) = Setup::new(backend).await else {
+        return;
+    };
+    setup.with_email(&smtp);
+    setup.config.telegram = Some(TelegramConfig {
+        token: tg.token.clone(),
+        api_url: Some(tg.api_url()),
+        webhook_secret: None,
+    });
+    let app = setup.start().await;
+    let e = election(&app, 1).await;
+    let ane = person()
+        .name("Ane Ærø")
+        .email("ane@example.dk")
+        .create(&app)
+        .await;
+    assign(&app, e.seats[0], ane).await;
+    let mail = smtp.to("ane@example.dk")[0].part("text/plain").unwrap();
+    assert!(
+        mail.contains("Vil du hellere have beskederne i Telegram? Åbn https://t.me/"),
+        "{mail}"
+    );
+    let token = deep_link_token(&mail).expect("a deep link");
+    write(&app, &tg, CHAT, &format!("/start {token}")).await;
+    let chat = tg.sent_to(CHAT);
+    assert!(chat[0].text.starts_with("Hej Ane Ærø."), "{:?}", chat[0]);
+    press(&app, &tg, &chat[1], "Ja").await;
+    assert_eq!(app.seat_status(e.seats[0]).await, "confirmed");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_email_invitation_carries_the_deep_link_on_sqlite() {
+    an_email_invitation_carries_the_deep_link(Backend::Sqlite).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_email_invitation_carries_the_deep_link_on_postgres() {
+    an_email_invitation_carries_the_deep_link(Backend::Postgres).await;
+}
