@@ -254,7 +254,10 @@ impl App {
             let door: Arc<dyn ChatDoor> = Arc::new(EngineDoor(engine.clone()));
             match t.webhook_secret()? {
                 Some(secret) => {
-                    let url = format!("{}/webhooks/telegram", engine.links.base_url);
+                    let url = format!(
+                        "{}/webhooks/telegram",
+                        engine.links.base_url.trim_end_matches('/')
+                    );
                     bot.use_webhook(&url, secret).await.map_err(|e| {
                         anyhow::anyhow!("Telegram setWebhook: {}", chat::client::describe(&e))
                     })?;

@@ -139,7 +139,10 @@ with_telegram_on_both_backends! {
         write(&app, &tg, OTHER_CHAT, "/start 12-AAAAAAAAAAAAAAAAAAAAAAAAAAA").await;
         let refused = tg.sent_to(OTHER_CHAT);
         assert!(refused[0].text.starts_with("Linket kender vi ikke."), "{}", refused[0].text);
-        let tampered = format!("{token}x");
+        // Anna's link with one character of its tag changed.
+        let mut tampered = token.clone();
+        let last = tampered.pop().unwrap();
+        tampered.push(if last == 'A' { 'B' } else { 'A' });
         write(&app, &tg, OTHER_CHAT, &format!("/start {tampered}")).await;
         assert!(tg.sent_to(OTHER_CHAT)[1].text.starts_with("Linket kender vi ikke."));
 
@@ -257,8 +260,12 @@ seats:
         // Data a client made up, for a question of someone else.
         let bo = person().name("Bo Holm").cpr("010190-1235").phone("+4520000002").create(&app).await;
         assign(&app, e.seats[1], bo).await;
-        let bos_question = question.button("Nej").unwrap().replace(|c: char| c.is_ascii_digit(), "") + "999";
-        let forged = tg.press(CHAT, question.message_id, &bos_question);
+        let outbox = app.get_json("/api/outbox").await;
+        let bos_question = outbox.as_array().unwrap().iter()
+            .find(|m| m["recipient"] == "+4520000002")
+            .and_then(|m| m["question_id"].as_i64())
+            .expect("Bo's invitation asks a question");
+        let forged = tg.press(CHAT, question.message_id, &format!("accept:{bos_question}"));
         tg.wait_taken(forged).await;
         app.settle().await;
         assert_eq!(app.seat_status(e.seats[1]).await, "invited");
@@ -353,12 +360,29 @@ async fn an_email_invitation_carries_the_deep_link(backend: Backend) {
         mail.contains("Vil du hellere have beskederne i Telegram? Åbn https://t.me/"),
         "{mail}"
     );
+    // A link of this service, but one that answers the invitation: no
+    // way to link a chat.
+    let accept = smtp.to("ane@example.dk")[0].links()[0].clone();
+    let accept_token = accept.rsplit('/').next().unwrap();
+    write(&app, &tg, OTHER_CHAT, &format!("/start {accept_token}")).await;
+    assert!(
+        tg.sent_to(OTHER_CHAT)[0]
+            .text
+            .starts_with("Linket kender vi ikke.")
+    );
+    assert_eq!(app.seat_status(e.seats[0]).await, "invited");
+
     let token = deep_link_token(&mail).expect("a deep link");
     write(&app, &tg, CHAT, &format!("/start {token}")).await;
     let chat = tg.sent_to(CHAT);
     assert!(chat[0].text.starts_with("Hej Ane Ærø."), "{:?}", chat[0]);
     press(&app, &tg, &chat[1], "Ja").await;
     assert_eq!(app.seat_status(e.seats[0]).await, "confirmed");
+
+    // Unlinked, she prefers e-mail again, as before.
+    write(&app, &tg, CHAT, "/stop").await;
+    let person = app.get_json(&format!("/api/people/{ane}")).await;
+    assert_eq!(person["preferred_channel"], "email", "{person}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

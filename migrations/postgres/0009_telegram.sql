@@ -2,6 +2,10 @@
 -- the deep link in an invitation); several people may share one chat, as
 -- they may share a phone. A chat message can carry inline buttons.
 ALTER TABLE people ADD COLUMN telegram_chat_id BIGINT;
+-- Linking makes the chat the preferred channel; unlinking gives back the
+-- preference the person had.
+ALTER TABLE people ADD COLUMN preferred_before_telegram TEXT
+    CHECK (preferred_before_telegram IN ('sms', 'email'));
 CREATE INDEX people_telegram_chat ON people (telegram_chat_id) WHERE telegram_chat_id IS NOT NULL;
 ALTER TABLE outbox ADD COLUMN buttons TEXT;
 

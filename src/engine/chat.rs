@@ -144,7 +144,9 @@ impl Engine {
         &self,
         event: &ChatEvent,
     ) -> Result<Option<ButtonAnswer>, EngineError> {
-        let update_id = event.update_id.to_string();
+        // Keyed per bot: a new bot token starts its chats' numbering again.
+        let bot = self.telegram.as_ref().map(|b| b.id()).unwrap_or_default();
+        let update_id = format!("{bot}:{}", event.key);
         let chat = event.chat_id.to_string();
         match &event.kind {
             EventKind::Text(text) => {
@@ -500,6 +502,7 @@ impl Engine {
         let again = person.telegram_chat_id == Some(chat_id);
         if !again {
             tx.link_telegram(person.id, chat_id).await?;
+            tx.use_telegram_links_of(person.id, now).await?;
             tx.audit(
                 now,
                 &format!("person:{}", person.id),
@@ -508,7 +511,11 @@ impl Engine {
                     person: Some(person.id),
                     ..Default::default()
                 },
-                Some(&format!(r#"{{"link":{}}}"#, link.id)),
+                Some(&format!(
+                    r#"{{"link":{},"replaced_chat":{}}}"#,
+                    link.id,
+                    person.telegram_chat_id.is_some()
+                )),
             )
             .await?;
             tracing::info!(

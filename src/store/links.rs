@@ -125,6 +125,24 @@ impl Tx {
         )
     }
 
+    /// Uses up every Telegram link of the person not used yet: once a
+    /// chat is linked, an older invitation's deep link cannot take it over.
+    pub async fn use_telegram_links_of(
+        &mut self,
+        person_id: i64,
+        now: DateTime<Utc>,
+    ) -> sqlx::Result<u64> {
+        exec!(
+            self,
+            sqlx::query(
+                "UPDATE links SET used_at = $1
+                 WHERE person_id = $2 AND purpose = 'telegram' AND used_at IS NULL"
+            )
+            .bind(now)
+            .bind(person_id)
+        )
+    }
+
     /// Uses a link up: true for the one caller that found it unused and
     /// unexpired.
     pub async fn use_link(&mut self, id: i64, now: DateTime<Utc>) -> sqlx::Result<bool> {

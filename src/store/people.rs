@@ -89,21 +89,26 @@ impl Tx {
         exec!(
             self,
             sqlx::query(
-                "UPDATE people SET telegram_chat_id = $1, preferred_channel = 'telegram' WHERE id = $2"
+                "UPDATE people SET telegram_chat_id = $1, preferred_channel = 'telegram',
+                     preferred_before_telegram = CASE WHEN preferred_channel = 'telegram'
+                         THEN preferred_before_telegram ELSE preferred_channel END
+                 WHERE id = $2"
             )
             .bind(chat_id)
             .bind(person_id)
         )
     }
 
-    /// Unlinks everyone from a chat; those who preferred it prefer SMS
-    /// again.
+    /// Unlinks everyone from a chat; those who preferred it prefer again
+    /// what they did before (SMS, when nothing is known).
     pub async fn unlink_telegram_chat(&mut self, chat_id: i64) -> sqlx::Result<u64> {
         exec!(
             self,
             sqlx::query(
                 "UPDATE people SET telegram_chat_id = NULL,
-                     preferred_channel = CASE WHEN preferred_channel = 'telegram' THEN 'sms' ELSE preferred_channel END
+                     preferred_channel = CASE WHEN preferred_channel = 'telegram'
+                         THEN COALESCE(preferred_before_telegram, 'sms') ELSE preferred_channel END,
+                     preferred_before_telegram = NULL
                  WHERE telegram_chat_id = $1"
             )
             .bind(chat_id)

@@ -72,6 +72,9 @@ pub struct Person {
     pub created_at: DateTime<Utc>,
     /// The Telegram chat the person linked (`/start` with their deep link).
     pub telegram_chat_id: Option<i64>,
+    /// The preferred channel before the chat was linked, given back when
+    /// it is unlinked.
+    pub preferred_before_telegram: Option<String>,
 }
 
 impl std::fmt::Debug for Person {

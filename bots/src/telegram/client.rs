@@ -64,6 +64,7 @@ pub enum ConnectError {
 #[derive(Clone)]
 pub struct TelegramBot {
     bot: Throttle<Bot>,
+    id: u64,
     username: String,
 }
 
@@ -96,8 +97,14 @@ impl TelegramBot {
         let username = me.user.username.clone().ok_or(ConnectError::NoUsername)?;
         Ok(TelegramBot {
             bot: Throttle::new_spawn(bot, Limits::default()),
+            id: me.user.id.0,
             username,
         })
+    }
+
+    /// The bot's user id: events are keyed per bot.
+    pub fn id(&self) -> u64 {
+        self.id
     }
 
     pub fn username(&self) -> &str {

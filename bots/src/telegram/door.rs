@@ -17,8 +17,14 @@ use super::event::{ChatEvent, EventKind};
 /// The header Telegram puts the webhook's secret token in.
 pub const SECRET_HEADER: &str = "x-telegram-bot-api-secret-token";
 
-/// Seconds a `getUpdates` call waits for an update.
-const POLL_TIMEOUT: u32 = 25;
+/// Seconds a `getUpdates` call waits for an update: under teloxide's own
+/// 17 s request timeout, so a quiet poll ends as an empty answer and not as
+/// a timed-out request.
+const POLL_TIMEOUT: u32 = 10;
+
+/// Tries of one update before the poller gives up on it and goes on: an
+/// update the engine can never take must not hold up the ones after it.
+const MAX_TRIES: u32 = 5;
 
 /// What a button press shows: a notice on the person's screen, and the
 /// message the button was under, rewritten (its buttons go with it
@@ -78,6 +84,8 @@ pub async fn poll(
 ) {
     let mut offset = 0i32;
     let mut pause = Duration::from_millis(500);
+    // The update that failed last, and how often.
+    let mut failing = (0u32, 0u32);
     loop {
         let fetched = tokio::select! {
             r = bot.updates(offset, POLL_TIMEOUT) => r,
@@ -88,9 +96,14 @@ pub async fn poll(
                 let mut failed = false;
                 for update in &updates {
                     if let Err(e) = take(&bot, door.as_ref(), update).await {
-                        tracing::warn!(update_id = update.id.0, error = %e, "telegram update not taken; fetching it again");
-                        failed = true;
-                        break;
+                        let id = update.id.0;
+                        failing = (id, if failing.0 == id { failing.1 + 1 } else { 1 });
+                        if failing.1 < MAX_TRIES {
+                            tracing::warn!(update_id = id, error = %e, "telegram update not taken; fetching it again");
+                            failed = true;
+                            break;
+                        }
+                        tracing::error!(update_id = id, error = %e, tries = failing.1, "telegram update given up");
                     }
                     offset = update.id.0 as i32 + 1;
                 }
@@ -145,7 +158,8 @@ async fn webhook(State(hook): State<Webhook>, headers: HeaderMap, body: Bytes) -
     let update: Update = match serde_json::from_slice(&body) {
         Ok(u) => u,
         Err(e) => {
-            tracing::warn!(error = %e, "telegram webhook call is not an update");
+            // The error's text can quote the body: its kind and place only.
+            tracing::warn!(kind = ?e.classify(), line = e.line(), column = e.column(), "telegram webhook call is not an update");
             return StatusCode::BAD_REQUEST;
         }
     };

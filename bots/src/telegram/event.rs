@@ -6,9 +6,13 @@ use teloxide::types::{Update, UpdateKind};
 /// One update from a person's private chat with the bot.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ChatEvent {
-    /// Telegram's id of the update; the same update delivered twice has
-    /// the same id.
+    /// Telegram's id of the update, for log lines. It is no key: a new
+    /// bot, or a week without updates, starts the numbering afresh.
     pub update_id: u32,
+    /// What names this event for good, for one bot: `<chat>:<message>`
+    /// for a text, `cb:<callback query id>` for a press. The same update
+    /// delivered twice has the same key.
+    pub key: String,
     pub chat_id: i64,
     pub kind: EventKind,
 }
@@ -50,6 +54,7 @@ impl ChatEvent {
         match &update.kind {
             UpdateKind::Message(m) if m.chat.is_private() => Some(ChatEvent {
                 update_id,
+                key: format!("{}:{}", m.chat.id.0, m.id.0),
                 chat_id: m.chat.id.0,
                 kind: EventKind::Text(m.text()?.to_string()),
             }),
@@ -61,6 +66,7 @@ impl ChatEvent {
                 let chat = chat.filter(|c| c.is_private())?;
                 Some(ChatEvent {
                     update_id,
+                    key: format!("cb:{}", q.id.0),
                     chat_id: chat.id.0,
                     kind: EventKind::Button {
                         callback_id: q.id.0.clone(),
@@ -168,6 +174,7 @@ mod tests {
             ChatEvent::from_update(&private),
             Some(ChatEvent {
                 update_id: 7,
+                key: "42:3".into(),
                 chat_id: 42,
                 kind: EventKind::Text("JA".into())
             })
