@@ -195,13 +195,9 @@ pub async fn engine(config: &Config, db: Db) -> anyhow::Result<Arc<Engine>> {
     }
     engine.links.base_url = base_url;
     match &config.telegram {
+        // Connected when the service starts (`App::start`).
         Some(t) => {
             t.webhook_secret()?;
-            let bot = TelegramBot::connect(&t.token, t.api_url.as_deref())
-                .await
-                .map_err(|e| anyhow::anyhow!("Telegram: {e}"))?;
-            tracing::info!(bot = bot.username(), "the Telegram bot is on");
-            engine.telegram = Some(bot);
         }
         None => tracing::info!("the Telegram bot is off: no bot token is configured"),
     }
@@ -215,6 +211,69 @@ pub async fn engine(config: &Config, db: Db) -> anyhow::Result<Arc<Engine>> {
 /// A webhook secret that is set and not blank.
 fn secret(s: Option<&str>) -> Option<String> {
     s.map(str::trim).filter(|s| !s.is_empty()).map(String::from)
+}
+
+/// Why the bot did not come up.
+enum BringUp {
+    /// A wrong token, a bad address: starting again will not help.
+    Refused(String),
+    /// Telegram did not answer: try again later.
+    Unreachable(String),
+}
+
+/// Connects the bot and tells Telegram how updates are to arrive: by the
+/// webhook `(address, secret)`, or by long polling.
+async fn bring_up(
+    t: &TelegramConfig,
+    webhook: Option<&(String, String)>,
+) -> Result<TelegramBot, BringUp> {
+    let bot = TelegramBot::connect(&t.token, t.api_url.as_deref())
+        .await
+        .map_err(|e| match e {
+            chat::ConnectError::Unreachable(_) => BringUp::Unreachable(e.to_string()),
+            _ => BringUp::Refused(e.to_string()),
+        })?;
+    let mode = match webhook {
+        Some((url, secret)) => bot.use_webhook(url, secret).await,
+        None => bot.use_polling().await,
+    };
+    mode.map_err(|e| BringUp::Unreachable(chat::describe(&e)))?;
+    Ok(bot)
+}
+
+/// The bot's task: brings it up if the start could not (trying again
+/// with a growing pause), then polls for updates unless they come by
+/// webhook. Ends when `stop` turns true.
+async fn run_bot(
+    t: TelegramConfig,
+    cell: chat::BotCell,
+    door: Arc<dyn ChatDoor>,
+    webhook: Option<(String, String)>,
+    up: bool,
+    mut stop: tokio::sync::watch::Receiver<bool>,
+) {
+    let mut pause = Duration::from_secs(1);
+    while !up && cell.get().is_none() {
+        tokio::select! {
+            _ = tokio::time::sleep(pause) => {}
+            _ = stop.wait_for(|s| *s) => return,
+        }
+        match bring_up(&t, webhook.as_ref()).await {
+            Ok(bot) => {
+                tracing::info!(bot = bot.username(), "the Telegram bot is on");
+                let _ = cell.set(bot);
+            }
+            Err(BringUp::Refused(e) | BringUp::Unreachable(e)) => {
+                pause = (pause * 2).min(Duration::from_secs(300));
+                tracing::warn!(error = %e, retry_in_s = pause.as_secs(), "the Telegram bot is still not on");
+            }
+        }
+    }
+    if webhook.is_none()
+        && let Some(bot) = cell.get()
+    {
+        chat::poll(bot.clone(), door, stop).await;
+    }
 }
 
 /// A running service.
@@ -250,28 +309,39 @@ impl App {
         let (shutdown, mut stopped) = tokio::sync::watch::channel(false);
         let mut routes = router(state);
         let mut poller = None;
-        if let (Some(bot), Some(t)) = (&engine.telegram, &config.telegram) {
+        if let Some(t) = config.telegram.clone() {
+            let webhook = t.webhook_secret()?.map(|secret| {
+                let base = engine.links.base_url.trim_end_matches('/');
+                (format!("{base}/webhooks/telegram"), secret.to_string())
+            });
+            let up = match bring_up(&t, webhook.as_ref()).await {
+                Ok(bot) => {
+                    tracing::info!(bot = bot.username(), "the Telegram bot is on");
+                    let _ = engine.telegram.set(bot);
+                    true
+                }
+                Err(BringUp::Refused(e)) => anyhow::bail!("Telegram: {e}"),
+                Err(BringUp::Unreachable(e)) => {
+                    tracing::warn!(error = %e, "Telegram cannot be reached; SMS and e-mail go on, and the bot starts once Telegram answers");
+                    false
+                }
+            };
             let door: Arc<dyn ChatDoor> = Arc::new(EngineDoor(engine.clone()));
-            match t.webhook_secret()? {
-                Some(secret) => {
-                    let url = format!(
-                        "{}/webhooks/telegram",
-                        engine.links.base_url.trim_end_matches('/')
-                    );
-                    bot.use_webhook(&url, secret).await.map_err(|e| {
-                        anyhow::anyhow!("Telegram setWebhook: {}", chat::client::describe(&e))
-                    })?;
-                    routes = routes.merge(chat::webhook_router(bot.clone(), door, secret));
-                    tracing::info!("telegram updates arrive by webhook");
-                }
-                None => {
-                    bot.use_polling().await.map_err(|e| {
-                        anyhow::anyhow!("Telegram deleteWebhook: {}", chat::client::describe(&e))
-                    })?;
-                    poller = Some(tokio::spawn(chat::poll(bot.clone(), door, stopped.clone())));
-                    tracing::info!("telegram updates arrive by long polling");
-                }
+            if let Some((_, secret)) = &webhook {
+                routes = routes.merge(chat::webhook_router(
+                    engine.telegram.clone(),
+                    door.clone(),
+                    secret,
+                ));
             }
+            poller = Some(tokio::spawn(run_bot(
+                t,
+                engine.telegram.clone(),
+                door,
+                webhook,
+                up,
+                stopped.clone(),
+            )));
         }
         let mut server_stop = stopped.clone();
         let server = tokio::spawn(async move {

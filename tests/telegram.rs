@@ -394,3 +394,74 @@ async fn an_email_invitation_carries_the_deep_link_on_sqlite() {
 async fn an_email_invitation_carries_the_deep_link_on_postgres() {
     an_email_invitation_carries_the_deep_link(Backend::Postgres).await;
 }
+
+/// Telegram does not answer when the service starts: SMS goes on, and the
+/// bot comes up once Telegram answers.
+async fn the_service_starts_while_telegram_is_unreachable_and_the_bot_follows(backend: Backend) {
+    let addr = std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .expect("a free port");
+    let Some(mut setup) = Setup::new(backend).await else {
+        return;
+    };
+    setup.config.telegram = Some(TelegramConfig {
+        token: "123456:test-bot-token".into(),
+        api_url: Some(format!("http://{addr}")),
+        webhook_secret: None,
+    });
+    let app = setup.start().await;
+    let e = election(&app, 1).await;
+    let anna = person().name("Anna Jensen").phone(ANNA).create(&app).await;
+    assign(&app, e.seats[0], anna).await;
+    let sms = app.fake.to(ANNA);
+    assert_eq!(sms.len(), 1, "the invitation goes by SMS");
+    assert_eq!(
+        deep_link_token(&sms[0]),
+        None,
+        "no deep link while the bot is down"
+    );
+
+    let tg = FakeTelegram::start_at("123456:test-bot-token", addr)
+        .await
+        .expect("fake Bot API");
+    write(&app, &tg, CHAT, "/hjaelp").await;
+    let help = tg.sent_to(CHAT);
+    assert_eq!(help.len(), 1, "the bot is on: {help:?}");
+    assert!(help[0].text.contains("/status"), "{}", help[0].text);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_service_starts_while_telegram_is_unreachable_and_the_bot_follows_on_sqlite() {
+    the_service_starts_while_telegram_is_unreachable_and_the_bot_follows(Backend::Sqlite).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_service_starts_while_telegram_is_unreachable_and_the_bot_follows_on_postgres() {
+    the_service_starts_while_telegram_is_unreachable_and_the_bot_follows(Backend::Postgres).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_bot_token_telegram_refuses_stops_the_service_from_starting_with_a_clear_error() {
+    let tg = FakeTelegram::start("123456:right")
+        .await
+        .expect("fake Bot API");
+    let mut setup = Setup::new(Backend::Sqlite).await.expect("sqlite");
+    setup.config.telegram = Some(TelegramConfig {
+        token: "123456:wrong".into(),
+        api_url: Some(tg.api_url()),
+        webhook_secret: None,
+    });
+    let Err(e) = valgvagt::app::App::start(setup.config.clone()).await else {
+        panic!("the service started with a token Telegram refuses");
+    };
+    assert!(
+        e.to_string()
+            .starts_with("Telegram: Telegram refused the bot token"),
+        "{e}"
+    );
+    setup.config.telegram.as_mut().unwrap().webhook_secret = Some("not a secret!".into());
+    let Err(e) = valgvagt::app::App::start(setup.config.clone()).await else {
+        panic!("the service started with a webhook secret Telegram refuses");
+    };
+    assert!(e.to_string().contains("TELEGRAM_WEBHOOK_SECRET"), "{e}");
+}

@@ -145,7 +145,7 @@ impl Engine {
         event: &ChatEvent,
     ) -> Result<Option<ButtonAnswer>, EngineError> {
         // Keyed per bot: a new bot token starts its chats' numbering again.
-        let bot = self.telegram.as_ref().map(|b| b.id()).unwrap_or_default();
+        let bot = self.telegram().map(|b| b.id()).unwrap_or_default();
         let update_id = format!("{bot}:{}", event.key);
         let chat = event.chat_id.to_string();
         match &event.kind {

@@ -271,7 +271,7 @@ impl Engine {
         &self,
         messages: Vec<OutboxMessage>,
     ) -> Vec<(OutboxMessage, Result<String, SendError>)> {
-        let Some(bot) = &self.telegram else {
+        let Some(bot) = self.telegram() else {
             return fail_all(
                 messages,
                 SendError::Temporary("no Telegram bot is configured".into()),
@@ -334,7 +334,7 @@ impl Engine {
             .iter()
             .filter_map(|l| {
                 let token = self.links.key.token(&l.facts());
-                let url = match (l.purpose.as_str(), &self.telegram) {
+                let url = match (l.purpose.as_str(), self.telegram()) {
                     ("telegram", Some(bot)) => bot.deep_link(&token),
                     // Made while a bot was configured: no link now.
                     ("telegram", None) => return None,

@@ -95,7 +95,7 @@ pub struct Engine {
     pub links: LinkSettings,
     /// Off when no bot token is configured: workflows that list
     /// `telegram` fall through to their next channel.
-    pub telegram: Option<valgvagt_bots::telegram::TelegramBot>,
+    pub telegram: valgvagt_bots::telegram::BotCell,
     compiled: Mutex<HashMap<i64, Arc<Workflow>>>,
 }
 
@@ -119,9 +119,14 @@ impl Engine {
                 key: crate::domain::LinkKey::random(),
                 base_url: "http://127.0.0.1:8080".into(),
             },
-            telegram: None,
+            telegram: Default::default(),
             compiled: Mutex::new(HashMap::new()),
         }
+    }
+
+    /// The Telegram bot, once connected.
+    pub fn telegram(&self) -> Option<&valgvagt_bots::telegram::TelegramBot> {
+        self.telegram.get()
     }
 
     /// Commits an operation's transaction together with the delivery jobs

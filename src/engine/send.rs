@@ -97,7 +97,7 @@ impl Engine {
                     }
                 }
                 Channel::Telegram
-                    if self.telegram.is_some() && self.catalog.has(template, "telegram") =>
+                    if self.telegram().is_some() && self.catalog.has(template, "telegram") =>
                 {
                     if let Some(chat) = person.telegram_chat_id {
                         return Some(("telegram", chat.to_string()));
@@ -249,7 +249,7 @@ impl Engine {
         let deep_link = match person_id {
             Some(person)
                 if channel != "telegram"
-                    && self.telegram.is_some()
+                    && self.telegram().is_some()
                     && self
                         .catalog
                         .prints_link(template, channel, language, "telegram") =>

@@ -55,9 +55,16 @@ pub enum ConnectError {
     Url(String),
     #[error("Telegram refused the bot token (getMe): {0}")]
     Refused(String),
+    /// Telegram did not answer (network): worth trying again.
+    #[error("Telegram cannot be reached: {0}")]
+    Unreachable(String),
     #[error("the bot has no username, so no deep link can name it")]
     NoUsername,
 }
+
+/// Where the bot is, once it is connected: the service starts without
+/// it when Telegram cannot be reached, and fills it in when it can.
+pub type BotCell = std::sync::Arc<std::sync::OnceLock<TelegramBot>>;
 
 /// A connected bot: its throttled client and its username, which deep
 /// links name.
@@ -90,10 +97,12 @@ impl TelegramBot {
                 .map_err(|_| ConnectError::Url(url.to_string()))?;
             bot = bot.set_api_url(parsed);
         }
-        let me = bot
-            .get_me()
-            .await
-            .map_err(|e| ConnectError::Refused(describe(&e)))?;
+        let me = bot.get_me().await.map_err(|e| match e {
+            RequestError::Network(_) | RequestError::Io(_) => {
+                ConnectError::Unreachable(describe(&e))
+            }
+            _ => ConnectError::Refused(describe(&e)),
+        })?;
         let username = me.user.username.clone().ok_or(ConnectError::NoUsername)?;
         Ok(TelegramBot {
             bot: Throttle::new_spawn(bot, Limits::default()),
@@ -259,6 +268,7 @@ mod tests {
         let e = TelegramBot::connect("123:SECRET-TOKEN", Some("http://127.0.0.1:9/"))
             .await
             .expect_err("no Bot API there");
+        assert!(matches!(e, ConnectError::Unreachable(_)), "{e}");
         let shown = e.to_string();
         assert!(shown.contains("could not connect"), "{shown}");
         assert!(!shown.contains("SECRET-TOKEN"), "{shown}");

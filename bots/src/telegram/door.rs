@@ -11,7 +11,7 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::routing::post;
 use teloxide::types::Update;
 
-use super::client::{Button, TelegramBot, describe};
+use super::client::{BotCell, Button, TelegramBot, describe};
 use super::event::{ChatEvent, EventKind};
 
 /// The header Telegram puts the webhook's secret token in.
@@ -128,15 +128,15 @@ pub async fn poll(
 
 #[derive(Clone)]
 struct Webhook {
-    bot: TelegramBot,
+    bot: BotCell,
     door: Arc<dyn ChatDoor>,
     secret: Arc<str>,
 }
 
 /// `POST /webhooks/telegram`: Telegram's calls in webhook mode. A call
 /// without the secret token given to `setWebhook` is refused with 401
-/// and read no further.
-pub fn webhook_router(bot: TelegramBot, door: Arc<dyn ChatDoor>, secret: &str) -> axum::Router {
+/// and read no further; until the bot is connected, calls get 503.
+pub fn webhook_router(bot: BotCell, door: Arc<dyn ChatDoor>, secret: &str) -> axum::Router {
     axum::Router::new()
         .route("/webhooks/telegram", post(webhook))
         .with_state(Webhook {
@@ -155,6 +155,9 @@ async fn webhook(State(hook): State<Webhook>, headers: HeaderMap, body: Bytes) -
         tracing::warn!("telegram webhook call without the right secret token refused");
         return StatusCode::UNAUTHORIZED;
     }
+    let Some(bot) = hook.bot.get() else {
+        return StatusCode::SERVICE_UNAVAILABLE;
+    };
     let update: Update = match serde_json::from_slice(&body) {
         Ok(u) => u,
         Err(e) => {
@@ -163,7 +166,7 @@ async fn webhook(State(hook): State<Webhook>, headers: HeaderMap, body: Bytes) -
             return StatusCode::BAD_REQUEST;
         }
     };
-    match take(&hook.bot, hook.door.as_ref(), &update).await {
+    match take(bot, hook.door.as_ref(), &update).await {
         Ok(()) => StatusCode::OK,
         // Telegram calls again.
         Err(e) => {

@@ -93,7 +93,13 @@ impl Drop for FakeTelegram {
 
 impl FakeTelegram {
     pub async fn start(token: &str) -> std::io::Result<FakeTelegram> {
-        let listener = tokio::net::TcpListener::bind(SocketAddr::from(([127, 0, 0, 1], 0))).await?;
+        FakeTelegram::start_at(token, SocketAddr::from(([127, 0, 0, 1], 0))).await
+    }
+
+    /// On a given address: a bot pointed there before it listened finds
+    /// Telegram unreachable until then.
+    pub async fn start_at(token: &str, addr: SocketAddr) -> std::io::Result<FakeTelegram> {
+        let listener = tokio::net::TcpListener::bind(addr).await?;
         let addr = listener.local_addr()?;
         let shared = Shared {
             token: token.into(),

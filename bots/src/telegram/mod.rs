@@ -13,6 +13,8 @@ pub mod door;
 pub mod event;
 pub mod fake;
 
-pub use client::{Button, CHAT_GONE, ConnectError, OutgoingChat, SendError, TelegramBot};
+pub use client::{
+    BotCell, Button, CHAT_GONE, ConnectError, OutgoingChat, SendError, TelegramBot, describe,
+};
 pub use door::{ButtonAnswer, ChatDoor, SECRET_HEADER, poll, webhook_router};
 pub use event::{ChatEvent, Command, EventKind};
