@@ -237,7 +237,10 @@ async fn bring_up(
         Some((url, secret)) => bot.use_webhook(url, secret).await,
         None => bot.use_polling().await,
     };
-    mode.map_err(|e| BringUp::Unreachable(chat::describe(&e)))?;
+    mode.map_err(|e| match chat::is_transient(&e) {
+        true => BringUp::Unreachable(chat::describe(&e)),
+        false => BringUp::Refused(format!("the webhook or polling: {}", chat::describe(&e))),
+    })?;
     Ok(bot)
 }
 
@@ -258,7 +261,11 @@ async fn run_bot(
             _ = tokio::time::sleep(pause) => {}
             _ = stop.wait_for(|s| *s) => return,
         }
-        match bring_up(&t, webhook.as_ref()).await {
+        let attempt = tokio::select! {
+            r = bring_up(&t, webhook.as_ref()) => r,
+            _ = stop.wait_for(|s| *s) => return,
+        };
+        match attempt {
             Ok(bot) => {
                 tracing::info!(bot = bot.username(), "the Telegram bot is on");
                 let _ = cell.set(bot);
@@ -294,6 +301,31 @@ impl App {
         config.bind = addr;
         let db = open_database(&config.database_url, &config.workers).await?;
         let engine = engine(&config, db).await?;
+        // The bot before the workers: a token Telegram refuses stops the
+        // start before anything runs, and a linked person's messages do
+        // not go by SMS while it connects.
+        let telegram = match config.telegram.clone() {
+            Some(t) => {
+                let webhook = t.webhook_secret()?.map(|secret| {
+                    let base = engine.links.base_url.trim_end_matches('/');
+                    (format!("{base}/webhooks/telegram"), secret.to_string())
+                });
+                let up = match bring_up(&t, webhook.as_ref()).await {
+                    Ok(bot) => {
+                        tracing::info!(bot = bot.username(), "the Telegram bot is on");
+                        let _ = engine.telegram.set(bot);
+                        true
+                    }
+                    Err(BringUp::Refused(e)) => anyhow::bail!("Telegram: {e}"),
+                    Err(BringUp::Unreachable(e)) => {
+                        tracing::warn!(error = %e, "Telegram cannot be reached; SMS and e-mail go on, and the bot starts once Telegram answers");
+                        false
+                    }
+                };
+                Some((t, webhook, up))
+            }
+            None => None,
+        };
         let workers = Workers::start(engine.clone(), config.workers.clone());
         let state = AppState {
             engine: engine.clone(),
@@ -309,23 +341,7 @@ impl App {
         let (shutdown, mut stopped) = tokio::sync::watch::channel(false);
         let mut routes = router(state);
         let mut poller = None;
-        if let Some(t) = config.telegram.clone() {
-            let webhook = t.webhook_secret()?.map(|secret| {
-                let base = engine.links.base_url.trim_end_matches('/');
-                (format!("{base}/webhooks/telegram"), secret.to_string())
-            });
-            let up = match bring_up(&t, webhook.as_ref()).await {
-                Ok(bot) => {
-                    tracing::info!(bot = bot.username(), "the Telegram bot is on");
-                    let _ = engine.telegram.set(bot);
-                    true
-                }
-                Err(BringUp::Refused(e)) => anyhow::bail!("Telegram: {e}"),
-                Err(BringUp::Unreachable(e)) => {
-                    tracing::warn!(error = %e, "Telegram cannot be reached; SMS and e-mail go on, and the bot starts once Telegram answers");
-                    false
-                }
-            };
+        if let Some((t, webhook, up)) = telegram {
             let door: Arc<dyn ChatDoor> = Arc::new(EngineDoor(engine.clone()));
             if let Some((_, secret)) = &webhook {
                 routes = routes.merge(chat::webhook_router(

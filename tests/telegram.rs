@@ -139,10 +139,11 @@ with_telegram_on_both_backends! {
         write(&app, &tg, OTHER_CHAT, "/start 12-AAAAAAAAAAAAAAAAAAAAAAAAAAA").await;
         let refused = tg.sent_to(OTHER_CHAT);
         assert!(refused[0].text.starts_with("Linket kender vi ikke."), "{}", refused[0].text);
-        // Anna's link with one character of its tag changed.
-        let mut tampered = token.clone();
-        let last = tampered.pop().unwrap();
-        tampered.push(if last == 'A' { 'B' } else { 'A' });
+        // Anna's link with the first character of its tag changed (the
+        // last may carry unused bits).
+        let (id, tag) = token.split_once('-').expect("<id>-<tag>");
+        let first = if tag.starts_with('A') { 'B' } else { 'A' };
+        let tampered = format!("{id}-{first}{}", &tag[1..]);
         write(&app, &tg, OTHER_CHAT, &format!("/start {tampered}")).await;
         assert!(tg.sent_to(OTHER_CHAT)[1].text.starts_with("Linket kender vi ikke."));
 
@@ -265,10 +266,12 @@ seats:
             .find(|m| m["recipient"] == "+4520000002")
             .and_then(|m| m["question_id"].as_i64())
             .expect("Bo's invitation asks a question");
+        let notices = tg.notices().len();
         let forged = tg.press(CHAT, question.message_id, &format!("accept:{bos_question}"));
         tg.wait_taken(forged).await;
         app.settle().await;
         assert_eq!(app.seat_status(e.seats[1]).await, "invited");
+        assert_eq!(tg.notices().len(), notices + 1, "the press is answered");
         assert_eq!(tg.notices().last().unwrap(), "Spørgsmålet er ikke længere åbent.");
     }
 
@@ -398,15 +401,17 @@ async fn an_email_invitation_carries_the_deep_link_on_postgres() {
 /// Telegram does not answer when the service starts: SMS goes on, and the
 /// bot comes up once Telegram answers.
 async fn the_service_starts_while_telegram_is_unreachable_and_the_bot_follows(backend: Backend) {
-    let addr = std::net::TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .expect("a free port");
+    // Telegram away behind its gateway, which answers with an error page.
+    let tg = FakeTelegram::start("123456:test-bot-token")
+        .await
+        .expect("fake Bot API");
+    tg.set_down(true);
     let Some(mut setup) = Setup::new(backend).await else {
         return;
     };
     setup.config.telegram = Some(TelegramConfig {
-        token: "123456:test-bot-token".into(),
-        api_url: Some(format!("http://{addr}")),
+        token: tg.token.clone(),
+        api_url: Some(tg.api_url()),
         webhook_secret: None,
     });
     let app = setup.start().await;
@@ -421,9 +426,7 @@ async fn the_service_starts_while_telegram_is_unreachable_and_the_bot_follows(ba
         "no deep link while the bot is down"
     );
 
-    let tg = FakeTelegram::start_at("123456:test-bot-token", addr)
-        .await
-        .expect("fake Bot API");
+    tg.set_down(false);
     write(&app, &tg, CHAT, "/hjaelp").await;
     let help = tg.sent_to(CHAT);
     assert_eq!(help.len(), 1, "the bot is on: {help:?}");

@@ -98,10 +98,10 @@ impl TelegramBot {
             bot = bot.set_api_url(parsed);
         }
         let me = bot.get_me().await.map_err(|e| match e {
-            RequestError::Network(_) | RequestError::Io(_) => {
-                ConnectError::Unreachable(describe(&e))
-            }
-            _ => ConnectError::Refused(describe(&e)),
+            RequestError::Api(ApiError::InvalidToken) => ConnectError::Refused(describe(&e)),
+            // A gateway's error page, a 5xx, flood control: Telegram is
+            // there but not answering as it should, for now.
+            _ => ConnectError::Unreachable(describe(&e)),
         })?;
         let username = me.user.username.clone().ok_or(ConnectError::NoUsername)?;
         Ok(TelegramBot {
@@ -211,6 +211,17 @@ fn keyboard(rows: &[Vec<Button>]) -> InlineKeyboardMarkup {
             .map(|b| InlineKeyboardButton::callback(b.text.clone(), b.data.clone()))
             .collect::<Vec<_>>()
     }))
+}
+
+/// Whether a failed call is Telegram being away or busy (a network error,
+/// a gateway's error page, a 5xx, flood control) rather than refusing what
+/// was asked.
+pub fn is_transient(e: &RequestError) -> bool {
+    match e {
+        RequestError::Api(api) => matches!(api, ApiError::Unknown(_)),
+        RequestError::MigrateToChatId(_) => false,
+        _ => true,
+    }
 }
 
 /// Whether a failed call is worth repeating. Telegram's answer may quote

@@ -23,8 +23,10 @@ pub const SECRET_HEADER: &str = "x-telegram-bot-api-secret-token";
 const POLL_TIMEOUT: u32 = 10;
 
 /// Tries of one update before the poller gives up on it and goes on: an
-/// update the engine can never take must not hold up the ones after it.
-const MAX_TRIES: u32 = 5;
+/// update the engine can never take must not hold up the ones after it,
+/// but a database away for a few minutes (a failover) must not lose it.
+/// With the pause doubling to 30 s, twenty tries take about 7 minutes.
+const MAX_TRIES: u32 = 20;
 
 /// What a button press shows: a notice on the person's screen, and the
 /// message the button was under, rewritten (its buttons go with it

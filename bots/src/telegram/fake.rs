@@ -69,6 +69,8 @@ struct Chats {
     notices: Vec<String>,
     webhook: Option<(String, String)>,
     blocked: HashSet<i64>,
+    /// Answer every call as a gateway in front of a Telegram that is away.
+    down: bool,
 }
 
 #[derive(Clone)]
@@ -93,13 +95,7 @@ impl Drop for FakeTelegram {
 
 impl FakeTelegram {
     pub async fn start(token: &str) -> std::io::Result<FakeTelegram> {
-        FakeTelegram::start_at(token, SocketAddr::from(([127, 0, 0, 1], 0))).await
-    }
-
-    /// On a given address: a bot pointed there before it listened finds
-    /// Telegram unreachable until then.
-    pub async fn start_at(token: &str, addr: SocketAddr) -> std::io::Result<FakeTelegram> {
-        let listener = tokio::net::TcpListener::bind(addr).await?;
+        let listener = tokio::net::TcpListener::bind(SocketAddr::from(([127, 0, 0, 1], 0))).await?;
         let addr = listener.local_addr()?;
         let shared = Shared {
             token: token.into(),
@@ -265,6 +261,13 @@ impl FakeTelegram {
         self.chats().webhook.clone()
     }
 
+    /// Telegram goes away (every call gets a gateway's 502 page) or comes
+    /// back.
+    pub fn set_down(&self, down: bool) {
+        self.chats().down = down;
+        self.shared.changed.notify_waiters();
+    }
+
     /// The person in `chat_id` blocks the bot: sending there is refused.
     pub fn block(&self, chat_id: i64) {
         self.chats().blocked.insert(chat_id);
@@ -392,6 +395,14 @@ async fn call(
     headers: HeaderMap,
     body: axum::body::Bytes,
 ) -> (StatusCode, Json<Value>) {
+    if shared.chats.lock().unwrap_or_else(|e| e.into_inner()).down {
+        return (
+            StatusCode::BAD_GATEWAY,
+            Json(Value::String(
+                "<html><body>502 Bad Gateway</body></html>".into(),
+            )),
+        );
+    }
     if bot.strip_prefix("bot") != Some(&*shared.token) {
         return error(401, "Unauthorized");
     }

@@ -15,6 +15,7 @@ pub mod fake;
 
 pub use client::{
     BotCell, Button, CHAT_GONE, ConnectError, OutgoingChat, SendError, TelegramBot, describe,
+    is_transient,
 };
 pub use door::{ButtonAnswer, ChatDoor, SECRET_HEADER, poll, webhook_router};
 pub use event::{ChatEvent, Command, EventKind};
