@@ -337,6 +337,8 @@ impl App {
                 _ => None,
             },
             dev_phone: matches!(config.sms, SmsConfig::Dev),
+            pages: Arc::new(crate::http::admin::pages::Pages::load()?),
+            secure_cookies: engine.links.base_url.starts_with("https://"),
         };
         let (shutdown, mut stopped) = tokio::sync::watch::channel(false);
         let mut routes = router(state);
@@ -361,7 +363,8 @@ impl App {
         }
         let mut server_stop = stopped.clone();
         let server = tokio::spawn(async move {
-            let serve = axum::serve(listener, routes).with_graceful_shutdown(async move {
+            let service = routes.into_make_service_with_connect_info::<SocketAddr>();
+            let serve = axum::serve(listener, service).with_graceful_shutdown(async move {
                 let _ = server_stop.wait_for(|s| *s).await;
             });
             if let Err(e) = serve.await {

@@ -25,3 +25,42 @@ pub async fn seed(engine: &Engine) -> anyhow::Result<Option<i64>> {
     }
     Ok(Some(summary.election_id))
 }
+
+/// The demo's secretariat user, made when the database has no users.
+pub struct DemoLogin {
+    pub login: &'static str,
+    pub password: String,
+    pub api_token: String,
+}
+
+/// Creates the demo's secretariat user `sekretariat` with a random
+/// password and an API token, unless there are users already.
+pub async fn seed_user(engine: &Engine) -> anyhow::Result<Option<DemoLogin>> {
+    let mut tx = engine.db.read().await?;
+    if tx.count_users().await? > 0 {
+        return Ok(None);
+    }
+    drop(tx);
+    let login = "sekretariat";
+    let password = crate::http::admin::session::random_token()[..16].to_string();
+    crate::users::create_user(
+        &engine.db,
+        &engine.clock,
+        &crate::users::UserSpec {
+            login,
+            name: "Valgsekretariatet",
+            password: &password,
+            role: "secretariat",
+            team: None,
+            station: None,
+            language: "da",
+        },
+    )
+    .await?;
+    let api_token = crate::users::create_api_token(&engine.db, &engine.clock, login).await?;
+    Ok(Some(DemoLogin {
+        login,
+        password,
+        api_token,
+    }))
+}

@@ -87,6 +87,10 @@ pub struct PersonSpec {
     pub preferred_channel: String,
     #[serde(default = "danish")]
     pub language: String,
+    /// The teams the person belongs to (a party's members): their team
+    /// responsible sees them and can put them on the team's seats.
+    #[serde(default)]
+    pub teams: Vec<String>,
 }
 
 fn sms() -> String {
@@ -228,6 +232,13 @@ fn check(file: &ElectionFile) -> Result<Vec<CheckedPerson<'_>>, ImportError> {
         if p.name.trim().is_empty() {
             problems.push(format!("people[{i}].name: must not be empty"));
         }
+        for t in &p.teams {
+            if !file.teams.contains(t) {
+                problems.push(format!(
+                    "people[{i}].teams: no team named `{t}` in this file"
+                ));
+            }
+        }
         if let (Ok(cpr), Ok(phone), Ok(language)) = (cpr, phone, language) {
             people.push(CheckedPerson {
                 spec: p,
@@ -310,18 +321,22 @@ pub async fn import(
         summary.task_types += 1;
     }
     for p in &people {
-        tx.upsert_person(
-            &NewPerson {
-                name: p.spec.name.trim(),
-                cpr: &p.cpr,
-                phone: p.phone.as_ref(),
-                email: p.spec.email.as_deref(),
-                preferred_channel: &p.spec.preferred_channel,
-                language: p.language,
-            },
-            now,
-        )
-        .await?;
+        let person_id = tx
+            .upsert_person(
+                &NewPerson {
+                    name: p.spec.name.trim(),
+                    cpr: &p.cpr,
+                    phone: p.phone.as_ref(),
+                    email: p.spec.email.as_deref(),
+                    preferred_channel: &p.spec.preferred_channel,
+                    language: p.language,
+                },
+                now,
+            )
+            .await?;
+        for t in &p.spec.teams {
+            tx.add_team_member(team_ids[t.as_str()], person_id).await?;
+        }
         summary.people += 1;
     }
     for s in &file.seats {

@@ -17,4 +17,5 @@ pub mod messages;
 pub mod rehearse;
 pub mod sms;
 pub mod store;
+pub mod users;
 pub mod workflow;

@@ -63,6 +63,11 @@ enum Command {
     /// Invites N seats through the real engine into a local fake gateway
     /// and prints the rates.
     Bench(valgvagt::bench::BenchArgs),
+    /// Creates users of the web admin and API tokens.
+    User {
+        #[command(subcommand)]
+        command: UserCommand,
+    },
     /// Runs the published workflows over a generated election on the
     /// virtual clock with simulated people, in a database of its own, and
     /// prints a timeline and a summary.
@@ -77,6 +82,46 @@ enum WorkflowCommand {
         #[arg(required = true)]
         files: Vec<PathBuf>,
     },
+}
+
+#[derive(Subcommand)]
+enum UserCommand {
+    /// Creates a user. The password comes from VALGVAGT_PASSWORD, or the
+    /// first line of standard input.
+    Add {
+        /// What the user logs in with (usually their e-mail address).
+        login: String,
+        #[arg(long)]
+        name: String,
+        /// secretariat, team (a party secretary), station (read-only for
+        /// one polling station) or reader.
+        #[arg(long, default_value = "secretariat")]
+        role: String,
+        /// The team of a team responsible, by name.
+        #[arg(long)]
+        team: Option<String>,
+        /// The polling station of a station responsible, by name.
+        #[arg(long)]
+        station: Option<String>,
+        #[arg(long, default_value = "da")]
+        language: String,
+    },
+    /// Sets a user's password (VALGVAGT_PASSWORD or standard input) and
+    /// logs them out everywhere.
+    Password { login: String },
+    /// Prints a new API token for the user, for `Authorization: Bearer`.
+    Token { login: String },
+}
+
+/// The password from VALGVAGT_PASSWORD, or the first line of standard input.
+fn read_password() -> anyhow::Result<String> {
+    if let Ok(p) = std::env::var("VALGVAGT_PASSWORD") {
+        return Ok(p);
+    }
+    eprintln!("password (at least 12 characters), then Enter:");
+    let mut line = String::new();
+    std::io::stdin().read_line(&mut line)?;
+    Ok(line.trim_end_matches(['\r', '\n']).to_string())
 }
 
 #[derive(clap::Args)]
@@ -230,6 +275,48 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             valgvagt::bench::run(&config, args).await?;
             Ok(ExitCode::SUCCESS)
         }
+        Command::User { command } => {
+            let db = app::open_database(&cli.database_url, &config.workers).await?;
+            match command {
+                UserCommand::Add {
+                    login,
+                    name,
+                    role,
+                    team,
+                    station,
+                    language,
+                } => {
+                    let password = read_password()?;
+                    let id = valgvagt::users::create_user(
+                        &db,
+                        &config.clock,
+                        &valgvagt::users::UserSpec {
+                            login: &login,
+                            name: &name,
+                            password: &password,
+                            role: &role,
+                            team: team.as_deref(),
+                            station: station.as_deref(),
+                            language: &language,
+                        },
+                    )
+                    .await?;
+                    println!("user {id} created; log in at /admin");
+                }
+                UserCommand::Password { login } => {
+                    let password = read_password()?;
+                    valgvagt::users::set_password(&db, &config.clock, &login, &password).await?;
+                    println!("password set; the user's sessions have ended");
+                }
+                UserCommand::Token { login } => {
+                    let token =
+                        valgvagt::users::create_api_token(&db, &config.clock, &login).await?;
+                    println!("{token}");
+                }
+            }
+            db.close().await;
+            Ok(ExitCode::SUCCESS)
+        }
         Command::Serve(args) => serve(config, *args).await,
     }
 }
@@ -292,7 +379,29 @@ async fn serve(mut config: Config, args: ServeArgs) -> anyhow::Result<ExitCode> 
         println!("demo election {id} created; three people have been invited");
     }
     let base = format!("http://{}", app.addr);
+    let demo_login = match args.demo {
+        true => valgvagt::demo::seed_user(&app.engine).await?,
+        false => None,
+    };
     println!("valgvagt is serving on {base}");
+    println!("  {base}/admin              the secretariat's admin");
+    if let Some(d) = &demo_login {
+        println!(
+            "    log in as {} with the password {} (demo only)",
+            d.login, d.password
+        );
+        println!(
+            "    the JSON API takes: -H 'Authorization: Bearer {}'",
+            d.api_token
+        );
+    } else {
+        let mut tx = app.engine.db.read().await?;
+        if tx.count_users().await? == 0 {
+            println!(
+                "    nobody can log in yet: create the first user with `valgvagt user add LOGIN --name NAME`"
+            );
+        }
+    }
     if dev {
         println!(
             "  {base}/                   the dev phones: read what was sent, answer as the worker (JA, NEJ, JA K7, STOP, HJÆLP)"

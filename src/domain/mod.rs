@@ -1,6 +1,7 @@
 //! Domain types that parse, not validate: once a value of one of these
 //! types exists, it is well-formed.
 
+pub mod account;
 pub mod cpr;
 pub mod language;
 pub mod link_token;
@@ -8,6 +9,7 @@ pub mod phone;
 pub mod reply;
 pub mod short_code;
 
+pub use account::{Login, LoginError, Password, PasswordError, Role, RoleError};
 pub use cpr::{Cpr, CprError};
 pub use language::Language;
 pub use link_token::{LinkFacts, LinkKey, LinkToken};

@@ -16,6 +16,7 @@ mod offer;
 pub mod publish;
 mod remove;
 pub mod reports;
+pub mod revise;
 mod run;
 mod schedule;
 mod send;

@@ -90,8 +90,10 @@ pub fn check_files(
 
 impl Engine {
     /// Stores every definition in `dir` whose text differs from its latest
-    /// revision as a new revision. All or nothing: one invalid file and no
-    /// revision is stored. Running instances stay on their revisions.
+    /// revision as a new revision, unless the file is unchanged since it
+    /// was last published (a revision published in the admin since then
+    /// stands). All or nothing: one invalid file and no revision is
+    /// stored. Running instances stay on their revisions.
     pub async fn publish_dir(&self, dir: &Path) -> Result<Vec<Published>, PublishError> {
         let files = definition_files(dir)?;
         let (report, compiled) = check_files(&files, Some(self.catalog.names()))?;
@@ -106,9 +108,14 @@ impl Engine {
             if latest.as_ref().is_some_and(|r| r.source == source) {
                 continue;
             }
+            if tx.latest_file_source(&w.name).await?.as_deref() == Some(source.as_str()) {
+                continue;
+            }
             let json =
                 serde_json::to_string(&w).map_err(|e| EngineError::Invariant(e.to_string()))?;
-            let rev = tx.insert_revision(&w.name, &source, &json, now).await?;
+            let rev = tx
+                .insert_revision(&w.name, &source, &json, "file", now)
+                .await?;
             tx.audit(
                 now,
                 "system",

@@ -6,25 +6,10 @@ use axum::extract::{Query, State};
 use axum::response::{Html, Redirect};
 use serde::Deserialize;
 
-use super::AppState;
 use super::error::{ApiError, ApiResult};
+use super::{AppState, escape_html};
 use crate::domain::PhoneNumber;
 use crate::store::inbound::NewInbound;
-
-fn escape(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
-        }
-    }
-    out
-}
 
 fn page(title: &str, body: &str, refresh: bool) -> Html<String> {
     let refresh = if refresh {
@@ -45,7 +30,7 @@ small {{ color: #666; }}
 form {{ display: flex; gap: .5rem; margin-top: 1rem; }}
 input[type=text] {{ flex: 1; font-size: 1rem; padding: .5rem; }}
 </style></head><body>{body}</body></html>"#,
-        title = escape(title)
+        title = escape_html(title)
     ))
 }
 
@@ -54,15 +39,15 @@ pub async fn index(State(state): State<AppState>) -> ApiResult<Html<String>> {
     let mut tx = state.engine.db.read().await?;
     let people = tx.people(0, 500).await?;
     let mut body = String::from(
-        "<h1>valgvagt: dev phones</h1><p>Messages to these numbers are kept here instead of being sent. Open a phone to read them and answer as that person.</p><ul>",
+        "<h1>valgvagt: dev phones</h1><p>Messages to these numbers are kept here instead of being sent. Open a phone to read them and answer as that person. The secretariat's board is at <a href=\"/admin\">/admin</a>.</p><ul>",
     );
     for p in people.iter().filter(|p| p.phone.is_some()) {
         let phone = p.phone.as_deref().unwrap_or_default();
         body.push_str(&format!(
             r#"<li><a href="/dev/phone?number={}">{}</a> ({})</li>"#,
-            escape(&phone.replace('+', "%2B")),
-            escape(&p.name),
-            escape(phone)
+            escape_html(&phone.replace('+', "%2B")),
+            escape_html(&p.name),
+            escape_html(phone)
         ));
     }
     body.push_str("</ul>");
@@ -83,19 +68,19 @@ pub async fn show(
     let log = tx.dev_sms_log(phone.as_e164()).await?;
     let mut body = format!(
         r#"<p><a href="/">All phones</a></p><h1>{}</h1>"#,
-        escape(phone.as_e164())
+        escape_html(phone.as_e164())
     );
     for (direction, text, at) in &log {
         body.push_str(&format!(
             r#"<div class="{}">{}<br><small>{}</small></div>"#,
             if direction == "in" { "in" } else { "out" },
-            escape(text),
+            escape_html(text),
             at.format("%Y-%m-%d %H:%M:%S UTC")
         ));
     }
     body.push_str(&format!(
         r#"<form method="post" action="/dev/phone"><input type="hidden" name="number" value="{}"><input type="text" name="text" placeholder="JA, NEJ, JA K7, STOP, HJÆLP" autofocus><button>Send</button></form>"#,
-        escape(phone.as_e164())
+        escape_html(phone.as_e164())
     ));
     Ok(page("valgvagt dev phone", &body, true))
 }

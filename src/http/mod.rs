@@ -1,6 +1,7 @@
 //! The HTTP front: the JSON API, the SMS gateways' webhooks, the pages
 //! behind links in e-mails, and the dev phone page.
 
+pub mod admin;
 mod api;
 mod dev_phone;
 pub mod error;
@@ -13,6 +14,22 @@ use axum::Router;
 use axum::routing::{get, post};
 
 use crate::engine::Engine;
+
+/// Text made safe to put in HTML.
+pub fn escape_html(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
 
 /// What every handler can reach.
 #[derive(Clone)]
@@ -29,11 +46,14 @@ pub struct AppState {
     pub twilio_auth_token: Option<String>,
     /// Serve the dev phone page (the dev SMS provider is in use).
     pub dev_phone: bool,
+    /// The admin's pages.
+    pub pages: Arc<admin::pages::Pages>,
+    /// Cookies only over https (the public address is https).
+    pub secure_cookies: bool,
 }
 
 pub fn router(state: AppState) -> Router {
-    let mut router = Router::new()
-        .route("/healthz", get(api::health))
+    let api = Router::new()
         .route(
             "/api/elections",
             get(api::elections::list).post(api::elections::import),
@@ -67,6 +87,14 @@ pub fn router(state: AppState) -> Router {
         .route("/api/dead-letters", get(api::messages::dead_letters))
         .route("/api/dead-letters/{id}/retry", post(api::messages::retry))
         .route("/api/notifications", get(api::messages::notifications))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            admin::session::require_api_user,
+        ));
+    let mut router = Router::new()
+        .route("/healthz", get(api::health))
+        .merge(api)
+        .merge(admin::router(state.clone()))
         .route("/l/{token}", get(links::show).post(links::act))
         .route(
             "/webhooks/gatewayapi/incoming",

@@ -7,8 +7,10 @@
 //! Queries use `$1`-style placeholders, which both drivers accept.
 
 mod appends;
+pub mod board;
 mod connect;
 pub mod directory;
+pub mod drafts;
 pub mod engine;
 pub mod inbound;
 pub mod links;
@@ -19,6 +21,7 @@ pub mod schedules;
 pub mod seats;
 pub mod standby;
 pub mod swaps;
+pub mod users;
 pub mod workflows;
 
 pub use appends::Appends;

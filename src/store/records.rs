@@ -154,6 +154,8 @@ pub struct WorkflowRevision {
     pub source: String,
     pub compiled: String,
     pub created_at: DateTime<Utc>,
+    /// `file` (a definition file published at start) or `admin`.
+    pub origin: String,
 }
 
 #[derive(Debug, Clone, Serialize, sqlx::FromRow)]

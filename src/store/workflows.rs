@@ -12,20 +12,22 @@ impl Tx {
         name: &str,
         source: &str,
         compiled_json: &str,
+        origin: &str,
         now: DateTime<Utc>,
     ) -> sqlx::Result<WorkflowRevision> {
         q!(
             self,
             fetch_one,
             sqlx::query_as(
-                "INSERT INTO workflow_revisions (name, revision, source, compiled, created_at)
-                 VALUES ($1, (SELECT COALESCE(MAX(revision), 0) + 1 FROM workflow_revisions WHERE name = $1), $2, $3, $4)
+                "INSERT INTO workflow_revisions (name, revision, source, compiled, created_at, origin)
+                 VALUES ($1, (SELECT COALESCE(MAX(revision), 0) + 1 FROM workflow_revisions WHERE name = $1), $2, $3, $4, $5)
                  RETURNING *"
             )
             .bind(name)
             .bind(source)
             .bind(compiled_json)
             .bind(now)
+            .bind(origin)
         )
     }
 

@@ -13,6 +13,7 @@ mod check;
 mod compile;
 mod definition;
 mod diagnostic;
+pub mod diagram;
 mod filter;
 pub mod model;
 mod offer;

@@ -3,6 +3,7 @@
 
 #![allow(dead_code)]
 
+pub mod admin;
 pub mod builders;
 pub mod pages;
 pub mod smtp;
@@ -226,17 +227,60 @@ impl Setup {
 
     pub async fn start(self) -> TestApp {
         let app = App::start(self.config.clone()).await.expect("app starts");
+        let http = api_client(&app).await;
         TestApp {
             app: Some(app),
             config: self.config,
             fake: self.fake,
             clock: self.clock,
-            http: reqwest::Client::new(),
+            http,
             next_mo_id: std::sync::atomic::AtomicU64::new(5_000_000),
             _dir: self.dir,
             _workflows: self.workflows,
         }
     }
+}
+
+/// The secretariat's login the test app is made with, and its password.
+pub const SECRETARIAT: (&str, &str) = ("sekretariat@testrup.dk", "korrekt hest batteri");
+
+/// A client that calls the JSON API as the secretariat, with an API token.
+async fn api_client(app: &App) -> reqwest::Client {
+    let db = &app.engine.db;
+    let clock = &app.engine.clock;
+    let exists = {
+        let mut tx = db.read().await.expect("read");
+        tx.count_users().await.expect("count users") > 0
+    };
+    if !exists {
+        valgvagt::users::create_user(
+            db,
+            clock,
+            &valgvagt::users::UserSpec {
+                login: SECRETARIAT.0,
+                name: "Valgsekretariatet",
+                password: SECRETARIAT.1,
+                role: "secretariat",
+                team: None,
+                station: None,
+                language: "da",
+            },
+        )
+        .await
+        .expect("secretariat user");
+    }
+    let token = valgvagt::users::create_api_token(db, clock, SECRETARIAT.0)
+        .await
+        .expect("api token");
+    let mut headers = reqwest::header::HeaderMap::new();
+    headers.insert(
+        reqwest::header::AUTHORIZATION,
+        format!("Bearer {token}").parse().expect("header"),
+    );
+    reqwest::Client::builder()
+        .default_headers(headers)
+        .build()
+        .expect("client")
 }
 
 impl TestApp {
@@ -247,7 +291,9 @@ impl TestApp {
     /// Stops the service and starts it again on the same database.
     pub async fn restart(&mut self) {
         self.stop().await;
-        self.app = Some(App::start(self.config.clone()).await.expect("app restarts"));
+        let app = App::start(self.config.clone()).await.expect("app restarts");
+        self.http = api_client(&app).await;
+        self.app = Some(app);
     }
 
     pub fn app(&self) -> &App {

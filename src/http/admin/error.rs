@@ -1,0 +1,148 @@
+//! What goes wrong on an admin page, each case mapped to its status and
+//! shown as a page (or JSON, for the API's own callers).
+
+use axum::http::{StatusCode, header};
+use axum::response::{Html, IntoResponse, Redirect, Response};
+
+use super::session::TooManyAttempts;
+use crate::http::escape_html;
+
+#[derive(thiserror::Error)]
+pub enum PageError {
+    /// No session: log in, then come back to this address.
+    #[error("log in first")]
+    LoginNeeded(String),
+    /// Logged in, but the role does not reach this.
+    #[error("your role does not give access to this")]
+    Forbidden,
+    #[error("the form is missing its security token; reload the page and try again")]
+    Csrf,
+    #[error("{0}")]
+    NotFound(String),
+    #[error("{0}")]
+    BadRequest(String),
+    #[error("{0}")]
+    Conflict(String),
+    #[error("too many failed logins")]
+    TooManyAttempts(TooManyAttempts),
+    #[error("the request is too large")]
+    TooLarge,
+    #[error("internal error")]
+    Internal(#[source] anyhow::Error),
+}
+
+impl std::fmt::Debug for PageError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "PageError({})", self.code())
+    }
+}
+
+impl PageError {
+    pub fn status(&self) -> StatusCode {
+        match self {
+            PageError::LoginNeeded(_) => StatusCode::SEE_OTHER,
+            PageError::Forbidden => StatusCode::FORBIDDEN,
+            PageError::Csrf => StatusCode::FORBIDDEN,
+            PageError::NotFound(_) => StatusCode::NOT_FOUND,
+            PageError::BadRequest(_) => StatusCode::BAD_REQUEST,
+            PageError::Conflict(_) => StatusCode::CONFLICT,
+            PageError::TooManyAttempts(_) => StatusCode::TOO_MANY_REQUESTS,
+            PageError::TooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+            PageError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+
+    pub fn code(&self) -> &'static str {
+        match self {
+            PageError::LoginNeeded(_) => "login_needed",
+            PageError::Forbidden => "forbidden",
+            PageError::Csrf => "csrf",
+            PageError::NotFound(_) => "not_found",
+            PageError::BadRequest(_) => "bad_request",
+            PageError::Conflict(_) => "conflict",
+            PageError::TooManyAttempts(_) => "too_many_attempts",
+            PageError::TooLarge => "too_large",
+            PageError::Internal(_) => "internal",
+        }
+    }
+}
+
+/// A plain page: the error pages must render even when the templates or
+/// the database are what failed.
+fn error_page(status: StatusCode, message: &str) -> Response {
+    let message = escape_html(message);
+    let code = status.as_u16();
+    let body = format!(
+        r#"<!doctype html><html lang="da"><head><meta charset="utf-8"><title>{code}</title><link rel="stylesheet" href="/admin/static/admin.css"></head><body class="error"><main><h1>{code}</h1><p>{message}</p><p><a href="/admin">valgvagt</a></p></main></body></html>"#
+    );
+    (status, Html(body)).into_response()
+}
+
+impl IntoResponse for PageError {
+    fn into_response(self) -> Response {
+        match &self {
+            PageError::LoginNeeded(next) => {
+                let next = form_urlencoded_component(next);
+                Redirect::to(&format!("/admin/login?next={next}")).into_response()
+            }
+            PageError::TooManyAttempts(t) => {
+                let minutes = (t.retry_after.num_seconds() + 59) / 60;
+                let mut r = error_page(
+                    self.status(),
+                    &format!(
+                        "For mange forkerte forsøg. Prøv igen om {minutes} min. / Too many failed attempts. Try again in {minutes} min."
+                    ),
+                );
+                if let Ok(v) = (t.retry_after.num_seconds().max(60)).to_string().parse() {
+                    r.headers_mut().insert(header::RETRY_AFTER, v);
+                }
+                r
+            }
+            PageError::Internal(e) => {
+                tracing::error!(error = %e, "admin request failed");
+                error_page(self.status(), "Der skete en fejl. / Something went wrong.")
+            }
+            other => error_page(other.status(), &other.to_string()),
+        }
+    }
+}
+
+fn form_urlencoded_component(s: &str) -> String {
+    serde_urlencoded::to_string([("v", s)])
+        .map(|v| v.trim_start_matches("v=").to_string())
+        .unwrap_or_default()
+}
+
+impl From<sqlx::Error> for PageError {
+    fn from(e: sqlx::Error) -> Self {
+        PageError::Internal(e.into())
+    }
+}
+
+impl From<crate::engine::EngineError> for PageError {
+    fn from(e: crate::engine::EngineError) -> Self {
+        PageError::Internal(e.into())
+    }
+}
+
+impl From<tera::Error> for PageError {
+    fn from(e: tera::Error) -> Self {
+        PageError::Internal(anyhow::anyhow!("an admin page: {e:?}"))
+    }
+}
+
+impl From<crate::http::error::ApiError> for PageError {
+    fn from(e: crate::http::error::ApiError) -> Self {
+        use crate::http::error::ApiError as A;
+        match e {
+            A::NotFound(m) => PageError::NotFound(m),
+            A::Conflict(m) => PageError::Conflict(m),
+            A::Unprocessable(m) | A::BadRequest(m) => PageError::BadRequest(m),
+            A::BadSignature | A::Forbidden(_) => PageError::Forbidden,
+            A::Unauthorized => PageError::LoginNeeded("/admin".into()),
+            A::Internal(e) => PageError::Internal(e),
+        }
+    }
+}
+
+pub type PageResult<T> = Result<T, PageError>;

@@ -1,0 +1,235 @@
+//! Logging in and out, and the language of the pages.
+
+use std::net::SocketAddr;
+
+use axum::Form;
+use axum::extract::{ConnectInfo, Query, State};
+use axum::http::{HeaderMap, header};
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use serde::Deserialize;
+
+use super::error::{PageError, PageResult};
+use super::session::{
+    IDLE, LOGIN_COOKIE, SESSION_COOKIE, Session, check_guessing, cookie, hash_token, random_token,
+    same_secret, set_cookie,
+};
+use crate::domain::{Language, Login};
+use crate::http::AppState;
+
+#[derive(Deserialize)]
+pub struct Next {
+    pub next: Option<String>,
+    pub lang: Option<String>,
+}
+
+/// Only an address inside the admin: a login form must not send anyone
+/// elsewhere.
+fn safe_next(next: Option<&str>) -> String {
+    match next {
+        Some(n) if n.starts_with("/admin") && !n.starts_with("/admin/login") => n.to_string(),
+        _ => "/admin".to_string(),
+    }
+}
+
+fn login_page(
+    state: &AppState,
+    language: Language,
+    next: &str,
+    error: Option<&str>,
+    login: &str,
+) -> PageResult<Response> {
+    let token = random_token();
+    let mut context = tera::Context::new();
+    context.insert("csrf", &token);
+    context.insert("next", next);
+    context.insert(
+        "next_q",
+        &serde_urlencoded::to_string([("", next)])
+            .unwrap_or_default()
+            .trim_start_matches('=')
+            .to_string(),
+    );
+    context.insert("error", &error);
+    context.insert("login", login);
+    let html = state.pages.render("login.html", language, &mut context)?;
+    let status = match error {
+        Some("too_many") => axum::http::StatusCode::TOO_MANY_REQUESTS,
+        Some(_) => axum::http::StatusCode::UNAUTHORIZED,
+        None => axum::http::StatusCode::OK,
+    };
+    Ok((
+        status,
+        [
+            (
+                header::SET_COOKIE,
+                set_cookie(
+                    LOGIN_COOKIE,
+                    &token,
+                    Some(chrono::Duration::hours(1)),
+                    state.secure_cookies,
+                ),
+            ),
+            (header::CACHE_CONTROL, "no-store".to_string()),
+        ],
+        Html(html),
+    )
+        .into_response())
+}
+
+pub async fn show(State(state): State<AppState>, Query(q): Query<Next>) -> PageResult<Response> {
+    let language = q
+        .lang
+        .as_deref()
+        .and_then(Language::parse)
+        .unwrap_or_default();
+    login_page(&state, language, &safe_next(q.next.as_deref()), None, "")
+}
+
+#[derive(Deserialize)]
+pub struct LoginForm {
+    pub login: String,
+    pub password: String,
+    #[serde(rename = "_csrf", default)]
+    pub csrf: String,
+    pub next: Option<String>,
+    pub lang: Option<String>,
+}
+
+pub async fn submit(
+    State(state): State<AppState>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
+    Form(form): Form<LoginForm>,
+) -> PageResult<Response> {
+    let language = form
+        .lang
+        .as_deref()
+        .and_then(Language::parse)
+        .unwrap_or_default();
+    let next = safe_next(form.next.as_deref());
+    // The login form's own token, against its cookie (double submit).
+    if !cookie(&headers, LOGIN_COOKIE)
+        .is_some_and(|c| !form.csrf.is_empty() && same_secret(c, &form.csrf))
+    {
+        return Err(PageError::Csrf);
+    }
+    let ip = peer.ip().to_string();
+    let engine = &state.engine;
+    let now = engine.clock.now();
+    let typed = form.login.trim().to_lowercase();
+    if let Err(PageError::TooManyAttempts(_)) = check_guessing(&state, &typed, &ip, now).await {
+        tracing::warn!("login refused: too many failed attempts");
+        return login_page(&state, language, &next, Some("too_many"), &form.login);
+    }
+    let found = match Login::parse(&form.login) {
+        Ok(login) => {
+            let mut tx = engine.db.read().await?;
+            tx.user_for_login(&login).await?
+        }
+        Err(_) => None,
+    };
+    // Verify against a hash even for an unknown login, so the answer's
+    // timing does not tell which logins exist.
+    let ok = match &found {
+        Some((_, hash)) => crate::domain::account::verify_password(&form.password, hash),
+        None => {
+            crate::domain::account::verify_password(&form.password, dummy_hash());
+            false
+        }
+    };
+    let mut tx = engine.db.begin().await?;
+    tx.record_login_attempt(&typed, &ip, ok, now).await?;
+    let user = match (ok, found) {
+        (true, Some((user, _))) => user,
+        _ => {
+            tx.commit().await?;
+            tracing::info!("login failed");
+            return login_page(&state, language, &next, Some("wrong"), &form.login);
+        }
+    };
+    let token = random_token();
+    tx.insert_session(
+        &hash_token(&token),
+        user.id,
+        &random_token(),
+        now,
+        now + IDLE,
+    )
+    .await?;
+    tx.audit(
+        now,
+        &format!("user:{}", user.id),
+        "user.logged_in",
+        Default::default(),
+        None,
+    )
+    .await?;
+    tx.commit().await?;
+    tracing::info!(user = user.id, "logged in");
+    Ok((
+        axum::response::AppendHeaders([
+            (
+                header::SET_COOKIE,
+                set_cookie(SESSION_COOKIE, &token, None, state.secure_cookies),
+            ),
+            (
+                header::SET_COOKIE,
+                set_cookie(
+                    LOGIN_COOKIE,
+                    "",
+                    Some(chrono::Duration::zero()),
+                    state.secure_cookies,
+                ),
+            ),
+        ]),
+        Redirect::to(&next),
+    )
+        .into_response())
+}
+
+/// A hash of nothing anyone types, made once.
+fn dummy_hash() -> &'static str {
+    static HASH: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    HASH.get_or_init(|| password_auth::generate_hash(random_token()))
+}
+
+pub async fn logout(State(state): State<AppState>, session: Session) -> PageResult<Response> {
+    if let Some(hash) = &session.token_hash {
+        let mut tx = state.engine.db.begin().await?;
+        tx.delete_session(hash).await?;
+        tx.commit().await?;
+    }
+    Ok((
+        [(
+            header::SET_COOKIE,
+            set_cookie(
+                SESSION_COOKIE,
+                "",
+                Some(chrono::Duration::zero()),
+                state.secure_cookies,
+            ),
+        )],
+        Redirect::to("/admin/login"),
+    )
+        .into_response())
+}
+
+#[derive(Deserialize)]
+pub struct LanguageForm {
+    pub language: String,
+    pub back: Option<String>,
+}
+
+pub async fn set_language(
+    State(state): State<AppState>,
+    session: Session,
+    Form(form): Form<LanguageForm>,
+) -> PageResult<Redirect> {
+    let language = Language::parse(&form.language)
+        .ok_or_else(|| PageError::BadRequest("language: da or en".into()))?;
+    let mut tx = state.engine.db.begin().await?;
+    tx.set_user_language(session.user.id, language.code())
+        .await?;
+    tx.commit().await?;
+    Ok(Redirect::to(&safe_next(form.back.as_deref())))
+}

@@ -1,0 +1,117 @@
+//! The secretariat's web admin under `/admin`: server-rendered pages, in
+//! Danish or English, for logged-in users. Every page checks the user's
+//! role on the server; every request that changes something carries the
+//! session's CSRF token.
+
+mod audit;
+mod board;
+pub mod error;
+mod login;
+pub mod pages;
+mod seat;
+pub mod session;
+mod workflows;
+
+use axum::Router;
+use axum::http::header;
+use axum::response::{Html, IntoResponse, Redirect};
+use axum::routing::{get, post};
+use serde::{Deserialize, Deserializer};
+
+use crate::http::AppState;
+use error::PageResult;
+use session::Session;
+
+pub fn router(state: AppState) -> Router<AppState> {
+    Router::new()
+        .route("/admin", get(|| async { Redirect::to("/admin/board") }))
+        .route("/admin/", get(|| async { Redirect::to("/admin/board") }))
+        .route("/admin/login", get(login::show).post(login::submit))
+        .route("/admin/logout", post(login::logout))
+        .route("/admin/language", post(login::set_language))
+        .route("/admin/board", get(board::show))
+        .route("/admin/board/live", get(board::live))
+        .route("/admin/seats/{id}", get(seat::show))
+        .route("/admin/seats/{id}/assign", post(seat::assign))
+        .route("/admin/audit", get(audit::show))
+        .route("/admin/workflows", get(workflows::list))
+        .route("/admin/workflows/check", post(workflows::check))
+        .route("/admin/workflows/{name}", get(workflows::edit))
+        .route("/admin/workflows/{name}/draft", post(workflows::save_draft))
+        .route("/admin/workflows/{name}/review", get(workflows::review))
+        .route("/admin/workflows/{name}/publish", post(workflows::publish))
+        .route("/admin/workflows/{name}/discard", post(workflows::discard))
+        .route("/admin/static/admin.css", get(style))
+        .route("/admin/static/admin.js", get(script))
+        .layer(axum::middleware::from_fn_with_state(
+            state,
+            session::require_csrf,
+        ))
+}
+
+async fn style() -> impl IntoResponse {
+    (
+        [
+            (header::CONTENT_TYPE, "text/css; charset=utf-8"),
+            (header::CACHE_CONTROL, "max-age=300"),
+        ],
+        pages::STYLE,
+    )
+}
+
+async fn script() -> impl IntoResponse {
+    (
+        [
+            (header::CONTENT_TYPE, "text/javascript; charset=utf-8"),
+            (header::CACHE_CONTROL, "max-age=300"),
+        ],
+        pages::SCRIPT,
+    )
+}
+
+/// What every admin page's layout shows: the user, the menu, the CSRF
+/// token for its forms.
+pub(crate) struct Frame<'a> {
+    state: &'a AppState,
+    session: &'a Session,
+    pub context: tera::Context,
+}
+
+impl<'a> Frame<'a> {
+    pub fn new(state: &'a AppState, session: &'a Session, section: &str) -> Frame<'a> {
+        let mut context = tera::Context::new();
+        context.insert("section", section);
+        context.insert("user_name", &session.user.name);
+        context.insert("role", session.role.name());
+        context.insert("runs_election", &session.role.runs_election());
+        context.insert("sees_everything", &session.role.sees_everything());
+        context.insert("csrf", session.csrf.as_deref().unwrap_or_default());
+        Frame {
+            state,
+            session,
+            context,
+        }
+    }
+
+    pub fn render(mut self, name: &str) -> PageResult<Html<String>> {
+        Ok(Html(self.state.pages.render(
+            name,
+            self.session.language,
+            &mut self.context,
+        )?))
+    }
+}
+
+/// A query parameter left empty by a form's "all" choice is no filter.
+pub(crate) fn empty_as_none<'de, D, T>(d: D) -> Result<Option<T>, D::Error>
+where
+    D: Deserializer<'de>,
+    T: std::str::FromStr,
+    T::Err: std::fmt::Display,
+{
+    let s: Option<String> = Option::deserialize(d)?;
+    match s.as_deref().map(str::trim) {
+        None | Some("") => Ok(None),
+        Some(v) => v.parse().map(Some).map_err(serde::de::Error::custom),
+    }
+}

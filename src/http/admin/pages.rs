@@ -1,0 +1,104 @@
+//! The admin's pages: tera templates under `templates/admin/`, built into
+//! the binary, and the words on them per language
+//! (`templates/admin/strings.<lang>.yaml`).
+
+use std::collections::BTreeMap;
+
+use crate::domain::Language;
+
+const TEMPLATES: [(&str, &str); 9] = [
+    (
+        "layout.html",
+        include_str!("../../../templates/admin/layout.html.tera"),
+    ),
+    (
+        "login.html",
+        include_str!("../../../templates/admin/login.html.tera"),
+    ),
+    (
+        "board.html",
+        include_str!("../../../templates/admin/board.html.tera"),
+    ),
+    (
+        "board_live.html",
+        include_str!("../../../templates/admin/board_live.html.tera"),
+    ),
+    (
+        "seat.html",
+        include_str!("../../../templates/admin/seat.html.tera"),
+    ),
+    (
+        "workflows.html",
+        include_str!("../../../templates/admin/workflows.html.tera"),
+    ),
+    (
+        "workflow_edit.html",
+        include_str!("../../../templates/admin/workflow_edit.html.tera"),
+    ),
+    (
+        "workflow_review.html",
+        include_str!("../../../templates/admin/workflow_review.html.tera"),
+    ),
+    (
+        "audit.html",
+        include_str!("../../../templates/admin/audit.html.tera"),
+    ),
+];
+
+const STRINGS_DA: &str = include_str!("../../../templates/admin/strings.da.yaml");
+const STRINGS_EN: &str = include_str!("../../../templates/admin/strings.en.yaml");
+
+pub const STYLE: &str = include_str!("../../../templates/admin/admin.css");
+pub const SCRIPT: &str = include_str!("../../../templates/admin/admin.js");
+
+pub struct Pages {
+    tera: tera::Tera,
+    da: BTreeMap<String, String>,
+    en: BTreeMap<String, String>,
+}
+
+impl Pages {
+    pub fn load() -> anyhow::Result<Pages> {
+        let mut tera = tera::Tera::default();
+        tera.autoescape_on(vec![".html"]);
+        tera.add_raw_templates(TEMPLATES)
+            .map_err(|e| anyhow::anyhow!("an admin page does not parse: {e:?}"))?;
+        let da = serde_saphyr::from_str(STRINGS_DA)
+            .map_err(|e| anyhow::anyhow!("templates/admin/strings.da.yaml: {e}"))?;
+        let en = serde_saphyr::from_str(STRINGS_EN)
+            .map_err(|e| anyhow::anyhow!("templates/admin/strings.en.yaml: {e}"))?;
+        Ok(Pages { tera, da, en })
+    }
+
+    pub fn strings(&self, language: Language) -> &BTreeMap<String, String> {
+        match language {
+            Language::Da => &self.da,
+            Language::En => &self.en,
+        }
+    }
+
+    /// Renders `name` with the words of `language` as `s`.
+    pub fn render(
+        &self,
+        name: &str,
+        language: Language,
+        context: &mut tera::Context,
+    ) -> Result<String, tera::Error> {
+        context.insert("s", self.strings(language));
+        context.insert("lang", language.code());
+        self.tera.render(name, context)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_admin_word_is_there_in_danish_and_in_english() {
+        let pages = Pages::load().expect("admin pages load");
+        let da: Vec<_> = pages.da.keys().collect();
+        let en: Vec<_> = pages.en.keys().collect();
+        assert_eq!(da, en, "strings.da.yaml and strings.en.yaml differ in keys");
+    }
+}

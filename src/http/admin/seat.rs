@@ -1,0 +1,157 @@
+//! A seat's page: what it is, who holds it, and everything that happened
+//! to it: every message and every answer, with its channel and the number
+//! or chat it came from. The secretariat and the seat's team responsible
+//! can put a person on it here.
+
+use axum::Form;
+use axum::extract::{Path, Query, State};
+use axum::response::{Html, Redirect};
+use serde::{Deserialize, Serialize};
+
+use super::Frame;
+use super::error::{PageError, PageResult};
+use super::session::Session;
+use crate::http::AppState;
+use crate::store::SeatDetails;
+
+/// The seat, if the role may see it.
+async fn visible_seat(state: &AppState, session: &Session, id: i64) -> PageResult<SeatDetails> {
+    let mut tx = state.engine.db.read().await?;
+    let seat = tx.seat(id).await?;
+    let details = tx.seat_details(id).await?;
+    let (Some(seat), Some(details)) = (seat, details) else {
+        return Err(PageError::NotFound(format!("seat {id} does not exist")));
+    };
+    if !session.role.sees_seat(seat.team_id, seat.station_id) {
+        return Err(PageError::Forbidden);
+    }
+    Ok(details)
+}
+
+/// One line of the seat's history: a message out or an event (an answer,
+/// an assignment, a reminder's effect).
+#[derive(Serialize)]
+struct Line {
+    at: chrono::DateTime<chrono::Utc>,
+    at_local: String,
+    kind: &'static str,
+    #[serde(flatten)]
+    item: serde_json::Value,
+}
+
+#[derive(Deserialize)]
+pub struct SeatQuery {
+    /// Look for people with this in their name, to assign.
+    pub name: Option<String>,
+}
+
+pub async fn show(
+    State(state): State<AppState>,
+    session: Session,
+    Path(id): Path<i64>,
+    Query(q): Query<SeatQuery>,
+) -> PageResult<Html<String>> {
+    let seat = visible_seat(&state, &session, id).await?;
+    let tz: chrono_tz::Tz = seat
+        .time_zone
+        .parse()
+        .unwrap_or(chrono_tz::Europe::Copenhagen);
+    let mut tx = state.engine.db.read().await?;
+    let raw = tx
+        .seat(id)
+        .await?
+        .ok_or_else(|| PageError::NotFound(format!("seat {id} does not exist")))?;
+    let person = match seat.person_id {
+        Some(p) => tx.person(p).await?,
+        None => None,
+    };
+    let mut lines: Vec<Line> = Vec::new();
+    for m in tx.seat_messages(id).await? {
+        lines.push(Line {
+            at: m.created_at,
+            at_local: m
+                .created_at
+                .with_timezone(&tz)
+                .format("%d-%m-%Y %H:%M:%S")
+                .to_string(),
+            kind: "message",
+            item: serde_json::to_value(&m).unwrap_or_default(),
+        });
+    }
+    for e in tx.seat_events(id).await? {
+        lines.push(Line {
+            at: e.at,
+            at_local: e
+                .at
+                .with_timezone(&tz)
+                .format("%d-%m-%Y %H:%M:%S")
+                .to_string(),
+            kind: "event",
+            item: serde_json::to_value(&e).unwrap_or_default(),
+        });
+    }
+    lines.sort_by_key(|l| l.at);
+    let may_assign = raw.status == "vacant" && session.role.staffs_team(raw.team_id);
+    let candidates = if may_assign {
+        tx.free_people_on(
+            raw.date,
+            session.role.team_id(),
+            q.name.as_deref().map(str::trim).filter(|n| !n.is_empty()),
+            200,
+        )
+        .await?
+    } else {
+        Vec::new()
+    };
+    drop(tx);
+    let mut frame = Frame::new(&state, &session, "board");
+    let c = &mut frame.context;
+    c.insert("seat", &seat);
+    c.insert("seat_raw", &raw);
+    c.insert("start", &seat.start_time.format("%H:%M").to_string());
+    c.insert("end", &seat.end_time.format("%H:%M").to_string());
+    c.insert("person", &person);
+    c.insert("lines", &lines);
+    c.insert("may_assign", &may_assign);
+    c.insert(
+        "may_remove",
+        &(raw.status != "vacant" && session.role.staffs_team(raw.team_id)),
+    );
+    c.insert("candidates", &candidates);
+    c.insert("name", &q.name.unwrap_or_default());
+    frame.render("seat.html")
+}
+
+#[derive(Deserialize)]
+pub struct AssignForm {
+    pub person_id: i64,
+}
+
+pub async fn assign(
+    State(state): State<AppState>,
+    session: Session,
+    Path(id): Path<i64>,
+    Form(form): Form<AssignForm>,
+) -> PageResult<Redirect> {
+    let seat = {
+        let mut tx = state.engine.db.read().await?;
+        tx.seat(id)
+            .await?
+            .ok_or_else(|| PageError::NotFound(format!("seat {id} does not exist")))?
+    };
+    if !session.role.staffs_team(seat.team_id) {
+        return Err(PageError::Forbidden);
+    }
+    if let Some(team) = session.role.team_id() {
+        let mut tx = state.engine.db.read().await?;
+        if !tx.is_team_member(team, form.person_id).await? {
+            return Err(PageError::Forbidden);
+        }
+    }
+    state
+        .engine
+        .assign(id, form.person_id, &session.actor())
+        .await
+        .map_err(crate::http::error::ApiError::from)?;
+    Ok(Redirect::to(&format!("/admin/seats/{id}")))
+}

@@ -1,0 +1,331 @@
+//! Who is asking: the session cookie of a logged-in browser (or an API
+//! token), the CSRF token every form carries, and the limit on guessing
+//! passwords.
+
+use axum::extract::{FromRequestParts, Request, State};
+use axum::http::request::Parts;
+use axum::http::{HeaderMap, Method, header};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use base64::Engine as _;
+use chrono::{DateTime, Duration, Utc};
+use rand::RngCore;
+use sha2::{Digest, Sha256};
+
+use super::error::PageError;
+use crate::domain::{Language, Role};
+use crate::http::AppState;
+use crate::store::users::UserRow;
+
+pub const SESSION_COOKIE: &str = "valgvagt_session";
+/// The CSRF token of the login form, before there is a session.
+pub const LOGIN_COOKIE: &str = "valgvagt_login";
+/// The form field and the header that carry the CSRF token.
+pub const CSRF_FIELD: &str = "_csrf";
+pub const CSRF_HEADER: &str = "x-csrf-token";
+
+/// A session ends after this long without a request.
+pub const IDLE: Duration = Duration::hours(8);
+/// How stale `last_seen_at` may get before a request writes it again.
+const TOUCH_AFTER: Duration = Duration::minutes(5);
+
+/// Failed attempts for one login within [`GUESS_WINDOW`] before it is
+/// refused until the window has passed since the last of them.
+pub const FAILS_PER_LOGIN: i64 = 5;
+/// The same, from one address, over all logins.
+pub const FAILS_PER_ADDRESS: i64 = 20;
+pub const GUESS_WINDOW: Duration = Duration::minutes(15);
+
+/// 32 random bytes, base64url.
+pub fn random_token() -> String {
+    let mut bytes = [0u8; 32];
+    rand::rng().fill_bytes(&mut bytes);
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes)
+}
+
+/// What the database keeps of a token.
+pub fn hash_token(token: &str) -> String {
+    let digest = Sha256::digest(token.as_bytes());
+    digest.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// Equal in time that does not depend on where they differ.
+pub fn same_secret(a: &str, b: &str) -> bool {
+    let (a, b) = (a.as_bytes(), b.as_bytes());
+    a.len() == b.len() && a.iter().zip(b).fold(0u8, |d, (x, y)| d | (x ^ y)) == 0
+}
+
+/// The value of cookie `name`.
+pub fn cookie<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|pair| pair.trim().split_once('='))
+        .find(|(k, _)| *k == name)
+        .map(|(_, v)| v)
+}
+
+/// A `Set-Cookie` value: HTTP only, same site, `Secure` on https.
+pub fn set_cookie(name: &str, value: &str, max_age: Option<Duration>, secure: bool) -> String {
+    let mut c = format!("{name}={value}; Path=/; HttpOnly; SameSite=Lax");
+    if let Some(age) = max_age {
+        c.push_str(&format!("; Max-Age={}", age.num_seconds().max(0)));
+    }
+    if secure {
+        c.push_str("; Secure");
+    }
+    c
+}
+
+/// A logged-in user, as every admin page and API call sees them.
+#[derive(Clone)]
+pub struct Session {
+    pub user: UserRow,
+    pub role: Role,
+    /// `None` for an API token, which needs none.
+    pub csrf: Option<String>,
+    pub language: Language,
+    /// The session's token hash (`None` for an API token).
+    pub token_hash: Option<String>,
+}
+
+impl Session {
+    /// The actor of audit events.
+    pub fn actor(&self) -> String {
+        format!("user:{}", self.user.id)
+    }
+
+    fn from_user(user: UserRow, csrf: Option<String>, token_hash: Option<String>) -> Session {
+        Session {
+            role: user.role(),
+            language: Language::parse(&user.language).unwrap_or_default(),
+            user,
+            csrf,
+            token_hash,
+        }
+    }
+}
+
+/// Finds the session of a request: an API bearer token or the cookie. An
+/// active session is kept alive for another [`IDLE`].
+pub async fn find(state: &AppState, headers: &HeaderMap) -> Result<Option<Session>, PageError> {
+    let engine = &state.engine;
+    let now = engine.clock.now();
+    if let Some(token) = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+    {
+        let mut tx = engine.db.read().await?;
+        let user = tx.user_for_api_token(&hash_token(token.trim())).await?;
+        return Ok(user.map(|u| Session::from_user(u, None, None)));
+    }
+    let Some(token) = cookie(headers, SESSION_COOKIE) else {
+        return Ok(None);
+    };
+    let hash = hash_token(token);
+    let found = {
+        let mut tx = engine.db.read().await?;
+        tx.session(&hash, now).await?
+    };
+    let Some(found) = found else {
+        return Ok(None);
+    };
+    if now - found.last_seen_at > TOUCH_AFTER {
+        let mut tx = engine.db.begin().await?;
+        tx.touch_session(&hash, now, now + IDLE).await?;
+        tx.commit().await?;
+    }
+    Ok(Some(Session::from_user(
+        found.user,
+        Some(found.csrf_token),
+        Some(hash),
+    )))
+}
+
+/// Every admin page but the login page needs a session; without one the
+/// browser is sent to log in and come back.
+impl FromRequestParts<AppState> for Session {
+    type Rejection = Response;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Response> {
+        if let Some(s) = parts.extensions.get::<Session>() {
+            return Ok(s.clone());
+        }
+        match find(state, &parts.headers).await {
+            Ok(Some(s)) => Ok(s),
+            Ok(None) => {
+                let next = parts
+                    .uri
+                    .path_and_query()
+                    .map(|p| p.as_str())
+                    .unwrap_or("/admin");
+                Err(PageError::LoginNeeded(next.to_string()).into_response())
+            }
+            Err(e) => Err(e.into_response()),
+        }
+    }
+}
+
+/// Refuses a request that changes something (anything but GET and HEAD)
+/// unless it carries the session's CSRF token, in the `X-CSRF-Token`
+/// header or the form's `_csrf` field. The login form is checked against
+/// its own cookie by its handler. A session found here is handed on.
+pub async fn require_csrf(State(state): State<AppState>, request: Request, next: Next) -> Response {
+    if matches!(*request.method(), Method::GET | Method::HEAD)
+        || request.uri().path() == "/admin/login"
+    {
+        return next.run(request).await;
+    }
+    let session = match find(&state, request.headers()).await {
+        Ok(Some(s)) => s,
+        Ok(None) => return PageError::LoginNeeded("/admin".into()).into_response(),
+        Err(e) => return e.into_response(),
+    };
+    let Some(expected) = session.csrf.clone() else {
+        // An API token is not a browser: there is nothing to forge.
+        let mut request = request;
+        request.extensions_mut().insert(session);
+        return next.run(request).await;
+    };
+    let (mut parts, body) = request.into_parts();
+    let header_token = parts
+        .headers
+        .get(CSRF_HEADER)
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_string);
+    let (token, body) = match header_token {
+        Some(t) => (Some(t), body),
+        None => {
+            let bytes = match axum::body::to_bytes(body, MAX_FORM).await {
+                Ok(b) => b,
+                Err(_) => return PageError::TooLarge.into_response(),
+            };
+            let token = form_field(&bytes, CSRF_FIELD);
+            (token, axum::body::Body::from(bytes))
+        }
+    };
+    if !token.is_some_and(|t| same_secret(&t, &expected)) {
+        tracing::warn!(user = session.user.id, path = %parts.uri.path(), "refused a request without the session's CSRF token");
+        return PageError::Csrf.into_response();
+    }
+    parts.extensions.insert(session);
+    next.run(Request::from_parts(parts, body)).await
+}
+
+/// The JSON API needs a user: an API token (`Authorization: Bearer`), or
+/// a browser's session with its CSRF token in `X-CSRF-Token` for anything
+/// but a read. Readers may read; only the secretariat may change things.
+pub async fn require_api_user(
+    State(state): State<AppState>,
+    mut request: Request,
+    next: Next,
+) -> Response {
+    use crate::http::error::ApiError;
+    let session = match find(&state, request.headers()).await {
+        Ok(Some(s)) => s,
+        Ok(None) => return ApiError::Unauthorized.into_response(),
+        Err(e) => return ApiError::Internal(anyhow::anyhow!("{e}")).into_response(),
+    };
+    let reads = matches!(*request.method(), Method::GET | Method::HEAD);
+    let allowed = match reads {
+        true => session.role.sees_everything(),
+        false => session.role.runs_election(),
+    };
+    if !allowed {
+        return ApiError::Forbidden(format!(
+            "the role {} may not {} through the API",
+            session.role.name(),
+            if reads { "read" } else { "change anything" }
+        ))
+        .into_response();
+    }
+    if !reads && let Some(expected) = &session.csrf {
+        let sent = request
+            .headers()
+            .get(CSRF_HEADER)
+            .and_then(|v| v.to_str().ok());
+        if !sent.is_some_and(|t| same_secret(t, expected)) {
+            return ApiError::Forbidden("the X-CSRF-Token header is missing or wrong".into())
+                .into_response();
+        }
+    }
+    request.extensions_mut().insert(session);
+    next.run(request).await
+}
+
+/// The largest form the admin takes (a CSV file of people, pasted).
+pub const MAX_FORM: usize = 16 * 1024 * 1024;
+
+/// The first value of `name` in an `application/x-www-form-urlencoded` body.
+pub fn form_field(body: &[u8], name: &str) -> Option<String> {
+    form_urlencoded_pairs(body)
+        .into_iter()
+        .find(|(k, _)| k == name)
+        .map(|(_, v)| v)
+}
+
+fn form_urlencoded_pairs(body: &[u8]) -> Vec<(String, String)> {
+    serde_urlencoded::from_bytes::<Vec<(String, String)>>(body).unwrap_or_default()
+}
+
+/// Why a login was refused before its password was looked at.
+pub struct TooManyAttempts {
+    pub retry_after: Duration,
+}
+
+/// Refuses a login that comes after too many failed ones for the same
+/// login or from the same address.
+pub async fn check_guessing(
+    state: &AppState,
+    login: &str,
+    ip: &str,
+    now: DateTime<Utc>,
+) -> Result<(), PageError> {
+    let mut tx = state.engine.db.read().await?;
+    let (by_login, by_ip) = tx
+        .failed_logins_since(login, ip, now - GUESS_WINDOW)
+        .await?;
+    if by_login >= FAILS_PER_LOGIN || by_ip >= FAILS_PER_ADDRESS {
+        let last = tx.last_failed_login(login, ip).await?.unwrap_or(now);
+        let wait = (last + GUESS_WINDOW - now).max(Duration::minutes(1));
+        return Err(PageError::TooManyAttempts(TooManyAttempts {
+            retry_after: wait,
+        }));
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_cookie_is_found_among_others() {
+        let mut h = HeaderMap::new();
+        h.insert(
+            header::COOKIE,
+            "a=1; valgvagt_session=abc; b=2".parse().unwrap(),
+        );
+        assert_eq!(cookie(&h, SESSION_COOKIE), Some("abc"));
+        assert_eq!(cookie(&h, "c"), None);
+    }
+
+    #[test]
+    fn secrets_compare_equal_only_when_equal() {
+        assert!(same_secret("abc", "abc"));
+        assert!(!same_secret("abc", "abd"));
+        assert!(!same_secret("abc", "abcd"));
+    }
+
+    #[test]
+    fn the_csrf_field_is_read_from_a_form_body() {
+        assert_eq!(
+            form_field(b"person_id=3&_csrf=x%2By", CSRF_FIELD).as_deref(),
+            Some("x+y")
+        );
+        assert_eq!(form_field(b"person_id=3", CSRF_FIELD), None);
+    }
+}

@@ -1,0 +1,336 @@
+//! The web admin's users, their sessions and API tokens, and the login
+//! attempts that limit password guessing.
+
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+
+use super::Tx;
+use crate::domain::{Login, Role};
+use crate::{exec, q};
+
+/// A user as the pages see them; the password hash stays in the store.
+#[derive(Clone, Serialize, sqlx::FromRow)]
+pub struct UserRow {
+    pub id: i64,
+    pub login: String,
+    pub name: String,
+    pub role: String,
+    pub team_id: Option<i64>,
+    pub station_id: Option<i64>,
+    pub language: String,
+    pub disabled_at: Option<DateTime<Utc>>,
+    pub created_at: DateTime<Utc>,
+}
+
+impl std::fmt::Debug for UserRow {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "User#{}({})", self.id, self.role)
+    }
+}
+
+impl UserRow {
+    /// The role, or `Reader` if the row breaks the rules (it cannot: the
+    /// table's checks hold).
+    pub fn role(&self) -> Role {
+        Role::parse(&self.role, self.team_id, self.station_id).unwrap_or(Role::Reader)
+    }
+}
+
+pub struct NewUser<'a> {
+    pub login: &'a Login,
+    pub name: &'a str,
+    pub password_hash: &'a str,
+    pub role: Role,
+    pub language: &'a str,
+}
+
+/// A session found by its cookie.
+pub struct SessionRow {
+    pub user: UserRow,
+    pub csrf_token: String,
+    pub last_seen_at: DateTime<Utc>,
+}
+
+const USER_COLUMNS: &str = "u.id, u.login, u.name, u.role, u.team_id, u.station_id, u.language, u.disabled_at, u.created_at";
+
+impl Tx {
+    pub async fn insert_user(&mut self, u: &NewUser<'_>, now: DateTime<Utc>) -> sqlx::Result<i64> {
+        q!(
+            self,
+            fetch_one,
+            sqlx::query_scalar(
+                "INSERT INTO users (login, name, password_hash, role, team_id, station_id, language, created_at)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id"
+            )
+            .bind(u.login.as_str())
+            .bind(u.name)
+            .bind(u.password_hash)
+            .bind(u.role.name())
+            .bind(u.role.team_id())
+            .bind(u.role.station_id())
+            .bind(u.language)
+            .bind(now)
+        )
+    }
+
+    pub async fn set_password(&mut self, user_id: i64, hash: &str) -> sqlx::Result<u64> {
+        exec!(
+            self,
+            sqlx::query("UPDATE users SET password_hash = $2 WHERE id = $1")
+                .bind(user_id)
+                .bind(hash)
+        )
+    }
+
+    pub async fn set_user_language(&mut self, user_id: i64, language: &str) -> sqlx::Result<u64> {
+        exec!(
+            self,
+            sqlx::query("UPDATE users SET language = $2 WHERE id = $1")
+                .bind(user_id)
+                .bind(language)
+        )
+    }
+
+    pub async fn count_users(&mut self) -> sqlx::Result<i64> {
+        q!(
+            self,
+            fetch_one,
+            sqlx::query_scalar("SELECT COUNT(*) FROM users")
+        )
+    }
+
+    pub async fn user(&mut self, id: i64) -> sqlx::Result<Option<UserRow>> {
+        let sql = format!("SELECT {USER_COLUMNS} FROM users u WHERE u.id = $1");
+        q!(
+            self,
+            fetch_optional,
+            sqlx::query_as(sqlx::AssertSqlSafe(sql.as_str())).bind(id)
+        )
+    }
+
+    /// The user with this login and their password hash, if enabled.
+    pub async fn user_for_login(
+        &mut self,
+        login: &Login,
+    ) -> sqlx::Result<Option<(UserRow, String)>> {
+        let sql = format!(
+            "SELECT {USER_COLUMNS}, u.password_hash FROM users u
+             WHERE u.login = $1 AND u.disabled_at IS NULL"
+        );
+        let row: Option<UserWithHash> = q!(
+            self,
+            fetch_optional,
+            sqlx::query_as(sqlx::AssertSqlSafe(sql.as_str())).bind(login.as_str())
+        )?;
+        Ok(row.map(|r| (r.user, r.password_hash)))
+    }
+
+    /// Failed attempts for this login, and from this address, since `since`.
+    pub async fn failed_logins_since(
+        &mut self,
+        login: &str,
+        ip: &str,
+        since: DateTime<Utc>,
+    ) -> sqlx::Result<(i64, i64)> {
+        q!(
+            self,
+            fetch_one,
+            sqlx::query_as(
+                "SELECT
+                   (SELECT COUNT(*) FROM login_attempts WHERE login = $1 AND at > $3 AND NOT ok),
+                   (SELECT COUNT(*) FROM login_attempts WHERE ip = $2 AND at > $3 AND NOT ok)"
+            )
+            .bind(login)
+            .bind(ip)
+            .bind(since)
+        )
+    }
+
+    /// The latest failed attempt for this login or from this address.
+    pub async fn last_failed_login(
+        &mut self,
+        login: &str,
+        ip: &str,
+    ) -> sqlx::Result<Option<DateTime<Utc>>> {
+        q!(
+            self,
+            fetch_one,
+            sqlx::query_scalar(
+                "SELECT MAX(at) FROM login_attempts WHERE (login = $1 OR ip = $2) AND NOT ok"
+            )
+            .bind(login)
+            .bind(ip)
+        )
+    }
+
+    pub async fn record_login_attempt(
+        &mut self,
+        login: &str,
+        ip: &str,
+        ok: bool,
+        now: DateTime<Utc>,
+    ) -> sqlx::Result<()> {
+        exec!(
+            self,
+            sqlx::query("INSERT INTO login_attempts (login, ip, at, ok) VALUES ($1, $2, $3, $4)")
+                .bind(login)
+                .bind(ip)
+                .bind(now)
+                .bind(ok)
+        )?;
+        Ok(())
+    }
+
+    pub async fn insert_session(
+        &mut self,
+        token_hash: &str,
+        user_id: i64,
+        csrf_token: &str,
+        now: DateTime<Utc>,
+        expires_at: DateTime<Utc>,
+    ) -> sqlx::Result<()> {
+        exec!(
+            self,
+            sqlx::query(
+                "INSERT INTO sessions (token_hash, user_id, csrf_token, created_at, last_seen_at, expires_at)
+                 VALUES ($1, $2, $3, $4, $4, $5)"
+            )
+            .bind(token_hash)
+            .bind(user_id)
+            .bind(csrf_token)
+            .bind(now)
+            .bind(expires_at)
+        )?;
+        Ok(())
+    }
+
+    /// The live session with this token hash, of an enabled user.
+    pub async fn session(
+        &mut self,
+        token_hash: &str,
+        now: DateTime<Utc>,
+    ) -> sqlx::Result<Option<SessionRow>> {
+        let sql = format!(
+            "SELECT {USER_COLUMNS}, s.csrf_token, s.last_seen_at FROM sessions s
+             JOIN users u ON u.id = s.user_id
+             WHERE s.token_hash = $1 AND s.expires_at > $2 AND u.disabled_at IS NULL"
+        );
+        let row: Option<SessionJoin> = q!(
+            self,
+            fetch_optional,
+            sqlx::query_as(sqlx::AssertSqlSafe(sql.as_str()))
+                .bind(token_hash)
+                .bind(now)
+        )?;
+        Ok(row.map(|r| SessionRow {
+            user: r.user,
+            csrf_token: r.csrf_token,
+            last_seen_at: r.last_seen_at,
+        }))
+    }
+
+    /// Keeps an active session alive until `expires_at`.
+    pub async fn touch_session(
+        &mut self,
+        token_hash: &str,
+        now: DateTime<Utc>,
+        expires_at: DateTime<Utc>,
+    ) -> sqlx::Result<()> {
+        exec!(
+            self,
+            sqlx::query(
+                "UPDATE sessions SET last_seen_at = $2, expires_at = $3 WHERE token_hash = $1"
+            )
+            .bind(token_hash)
+            .bind(now)
+            .bind(expires_at)
+        )?;
+        Ok(())
+    }
+
+    pub async fn delete_session(&mut self, token_hash: &str) -> sqlx::Result<()> {
+        exec!(
+            self,
+            sqlx::query("DELETE FROM sessions WHERE token_hash = $1").bind(token_hash)
+        )?;
+        Ok(())
+    }
+
+    /// Ends every session of a user (a new password, a disabled user).
+    pub async fn delete_sessions_of(&mut self, user_id: i64) -> sqlx::Result<u64> {
+        exec!(
+            self,
+            sqlx::query("DELETE FROM sessions WHERE user_id = $1").bind(user_id)
+        )
+    }
+
+    pub async fn insert_api_token(
+        &mut self,
+        token_hash: &str,
+        user_id: i64,
+        now: DateTime<Utc>,
+    ) -> sqlx::Result<i64> {
+        q!(
+            self,
+            fetch_one,
+            sqlx::query_scalar(
+                "INSERT INTO api_tokens (token_hash, user_id, created_at) VALUES ($1, $2, $3) RETURNING id"
+            )
+            .bind(token_hash)
+            .bind(user_id)
+            .bind(now)
+        )
+    }
+
+    /// The enabled user an API token belongs to.
+    pub async fn user_for_api_token(&mut self, token_hash: &str) -> sqlx::Result<Option<UserRow>> {
+        let sql = format!(
+            "SELECT {USER_COLUMNS} FROM api_tokens t JOIN users u ON u.id = t.user_id
+             WHERE t.token_hash = $1 AND u.disabled_at IS NULL"
+        );
+        q!(
+            self,
+            fetch_optional,
+            sqlx::query_as(sqlx::AssertSqlSafe(sql.as_str())).bind(token_hash)
+        )
+    }
+
+    pub async fn add_team_member(&mut self, team_id: i64, person_id: i64) -> sqlx::Result<()> {
+        exec!(
+            self,
+            sqlx::query(
+                "INSERT INTO team_members (team_id, person_id) VALUES ($1, $2) ON CONFLICT DO NOTHING"
+            )
+            .bind(team_id)
+            .bind(person_id)
+        )?;
+        Ok(())
+    }
+
+    pub async fn is_team_member(&mut self, team_id: i64, person_id: i64) -> sqlx::Result<bool> {
+        q!(
+            self,
+            fetch_one,
+            sqlx::query_scalar(
+                "SELECT EXISTS (SELECT 1 FROM team_members WHERE team_id = $1 AND person_id = $2)"
+            )
+            .bind(team_id)
+            .bind(person_id)
+        )
+    }
+}
+
+#[derive(sqlx::FromRow)]
+struct UserWithHash {
+    #[sqlx(flatten)]
+    user: UserRow,
+    password_hash: String,
+}
+
+#[derive(sqlx::FromRow)]
+struct SessionJoin {
+    #[sqlx(flatten)]
+    user: UserRow,
+    csrf_token: String,
+    last_seen_at: DateTime<Utc>,
+}

@@ -1,0 +1,314 @@
+//! The secretariat's web admin, page by page and role by role: logging
+//! in, the limit on guessing, CSRF tokens, what each role sees and may do,
+//! the staffing board as answers arrive, a seat's history and the audit
+//! log, on SQLite and PostgreSQL.
+
+mod support;
+
+use reqwest::{Method, StatusCode};
+use support::admin::{Browser, PASSWORD, team_member, user};
+use support::builders::{Election, code_in, import, person};
+use support::{Backend, SECRETARIAT, TestApp};
+
+const ANNA: &str = "+4520000001";
+
+/// Two stations, each staffed by its own team: seats 0-1 are Venstre's at
+/// Rådhushallen, 2-3 Socialdemokratiet's at Skolen.
+async fn two_teams(app: &TestApp) -> Election {
+    import(
+        app,
+        r#"
+election: { title: Folketingsvalg 2029, type: Folketingsvalg, election_day: 2029-11-20, starts_on: 2029-11-19 }
+areas:
+  - name: Midtbyen
+    stations:
+      - { name: Rådhushallen, address: Rådhuspladsen 1 }
+      - { name: Skolen, address: Skolevej 2 }
+teams: [Venstre, Socialdemokratiet]
+people:
+  - { name: Vera Vestergaard, cpr: 010280-2222, phone: "20 00 00 07", teams: [Venstre] }
+task_types:
+  - { name: Valgstyrer, start: "07:30", end: "21:00", payment: 600, trusted: true }
+seats:
+  - { station: Rådhushallen, task_type: Valgstyrer, team: Venstre, count: 2 }
+  - { station: Skolen, task_type: Valgstyrer, team: Socialdemokratiet, count: 2 }
+"#,
+    )
+    .await
+}
+
+/// The number the board shows for `what` (`vacant`, `invited`, …) in all.
+fn total(page: &str, what: &str) -> i64 {
+    let marker = format!("id=\"total-{what}\">");
+    let at = page
+        .find(&marker)
+        .unwrap_or_else(|| panic!("no total-{what} in {page}"))
+        + marker.len();
+    page[at..at + page[at..].find('<').expect("end")]
+        .parse()
+        .expect("a number")
+}
+
+on_both_backends! {
+    async fn a_visitor_without_a_session_is_sent_to_log_in_and_back(app: TestApp) {
+        let mut b = Browser::new(&app);
+        for path in ["/admin/board", "/admin/board/live", "/admin/seats/1", "/admin/audit"] {
+            let page = b.get(path).await;
+            assert_eq!(page.status, StatusCode::SEE_OTHER, "{path}");
+            let to = page.location.expect("location");
+            assert!(to.starts_with("/admin/login?next=%2Fadmin%2F"), "{path} → {to}");
+        }
+        let page = b.get("/admin/login?next=/admin/audit").await;
+        page.assert_ok();
+        assert!(page.body.contains("Adgangskode"), "Danish by default");
+    }
+
+    async fn a_wrong_password_is_refused_and_the_right_one_logs_in(app: TestApp) {
+        let mut b = Browser::new(&app);
+        let page = b.log_in(SECRETARIAT.0, "forkert adgangskode").await;
+        assert_eq!(page.status, StatusCode::UNAUTHORIZED);
+        assert!(page.body.contains("Forkert brugernavn eller adgangskode"), "{}", page.body);
+        assert!(b.cookie("valgvagt_session").is_none());
+
+        // The login is not case-sensitive.
+        let page = b.log_in(&SECRETARIAT.0.to_uppercase(), SECRETARIAT.1).await;
+        assert_eq!(page.status, StatusCode::SEE_OTHER, "{}", page.body);
+        assert_eq!(page.location.as_deref(), Some("/admin/board"));
+        let board = b.get("/admin/board").await;
+        board.assert_ok();
+        assert!(board.body.contains("Valgsekretariatet · valgsekretariatet"), "{}", board.body);
+
+        // Logging out ends the session on the server, not just the cookie.
+        let cookie = b.cookie("valgvagt_session").expect("session").to_string();
+        let out = b.post("/admin/logout", &[]).await;
+        assert_eq!(out.status, StatusCode::SEE_OTHER);
+        let mut replay = Browser::new(&app);
+        let r = replay.get_with_cookie("/admin/board", &format!("valgvagt_session={cookie}")).await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER, "an ended session logs nobody in");
+    }
+
+    async fn five_wrong_passwords_lock_the_login_for_a_quarter_of_an_hour(app: TestApp) {
+        let mut b = Browser::new(&app);
+        for _ in 0..5 {
+            let page = b.log_in(SECRETARIAT.0, "gæt gæt gæt gæt").await;
+            assert_eq!(page.status, StatusCode::UNAUTHORIZED);
+        }
+        let page = b.log_in(SECRETARIAT.0, SECRETARIAT.1).await;
+        assert_eq!(page.status, StatusCode::TOO_MANY_REQUESTS, "even the right password waits");
+        assert!(page.body.contains("For mange forkerte forsøg"), "{}", page.body);
+        assert!(b.cookie("valgvagt_session").is_none());
+
+        // Another user is not locked out by someone guessing this one.
+        user(&app, "læser@testrup.dk", "reader", None, None).await;
+        let mut other = Browser::new(&app);
+        assert_eq!(other.log_in("læser@testrup.dk", PASSWORD).await.status, StatusCode::SEE_OTHER);
+
+        app.clock.advance(chrono::Duration::minutes(16));
+        let page = b.log_in(SECRETARIAT.0, SECRETARIAT.1).await;
+        assert_eq!(page.status, StatusCode::SEE_OTHER, "{}", page.body);
+    }
+
+    async fn a_form_without_the_csrf_token_is_refused_and_changes_nothing(app: TestApp) {
+        let e = two_teams(&app).await;
+        let anna = person().create(&app).await;
+        let mut b = Browser::logged_in(&app, SECRETARIAT.0, SECRETARIAT.1).await;
+        let seat = e.seats[0];
+        let path = format!("/admin/seats/{seat}/assign");
+        let anna_id = anna.to_string();
+
+        let page = b.post_raw(&path, &[("person_id", &anna_id)]).await;
+        assert_eq!(page.status, StatusCode::FORBIDDEN);
+        assert!(page.body.contains("security token"), "{}", page.body);
+        let page = b.post_raw(&path, &[("person_id", &anna_id), ("_csrf", "gættet")]).await;
+        assert_eq!(page.status, StatusCode::FORBIDDEN);
+        app.settle().await;
+        assert_eq!(app.seat_status(seat).await, "vacant");
+        assert!(app.fake.to(ANNA).is_empty());
+
+        // Logging out and the login form need their tokens too.
+        assert_eq!(b.post_raw("/admin/logout", &[]).await.status, StatusCode::FORBIDDEN);
+        let mut fresh = Browser::new(&app);
+        fresh.get("/admin/login").await.assert_ok();
+        let page = fresh.post_raw("/admin/login", &[("login", SECRETARIAT.0), ("password", SECRETARIAT.1)]).await;
+        assert_eq!(page.status, StatusCode::FORBIDDEN);
+
+        b.get(&format!("/admin/seats/{seat}")).await.assert_ok();
+        let page = b.post(&path, &[("person_id", &anna_id)]).await;
+        assert_eq!(page.status, StatusCode::SEE_OTHER, "{}", page.body);
+        app.settle().await;
+        assert_eq!(app.seat_status(seat).await, "invited");
+        assert_eq!(app.fake.to(ANNA).len(), 1);
+    }
+
+    async fn a_team_responsible_sees_and_staffs_only_their_teams_seats(app: TestApp) {
+        let e = two_teams(&app).await;
+        let member = person().create(&app).await;
+        let outsider = person().name("Ole Udenfor").cpr("010170-1111").phone("+4520000009").create(&app).await;
+        team_member(&app, "Venstre", member).await;
+        user(&app, "venstre@testrup.dk", "team", Some("Venstre"), None).await;
+        let mut b = Browser::logged_in(&app, "venstre@testrup.dk", PASSWORD).await;
+
+        let board = b.get("/admin/board").await;
+        board.assert_ok();
+        assert_eq!(total(&board.body, "vacant"), 2, "only Venstre's two seats");
+        assert!(board.body.contains(">Rådhushallen</a>") && !board.body.contains(">Skolen</a>"), "{}", board.body);
+        // Asking for the other team's seats changes nothing.
+        let team_ids = app.get_json("/api/teams").await;
+        let other = team_ids.as_array().unwrap().iter().find(|t| t["name"] == "Socialdemokratiet").unwrap()["id"].as_i64().unwrap();
+        let live = b.get(&format!("/admin/board/live?team={other}")).await;
+        assert_eq!(total(&live.body, "vacant"), 2);
+
+        assert_eq!(b.get(&format!("/admin/seats/{}", e.seats[2])).await.status, StatusCode::FORBIDDEN);
+        let own = b.get(&format!("/admin/seats/{}", e.seats[0])).await;
+        own.assert_ok();
+        assert!(own.body.contains("Anna Jensen") && own.body.contains("Vera Vestergaard"), "members, also from the election file: {}", own.body);
+        assert!(!own.body.contains("Ole Udenfor"), "only members are offered");
+
+        let m = member.to_string();
+        let o = outsider.to_string();
+        let page = b.post(&format!("/admin/seats/{}/assign", e.seats[2]), &[("person_id", &m)]).await;
+        assert_eq!(page.status, StatusCode::FORBIDDEN, "another team's seat");
+        let page = b.post(&format!("/admin/seats/{}/assign", e.seats[0]), &[("person_id", &o)]).await;
+        assert_eq!(page.status, StatusCode::FORBIDDEN, "not a member of the team");
+        app.settle().await;
+        assert_eq!(app.seat_status(e.seats[2]).await, "vacant");
+        assert_eq!(app.seat_status(e.seats[0]).await, "vacant");
+
+        let page = b.post(&format!("/admin/seats/{}/assign", e.seats[0]), &[("person_id", &m)]).await;
+        assert_eq!(page.status, StatusCode::SEE_OTHER, "{}", page.body);
+        app.settle().await;
+        assert_eq!(app.seat_status(e.seats[0]).await, "invited");
+
+        // The audit log and the JSON API are the secretariat's.
+        assert_eq!(b.get("/admin/audit").await.status, StatusCode::FORBIDDEN);
+        assert_eq!(b.api(Method::GET, "/api/elections", None).await, StatusCode::FORBIDDEN);
+    }
+
+    async fn a_station_responsible_reads_their_station_and_changes_nothing(app: TestApp) {
+        let e = two_teams(&app).await;
+        let anna = person().create(&app).await;
+        user(&app, "skolen@testrup.dk", "station", None, Some("Skolen")).await;
+        let mut b = Browser::logged_in(&app, "skolen@testrup.dk", PASSWORD).await;
+
+        let board = b.get("/admin/board").await;
+        assert_eq!(total(&board.body, "vacant"), 2, "Skolen's two seats");
+        assert!(board.body.contains("data-seat=\"{}\"".replace("{}", &e.seats[2].to_string()).as_str()), "the station's seats are listed");
+        assert!(!board.body.contains(&format!("data-seat=\"{}\"", e.seats[0])));
+
+        let own = b.get(&format!("/admin/seats/{}", e.seats[2])).await;
+        own.assert_ok();
+        assert!(!own.body.contains("assign-form"), "read-only: no assign form");
+        assert_eq!(b.get(&format!("/admin/seats/{}", e.seats[0])).await.status, StatusCode::FORBIDDEN);
+        let a = anna.to_string();
+        let page = b.post(&format!("/admin/seats/{}/assign", e.seats[2]), &[("person_id", &a)]).await;
+        assert_eq!(page.status, StatusCode::FORBIDDEN);
+        app.settle().await;
+        assert_eq!(app.seat_status(e.seats[2]).await, "vacant");
+        assert_eq!(b.get("/admin/audit").await.status, StatusCode::FORBIDDEN);
+    }
+
+    async fn a_reader_reads_everything_and_changes_nothing(app: TestApp) {
+        let e = two_teams(&app).await;
+        let anna = person().create(&app).await;
+        user(&app, "læser@testrup.dk", "reader", None, None).await;
+        let mut b = Browser::logged_in(&app, "læser@testrup.dk", PASSWORD).await;
+        let board = b.get("/admin/board").await;
+        assert_eq!(total(&board.body, "vacant"), 4);
+        b.get(&format!("/admin/seats/{}", e.seats[2])).await.assert_ok();
+        b.get("/admin/audit").await.assert_ok();
+        let a = anna.to_string();
+        let page = b.post(&format!("/admin/seats/{}/assign", e.seats[2]), &[("person_id", &a)]).await;
+        assert_eq!(page.status, StatusCode::FORBIDDEN);
+        let csrf = b.csrf.clone();
+        assert_eq!(b.api(Method::GET, "/api/elections", None).await, StatusCode::OK);
+        assert_eq!(b.api(Method::POST, &format!("/api/seats/{}/no-show", e.seats[0]), csrf.as_deref()).await, StatusCode::FORBIDDEN);
+    }
+
+    async fn the_api_needs_a_token_or_a_session_with_its_csrf_header(app: TestApp) {
+        let e = two_teams(&app).await;
+        let anon = reqwest::Client::new();
+        let r = anon.get(app.url("/api/elections")).send().await.unwrap();
+        assert_eq!(r.status(), StatusCode::UNAUTHORIZED);
+        let r = anon.get(app.url("/api/elections")).bearer_auth("vv_made_up").send().await.unwrap();
+        assert_eq!(r.status(), StatusCode::UNAUTHORIZED);
+        assert_eq!(anon.get(app.url("/healthz")).send().await.unwrap().status(), StatusCode::OK);
+
+        let b = Browser::logged_in(&app, SECRETARIAT.0, SECRETARIAT.1).await;
+        assert_eq!(b.api(Method::GET, "/api/elections", None).await, StatusCode::OK);
+        let remove = format!("/api/seats/{}/remove", e.seats[0]);
+        assert_eq!(b.api(Method::POST, &remove, None).await, StatusCode::FORBIDDEN, "a session's write needs X-CSRF-Token");
+    }
+
+    async fn the_board_changes_when_the_sms_answer_arrives(app: TestApp) {
+        let e = two_teams(&app).await;
+        let anna = person().create(&app).await;
+        let mut b = Browser::logged_in(&app, SECRETARIAT.0, SECRETARIAT.1).await;
+        let board = b.get("/admin/board").await;
+        assert_eq!((total(&board.body, "vacant"), total(&board.body, "invited"), total(&board.body, "confirmed")), (4, 0, 0));
+
+        b.get(&format!("/admin/seats/{}", e.seats[0])).await.assert_ok();
+        let a = anna.to_string();
+        assert_eq!(b.post(&format!("/admin/seats/{}/assign", e.seats[0]), &[("person_id", &a)]).await.status, StatusCode::SEE_OTHER);
+        app.settle().await;
+        let live = b.get("/admin/board/live").await;
+        assert_eq!((total(&live.body, "vacant"), total(&live.body, "invited"), total(&live.body, "confirmed")), (3, 1, 0));
+
+        let code = code_in(&app.fake.to(ANNA)[0]);
+        app.sms_from(ANNA, &format!("JA {code}")).await;
+        let live = b.get("/admin/board/live").await;
+        assert_eq!((total(&live.body, "vacant"), total(&live.body, "invited"), total(&live.body, "confirmed")), (3, 0, 1));
+    }
+
+    async fn a_seats_page_shows_every_message_and_answer_with_channel_and_number(app: TestApp) {
+        let e = two_teams(&app).await;
+        let anna = person().create(&app).await;
+        let mut b = Browser::logged_in(&app, SECRETARIAT.0, SECRETARIAT.1).await;
+        b.get(&format!("/admin/seats/{}", e.seats[0])).await.assert_ok();
+        let a = anna.to_string();
+        b.post(&format!("/admin/seats/{}/assign", e.seats[0]), &[("person_id", &a)]).await;
+        app.settle().await;
+        let code = code_in(&app.fake.to(ANNA)[0]);
+        app.sms_from(ANNA, &format!("ja {code} glæder mig")).await;
+
+        let page = b.get(&format!("/admin/seats/{}", e.seats[0])).await;
+        page.assert_ok();
+        let body = &page.body;
+        assert!(body.contains("id=\"seat-status\" data-status=\"confirmed\""), "{body}");
+        assert!(body.contains("→ invitation"), "the invitation went out: {body}");
+        assert!(body.contains("→ registration_confirmation"), "and the confirmation");
+        let answer = body.find("data-event=\"answered_yes\"").expect("the answer is listed");
+        let row = &body[answer..answer + body[answer..].find("</tr>").unwrap()];
+        assert!(row.contains("<td>sms</td>") && row.contains(ANNA), "channel and number: {row}");
+        assert!(row.contains(&format!("ja {code} glæder mig")), "what was written: {row}");
+        // The admin's assignment is audited as the user.
+        let audit = b.get("/admin/audit?action=seat.assigned").await;
+        audit.assert_ok();
+        assert!(audit.body.contains("data-action=\"seat.assigned\""), "{}", audit.body);
+        assert!(audit.body.contains("<td>user:1</td>"), "{}", audit.body);
+    }
+
+    async fn the_audit_log_filters_by_action_and_seat(app: TestApp) {
+        let e = two_teams(&app).await;
+        let anna = person().create(&app).await;
+        support::builders::assign(&app, e.seats[1], anna).await;
+        let mut b = Browser::logged_in(&app, SECRETARIAT.0, SECRETARIAT.1).await;
+        let all = b.get("/admin/audit").await;
+        assert!(all.body.contains("data-action=\"user.logged_in\""));
+        let only = b.get(&format!("/admin/audit?action=seat.&seat={}", e.seats[1])).await;
+        only.assert_ok();
+        assert!(!only.body.contains("data-action=\"user.logged_in\""), "{}", only.body);
+        assert!(only.body.contains("data-action=\"seat."), "{}", only.body);
+        let none = b.get(&format!("/admin/audit?seat={}", e.seats[3])).await;
+        assert!(none.body.contains("Ingen hændelser matcher"), "{}", none.body);
+    }
+
+    async fn a_user_who_chooses_english_gets_the_pages_in_english(app: TestApp) {
+        two_teams(&app).await;
+        let mut b = Browser::logged_in(&app, SECRETARIAT.0, SECRETARIAT.1).await;
+        assert!(b.get("/admin/board").await.body.contains("Bemanding"));
+        let r = b.post("/admin/language", &[("language", "en"), ("back", "/admin/board")]).await;
+        assert_eq!(r.location.as_deref(), Some("/admin/board"));
+        let board = b.get("/admin/board").await;
+        assert!(board.body.contains("<html lang=\"en\">") && board.body.contains("Staffing"), "{}", board.body);
+    }
+}
