@@ -14,6 +14,7 @@ pub mod import;
 pub mod jobs;
 pub mod mail;
 pub mod messages;
+pub mod people;
 pub mod rehearse;
 pub mod sms;
 pub mod store;

@@ -334,3 +334,61 @@ async fn the_secretariat_edits_a_workflow_sees_the_mistake_at_its_line_and_publi
     assert_eq!(latest.revision, 2);
     assert!(latest.source.contains("max: 3"));
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_secretariat_imports_a_csv_sees_the_bad_row_and_imports_the_rest() {
+    let Some(driver) = driver() else { return };
+    let app = TestApp::spawn(Backend::Sqlite).await.expect("app");
+    let dir = tempfile::tempdir().expect("dir");
+    let file = dir.path().join("personer.csv");
+    std::fs::write(
+        &file,
+        "Navn;CPR;Telefon\r\nAnna Jensen;120385-1234;20 00 00 01\r\nBo Nielsen;311385-2345;20 00 00 02\r\nCarla Hansen;250999-4321;20 00 00 03\r\n",
+    )
+    .expect("write the file");
+    let c = browser(&driver).await;
+    log_in(&c, &app, "/admin/people/import").await;
+    c.find(Locator::Id("import-file"))
+        .await
+        .expect("file field")
+        .send_keys(&file.display().to_string())
+        .await
+        .expect("choose the file");
+    c.find(Locator::Id("import-preview-button"))
+        .await
+        .expect("check button")
+        .click()
+        .await
+        .expect("check");
+    let bad = c
+        .wait()
+        .at_most(Duration::from_secs(10))
+        .for_element(Locator::Css(
+            "#import-errors tr[data-line='3'][data-column='cpr']",
+        ))
+        .await
+        .expect("the bad row is named by its line");
+    assert!(bad.text().await.expect("text").contains("real date"));
+    save_screenshot(&c, "people-import-errors.png").await;
+
+    c.find(Locator::Id("skip-bad"))
+        .await
+        .expect("the choice")
+        .click()
+        .await
+        .expect("tick");
+    c.find(Locator::Id("import-submit"))
+        .await
+        .expect("import button")
+        .click()
+        .await
+        .expect("import");
+    let note = c
+        .wait()
+        .at_most(Duration::from_secs(10))
+        .for_element(Locator::Id("imported-note"))
+        .await
+        .expect("imported");
+    assert!(note.text().await.expect("text").starts_with("2 "));
+    c.close().await.expect("close the browser");
+}

@@ -80,6 +80,18 @@ pub struct SeatEvent {
     pub body: Option<String>,
 }
 
+/// A person as the people list shows them.
+#[derive(Clone, Serialize, sqlx::FromRow)]
+pub struct ListedPerson {
+    pub id: i64,
+    pub name: String,
+    pub phone: Option<String>,
+    pub email: Option<String>,
+    pub preferred_channel: String,
+    #[sqlx(skip)]
+    pub teams: Vec<String>,
+}
+
 #[derive(Debug, Clone, Default, Serialize)]
 pub struct AuditFilter {
     pub actor: Option<String>,
@@ -272,6 +284,45 @@ impl Tx {
             .bind(f.before)
             .bind(limit)
         )
+    }
+
+    /// People by name (whose name contains `name`), with their teams; only
+    /// the team's members when `team_id` is given.
+    pub async fn people_listed(
+        &mut self,
+        name: Option<&str>,
+        team_id: Option<i64>,
+        limit: i64,
+    ) -> sqlx::Result<Vec<ListedPerson>> {
+        let pattern = name.map(|n| format!("%{}%", n.to_lowercase().replace(['%', '_'], "")));
+        let mut people: Vec<ListedPerson> = q!(
+            self,
+            fetch_all,
+            sqlx::query_as(
+                "SELECT p.id, p.name, p.phone, p.email, p.preferred_channel FROM people p
+                 WHERE ($1 IS NULL OR LOWER(p.name) LIKE $1)
+                   AND ($2 IS NULL OR EXISTS (SELECT 1 FROM team_members m WHERE m.team_id = $2 AND m.person_id = p.id))
+                 ORDER BY p.name, p.id LIMIT $3"
+            )
+            .bind(pattern)
+            .bind(team_id)
+            .bind(limit)
+        )?;
+        let memberships: Vec<(i64, String)> = q!(
+            self,
+            fetch_all,
+            sqlx::query_as(
+                "SELECT m.person_id, t.name FROM team_members m JOIN teams t ON t.id = m.team_id ORDER BY t.name"
+            )
+        )?;
+        for p in &mut people {
+            p.teams = memberships
+                .iter()
+                .filter(|(id, _)| *id == p.id)
+                .map(|(_, t)| t.clone())
+                .collect();
+        }
+        Ok(people)
     }
 
     /// People free on `date` (no seat that day) whose name contains

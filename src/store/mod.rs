@@ -15,6 +15,7 @@ pub mod engine;
 pub mod inbound;
 pub mod links;
 pub mod outbox;
+pub mod participants;
 pub mod people;
 pub mod records;
 pub mod schedules;

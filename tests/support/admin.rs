@@ -135,6 +135,48 @@ impl Browser {
         self.take(r).await
     }
 
+    /// Posts a `multipart/form-data` form (one that uploads a file) with
+    /// the CSRF token of the last page; `file` is the field `file`.
+    pub async fn post_file(
+        &mut self,
+        path: &str,
+        fields: &[(&str, &str)],
+        file: Option<&[u8]>,
+    ) -> Page {
+        let token = self.csrf.clone().expect("a page with a CSRF token first");
+        let mut form = reqwest::multipart::Form::new().text("_csrf", token);
+        for (k, v) in fields {
+            form = form.text(k.to_string(), v.to_string());
+        }
+        if let Some(bytes) = file {
+            form = form.part(
+                "file",
+                reqwest::multipart::Part::bytes(bytes.to_vec()).file_name("personer.csv"),
+            );
+        }
+        let r = self
+            .http
+            .post(format!("{}{path}", self.base))
+            .header(COOKIE, self.cookie_header())
+            .multipart(form)
+            .send()
+            .await
+            .expect("POST");
+        self.take(r).await
+    }
+
+    /// GET, and the body as bytes (a download).
+    pub async fn download(&mut self, path: &str) -> (StatusCode, Vec<u8>) {
+        let r = self
+            .http
+            .get(format!("{}{path}", self.base))
+            .header(COOKIE, self.cookie_header())
+            .send()
+            .await
+            .expect("GET");
+        (r.status(), r.bytes().await.expect("body").to_vec())
+    }
+
     /// Posts a form with the CSRF token of the last page.
     pub async fn post(&mut self, path: &str, form: &[(&str, &str)]) -> Page {
         let token = self.csrf.clone().expect("a page with a CSRF token first");

@@ -8,6 +8,7 @@ mod board;
 pub mod error;
 mod login;
 pub mod pages;
+mod people;
 mod seat;
 pub mod session;
 mod workflows;
@@ -34,6 +35,12 @@ pub fn router(state: AppState) -> Router<AppState> {
         .route("/admin/seats/{id}", get(seat::show))
         .route("/admin/seats/{id}/assign", post(seat::assign))
         .route("/admin/audit", get(audit::show))
+        .route("/admin/people", get(people::list))
+        .route(
+            "/admin/people/import",
+            get(people::import_form).post(people::import),
+        )
+        .route("/admin/export", get(people::export))
         .route("/admin/workflows", get(workflows::list))
         .route("/admin/workflows/check", post(workflows::check))
         .route("/admin/workflows/{name}", get(workflows::edit))
@@ -47,6 +54,7 @@ pub fn router(state: AppState) -> Router<AppState> {
             state,
             session::require_csrf,
         ))
+        .layer(axum::extract::DefaultBodyLimit::max(session::MAX_FORM))
 }
 
 async fn style() -> impl IntoResponse {

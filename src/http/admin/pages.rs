@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 
 use crate::domain::Language;
 
-const TEMPLATES: [(&str, &str); 9] = [
+const TEMPLATES: [(&str, &str); 12] = [
     (
         "layout.html",
         include_str!("../../../templates/admin/layout.html.tera"),
@@ -38,6 +38,18 @@ const TEMPLATES: [(&str, &str); 9] = [
     (
         "workflow_review.html",
         include_str!("../../../templates/admin/workflow_review.html.tera"),
+    ),
+    (
+        "people.html",
+        include_str!("../../../templates/admin/people.html.tera"),
+    ),
+    (
+        "people_import.html",
+        include_str!("../../../templates/admin/people_import.html.tera"),
+    ),
+    (
+        "export.html",
+        include_str!("../../../templates/admin/export.html.tera"),
     ),
     (
         "audit.html",

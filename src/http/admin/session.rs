@@ -203,7 +203,16 @@ pub async fn require_csrf(State(state): State<AppState>, request: Request, next:
                 Ok(b) => b,
                 Err(_) => return PageError::TooLarge.into_response(),
             };
-            let token = form_field(&bytes, CSRF_FIELD);
+            let content_type = parts
+                .headers
+                .get(header::CONTENT_TYPE)
+                .and_then(|v| v.to_str().ok())
+                .unwrap_or_default()
+                .to_string();
+            let token = match content_type.starts_with("multipart/form-data") {
+                true => multipart_field(&content_type, bytes.clone(), CSRF_FIELD).await,
+                false => form_field(&bytes, CSRF_FIELD),
+            };
             (token, axum::body::Body::from(bytes))
         }
     };
@@ -258,6 +267,29 @@ pub async fn require_api_user(
 
 /// The largest form the admin takes (a CSV file of people, pasted).
 pub const MAX_FORM: usize = 16 * 1024 * 1024;
+
+/// The value of the text field `name` of a `multipart/form-data` body (a
+/// form that uploads a file).
+async fn multipart_field(
+    content_type: &str,
+    body: axum::body::Bytes,
+    name: &str,
+) -> Option<String> {
+    use axum::extract::FromRequest;
+    let request = axum::http::Request::builder()
+        .header(header::CONTENT_TYPE, content_type)
+        .body(axum::body::Body::from(body))
+        .ok()?;
+    let mut form = axum::extract::Multipart::from_request(request, &())
+        .await
+        .ok()?;
+    while let Ok(Some(field)) = form.next_field().await {
+        if field.name() == Some(name) {
+            return field.text().await.ok();
+        }
+    }
+    None
+}
 
 /// The first value of `name` in an `application/x-www-form-urlencoded` body.
 pub fn form_field(body: &[u8], name: &str) -> Option<String> {

@@ -1,0 +1,376 @@
+//! People from a CSV file, as a municipality has them: a header row naming
+//! the columns (Danish or English), `;` or `,` between fields, UTF-8 or the
+//! Windows-1252 that Danish Excel writes. Every row is checked; a bad row
+//! is reported with its line and column, and nothing is stored here.
+
+use std::collections::{BTreeMap, HashSet};
+
+use serde::Serialize;
+
+use crate::domain::{Cpr, Language, PhoneNumber};
+
+/// A column the import understands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Column {
+    Name,
+    Cpr,
+    Phone,
+    Email,
+    Channel,
+    Language,
+    Teams,
+}
+
+impl Column {
+    /// The column a header names: lower-cased, without spaces, dashes and
+    /// underscores.
+    fn from_header(h: &str) -> Option<Column> {
+        let key: String = h
+            .trim()
+            .to_lowercase()
+            .chars()
+            .filter(|c| !matches!(c, ' ' | '-' | '_' | '.'))
+            .collect();
+        Some(match key.as_str() {
+            "navn" | "name" | "fuldenavn" | "fulltname" | "fullname" => Column::Name,
+            "cpr" | "cprnummer" | "cprnr" | "personnummer" => Column::Cpr,
+            "telefon" | "telefonnummer" | "mobil" | "mobilnummer" | "tlf" | "phone" => {
+                Column::Phone
+            }
+            "email" | "mail" | "emailadresse" => Column::Email,
+            "kanal" | "channel" | "preferredchannel" | "foretrukkenkanal" => Column::Channel,
+            "sprog" | "language" => Column::Language,
+            "hold" | "team" | "teams" | "parti" | "party" => Column::Teams,
+            _ => return None,
+        })
+    }
+}
+
+/// A row that passed every check.
+#[derive(Clone, Serialize)]
+pub struct Row {
+    /// The line of the file (the header is line 1).
+    pub line: usize,
+    pub name: String,
+    #[serde(skip)]
+    pub cpr: Cpr,
+    #[serde(skip)]
+    pub phone: Option<PhoneNumber>,
+    pub email: Option<String>,
+    pub channel: String,
+    #[serde(skip)]
+    pub language: Language,
+    pub teams: Vec<String>,
+}
+
+impl std::fmt::Debug for Row {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Row(line {})", self.line)
+    }
+}
+
+/// What is wrong with a row: its line, the column, and why.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct RowError {
+    pub line: usize,
+    pub column: String,
+    pub message: String,
+}
+
+/// A file read and checked.
+#[derive(Debug, Serialize)]
+pub struct Checked {
+    pub rows: Vec<Row>,
+    pub errors: Vec<RowError>,
+    /// Header names that are not a column the import knows.
+    pub ignored_columns: Vec<String>,
+    pub delimiter: char,
+    /// Lines with data (not the header, not blank).
+    pub data_lines: usize,
+}
+
+impl Checked {
+    /// Lines with at least one error.
+    pub fn bad_lines(&self) -> usize {
+        self.errors
+            .iter()
+            .map(|e| e.line)
+            .collect::<HashSet<_>>()
+            .len()
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum CsvError {
+    #[error("the file is empty")]
+    Empty,
+    #[error(
+        "the first line must name the columns; `{0}` is missing (navn, cpr; and telefon, email, kanal, sprog, hold if you have them)"
+    )]
+    MissingColumn(&'static str),
+    #[error("the column `{0}` is named twice in the first line")]
+    DuplicateColumn(String),
+    #[error("line {line}: {message}")]
+    Unreadable { line: usize, message: String },
+}
+
+/// The file's text: UTF-8 (a byte-order mark is dropped), or else
+/// Windows-1252.
+pub fn decode(bytes: &[u8]) -> String {
+    let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
+    match std::str::from_utf8(bytes) {
+        Ok(s) => s.to_string(),
+        Err(_) => encoding_rs::WINDOWS_1252.decode(bytes).0.into_owned(),
+    }
+}
+
+/// `;` when the header has more of them than commas (Danish Excel).
+fn delimiter(text: &str) -> u8 {
+    let header = text.lines().next().unwrap_or_default();
+    match header.matches(';').count() > header.matches(',').count() {
+        true => b';',
+        false => b',',
+    }
+}
+
+/// Reads and checks a file. `teams` are the team names that exist.
+pub fn check(bytes: &[u8], teams: &[String]) -> Result<Checked, CsvError> {
+    let text = decode(bytes);
+    if text.trim().is_empty() {
+        return Err(CsvError::Empty);
+    }
+    let delim = delimiter(&text);
+    let mut reader = csv::ReaderBuilder::new()
+        .delimiter(delim)
+        .flexible(true)
+        .trim(csv::Trim::All)
+        .from_reader(text.as_bytes());
+    let headers = reader
+        .headers()
+        .map_err(|e| CsvError::Unreadable {
+            line: 1,
+            message: e.to_string(),
+        })?
+        .clone();
+    let mut columns: BTreeMap<Column, usize> = BTreeMap::new();
+    let mut ignored = Vec::new();
+    for (i, h) in headers.iter().enumerate() {
+        match Column::from_header(h) {
+            Some(c) if columns.contains_key(&c) => {
+                return Err(CsvError::DuplicateColumn(h.to_string()));
+            }
+            Some(c) => {
+                columns.insert(c, i);
+            }
+            None if h.trim().is_empty() => {}
+            None => ignored.push(h.to_string()),
+        }
+    }
+    for (c, word) in [(Column::Name, "navn"), (Column::Cpr, "cpr")] {
+        if !columns.contains_key(&c) {
+            return Err(CsvError::MissingColumn(word));
+        }
+    }
+    let mut out = Checked {
+        rows: Vec::new(),
+        errors: Vec::new(),
+        ignored_columns: ignored,
+        delimiter: delim as char,
+        data_lines: 0,
+    };
+    let mut seen_cpr: BTreeMap<String, usize> = BTreeMap::new();
+    // The line a record starts on, from its byte offset: the reader's own
+    // line count slips on blank lines and CRLF.
+    let newlines: Vec<usize> = text.match_indices('\n').map(|(i, _)| i).collect();
+    // A record's position is where the reader began it, before the line
+    // ends (and blank lines) it skipped.
+    let line_at = |byte: u64| {
+        let start = text.as_bytes()[(byte as usize).min(text.len())..]
+            .iter()
+            .take_while(|b| matches!(b, b'\r' | b'\n'))
+            .count()
+            + byte as usize;
+        newlines.partition_point(|&i| i < start) + 1
+    };
+    for record in reader.records() {
+        let record = record.map_err(|e| CsvError::Unreadable {
+            line: e.position().map_or(0, |p| line_at(p.byte())),
+            message: e.to_string(),
+        })?;
+        let line = record.position().map_or(0, |p| line_at(p.byte()));
+        if record.iter().all(|f| f.trim().is_empty()) {
+            continue;
+        }
+        out.data_lines += 1;
+        let field = |c: Column| {
+            columns
+                .get(&c)
+                .and_then(|i| record.get(*i))
+                .map(str::trim)
+                .filter(|s| !s.is_empty())
+        };
+        let mut bad = |column: &str, message: String| {
+            out.errors.push(RowError {
+                line,
+                column: column.to_string(),
+                message,
+            })
+        };
+        let name = field(Column::Name).map(str::to_string);
+        if name.is_none() {
+            bad("navn", "the name is empty".into());
+        }
+        let cpr = match field(Column::Cpr).map(Cpr::parse) {
+            None => {
+                bad("cpr", "the CPR number is empty".into());
+                None
+            }
+            Some(Err(e)) => {
+                bad("cpr", e.to_string());
+                None
+            }
+            Some(Ok(c)) => match seen_cpr.insert(c.as_string(), line) {
+                Some(first) => {
+                    bad("cpr", format!("the same CPR number as line {first}"));
+                    None
+                }
+                None => Some(c),
+            },
+        };
+        let phone = match field(Column::Phone).map(PhoneNumber::parse) {
+            None => Ok(None),
+            Some(Ok(p)) => Ok(Some(p)),
+            Some(Err(e)) => {
+                bad("telefon", e.to_string());
+                Err(())
+            }
+        };
+        let email = field(Column::Email).map(str::to_string);
+        if let Some(e) = &email {
+            let ok = e.split_once('@').is_some_and(|(a, d)| {
+                !a.is_empty() && d.contains('.') && !e.contains(char::is_whitespace)
+            });
+            if !ok {
+                bad("email", format!("`{e}` is not an e-mail address"));
+            }
+        }
+        let channel = match field(Column::Channel).map(str::to_lowercase).as_deref() {
+            None => match (&phone, &email) {
+                (Ok(None), Some(_)) => "email".to_string(),
+                _ => "sms".to_string(),
+            },
+            Some("sms") => "sms".into(),
+            Some("email" | "e-mail" | "mail") => "email".into(),
+            Some(other) => {
+                bad("kanal", format!("`{other}` is not sms or email"));
+                "sms".into()
+            }
+        };
+        if channel == "sms" && matches!(phone, Ok(None)) && email.is_none() {
+            bad(
+                "telefon",
+                "a phone number or an e-mail address is needed to reach the person".into(),
+            );
+        }
+        if channel == "email" && email.is_none() {
+            bad(
+                "email",
+                "the channel is email, but there is no e-mail address".into(),
+            );
+        }
+        let language = match field(Column::Language) {
+            None => Some(Language::Da),
+            Some(l) => Language::parse(l).or_else(|| {
+                bad("sprog", format!("`{l}` is not da or en"));
+                None
+            }),
+        };
+        let mut row_teams = Vec::new();
+        for t in field(Column::Teams)
+            .unwrap_or_default()
+            .split([',', '|', '/'])
+            .map(str::trim)
+            .filter(|t| !t.is_empty())
+        {
+            match teams
+                .iter()
+                .find(|x| x.eq_ignore_ascii_case(t) || x.to_lowercase() == t.to_lowercase())
+            {
+                Some(x) => row_teams.push(x.clone()),
+                None => bad("hold", format!("there is no team named `{t}`")),
+            }
+        }
+        if out.errors.last().is_some_and(|e| e.line == line) {
+            continue;
+        }
+        if let (Some(name), Some(cpr), Ok(phone), Some(language)) = (name, cpr, phone, language) {
+            out.rows.push(Row {
+                line,
+                name,
+                cpr,
+                phone,
+                email,
+                channel,
+                language,
+                teams: row_teams,
+            });
+        }
+    }
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn teams() -> Vec<String> {
+        vec!["Venstre".into(), "Socialdemokratiet".into()]
+    }
+
+    #[test]
+    fn a_danish_excel_file_with_semicolons_and_windows_1252_is_read() {
+        let text = "Navn;CPR-nummer;Telefon;Hold\nSøren Ærø;120385-1234;20 00 00 01;Venstre\n";
+        let (bytes, _, _) = encoding_rs::WINDOWS_1252.encode(text);
+        let c = check(&bytes, &teams()).unwrap();
+        assert_eq!(c.delimiter, ';');
+        assert!(c.errors.is_empty(), "{:?}", c.errors);
+        assert_eq!(c.rows[0].name, "Søren Ærø");
+        assert_eq!(c.rows[0].teams, ["Venstre"]);
+        assert_eq!(c.rows[0].phone.as_ref().unwrap().as_e164(), "+4520000001");
+    }
+
+    #[test]
+    fn every_bad_row_is_reported_with_its_line_and_column() {
+        let text = "\u{feff}name,cpr,phone,email,team\n\
+            Anna,120385-1234,20000001,,\n\
+            Bo,311385-1234,20000002,,\n\
+            \n\
+            Carla,250999-4321,,carla@,Konservative\n\
+            Dennis,120385-1234,20000004,,\n";
+        let c = check(text.as_bytes(), &teams()).unwrap();
+        assert_eq!(c.rows.len(), 1);
+        assert_eq!(c.data_lines, 4);
+        let got: Vec<(usize, &str)> = c
+            .errors
+            .iter()
+            .map(|e| (e.line, e.column.as_str()))
+            .collect();
+        assert_eq!(got, [(3, "cpr"), (5, "email"), (5, "hold"), (6, "cpr")]);
+        assert_eq!(c.errors[3].message, "the same CPR number as line 2");
+        assert_eq!(c.bad_lines(), 3);
+    }
+
+    #[test]
+    fn a_file_without_a_name_or_cpr_column_is_refused_as_a_whole() {
+        assert_eq!(
+            check(b"navn;telefon\nAnna;20000001\n", &[]).unwrap_err(),
+            CsvError::MissingColumn("cpr")
+        );
+        assert_eq!(check(b"  \n", &[]).unwrap_err(), CsvError::Empty);
+        assert!(matches!(
+            check(b"navn;name;cpr\n", &[]).unwrap_err(),
+            CsvError::DuplicateColumn(_)
+        ));
+    }
+}

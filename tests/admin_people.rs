@@ -1,0 +1,124 @@
+//! People in the admin: a CSV file imported with a preview and every bad
+//! row reported (nothing stored while a row is bad, unless the user
+//! leaves the bad rows out), and participant lists exported as CSV, Excel
+//! and the Valg Central file, on SQLite and PostgreSQL.
+
+mod support;
+
+use std::io::Read;
+
+use reqwest::StatusCode;
+use support::admin::{Browser, PASSWORD, user};
+use support::builders::{assign, election, person};
+use support::{Backend, SECRETARIAT, TestApp};
+
+const FILE: &str = "Navn;CPR;Telefon;E-mail;Hold\r\n\
+Anna Jensen;120385-1234;20 00 00 01;;Borgerlisten\r\n\
+Bo Nielsen;311385-2345;20 00 00 02;;\r\n\
+Carla Hansen;250999-4321;;carla@example.dk;\r\n";
+
+async fn people_count(app: &TestApp) -> usize {
+    let mut tx = app.engine().db.read().await.expect("read");
+    tx.people(0, 1000).await.expect("people").len()
+}
+
+on_both_backends! {
+    async fn a_csv_with_a_bad_row_imports_nothing_until_the_user_leaves_the_row_out(app: TestApp) {
+        election(&app, 1).await;
+        let mut b = Browser::logged_in(&app, SECRETARIAT.0, SECRETARIAT.1).await;
+        b.get("/admin/people/import").await.assert_ok();
+
+        let preview = b.post_file("/admin/people/import", &[("action", "preview")], Some(FILE.as_bytes())).await;
+        assert_eq!(preview.status, StatusCode::OK, "{}", preview.body);
+        assert!(preview.body.contains("<tr data-line=\"3\" data-column=\"cpr\">"), "Bo's CPR (31/13) is no date: {}", preview.body);
+        assert!(preview.body.contains("<b>2</b>") && preview.body.contains("<b>1</b>"), "2 good, 1 bad");
+        assert_eq!(people_count(&app).await, 0, "a preview stores nothing");
+
+        let refused = b.post_file("/admin/people/import", &[("action", "import"), ("csv", FILE)], None).await;
+        assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(refused.body.contains("id=\"nothing-imported\""), "{}", refused.body);
+        assert_eq!(people_count(&app).await, 0, "one bad row and nothing is imported");
+
+        let done = b.post_file("/admin/people/import", &[("action", "import"), ("csv", FILE), ("skip_bad", "1")], None).await;
+        assert_eq!(done.status, StatusCode::SEE_OTHER, "{}", done.body);
+        assert_eq!(done.location.as_deref(), Some("/admin/people?imported=2&skipped=1"));
+        assert_eq!(people_count(&app).await, 2);
+        let list = b.get("/admin/people?imported=2&skipped=1").await;
+        assert!(list.body.contains("id=\"imported-note\""));
+        let anna = list.body.find("Anna Jensen").expect("Anna");
+        assert!(list.body[anna..anna + 200].contains("Borgerlisten"), "her team: {}", &list.body[anna..anna + 200]);
+        assert!(list.body.contains("carla@example.dk"));
+
+        // The same file again updates the people it has, and adds nobody.
+        let fixed = FILE.replace("311385-2345", "311285-2345");
+        let again = b.post_file("/admin/people/import", &[("action", "import")], Some(fixed.as_bytes())).await;
+        assert_eq!(again.location.as_deref(), Some("/admin/people?imported=3&skipped=0"));
+        assert_eq!(people_count(&app).await, 3);
+    }
+
+    async fn a_file_that_names_no_cpr_column_is_refused_with_the_reason(app: TestApp) {
+        let mut b = Browser::logged_in(&app, SECRETARIAT.0, SECRETARIAT.1).await;
+        b.get("/admin/people/import").await;
+        let page = b.post_file("/admin/people/import", &[("action", "preview")], Some(b"navn;telefon\nAnna;20000001\n")).await;
+        assert_eq!(page.status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(page.body.contains("id=\"file-error\"") && page.body.contains("`cpr` is missing"), "{}", page.body);
+    }
+
+    async fn participant_lists_export_the_chosen_columns_as_csv_excel_and_for_valg_central(app: TestApp) {
+        let e = election(&app, 2).await;
+        let anna = person().create(&app).await;
+        assign(&app, e.seats[0], anna).await;
+        let mut b = Browser::logged_in(&app, SECRETARIAT.0, SECRETARIAT.1).await;
+        b.get("/admin/export").await.assert_ok();
+
+        let (status, csv) = b.download("/admin/export?format=csv&column=name&column=phone&column=status").await;
+        assert_eq!(status, StatusCode::OK);
+        let text = String::from_utf8(csv).expect("utf-8");
+        assert_eq!(text, "\u{feff}Navn;Telefon;Status\r\nAnna Jensen;+4520000001;inviteret\r\n;;ledig\r\n");
+
+        let (_, only_invited) = b.download("/admin/export?format=csv&column=name&status=invited").await;
+        assert_eq!(String::from_utf8(only_invited).unwrap(), "\u{feff}Navn\r\nAnna Jensen\r\n");
+
+        let (status, xlsx) = b.download("/admin/export?format=xlsx&column=name&column=station").await;
+        assert_eq!(status, StatusCode::OK);
+        let mut zip = zip::ZipArchive::new(std::io::Cursor::new(xlsx)).expect("an xlsx is a zip");
+        let mut strings = String::new();
+        zip.by_name("xl/sharedStrings.xml").expect("shared strings").read_to_string(&mut strings).unwrap();
+        for s in ["Navn", "Valgsted", "Anna Jensen", "Rådhushallen"] {
+            assert!(strings.contains(s), "{s} in {strings}");
+        }
+
+        let (_, vc) = b.download("/admin/export?format=valg_central").await;
+        assert_eq!(
+            String::from_utf8(vc).unwrap(),
+            "Rolle,Fulde navn,Fødselsdato,Afstemningsområde,Brugernavn,CPR-nummer\nValgstyrer,Anna Jensen,12-03-1985,1,,120385-1234"
+        );
+
+        let (status, _) = b.download("/admin/export?format=csv&column=shoe").await;
+        assert_eq!(status, StatusCode::BAD_REQUEST);
+        let audit = b.get("/admin/audit?action=people.exported").await;
+        assert_eq!(audit.body.matches("data-action=\"people.exported\"").count(), 4);
+    }
+
+    async fn only_the_secretariat_imports_and_exports_and_a_team_responsible_lists_their_members(app: TestApp) {
+        election(&app, 1).await;
+        let member = person().create(&app).await;
+        person().name("Ole Udenfor").cpr("010170-1111").phone("+4520000009").create(&app).await;
+        support::admin::team_member(&app, "Borgerlisten", member).await;
+        user(&app, "læser@testrup.dk", "reader", None, None).await;
+        user(&app, "hold@testrup.dk", "team", Some("Borgerlisten"), None).await;
+
+        let mut r = Browser::logged_in(&app, "læser@testrup.dk", PASSWORD).await;
+        r.get("/admin/people").await.assert_ok();
+        assert_eq!(r.get("/admin/people/import").await.status, StatusCode::FORBIDDEN);
+        assert_eq!(r.get("/admin/export?format=csv&column=cpr").await.status, StatusCode::FORBIDDEN);
+        let page = r.post_file("/admin/people/import", &[("action", "import")], Some(FILE.as_bytes())).await;
+        assert_eq!(page.status, StatusCode::FORBIDDEN);
+        assert_eq!(people_count(&app).await, 2);
+
+        let mut t = Browser::logged_in(&app, "hold@testrup.dk", PASSWORD).await;
+        let list = t.get("/admin/people").await;
+        list.assert_ok();
+        assert!(list.body.contains("Anna Jensen") && !list.body.contains("Ole Udenfor"), "{}", list.body);
+    }
+}
