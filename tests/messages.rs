@@ -84,6 +84,7 @@ fn render_all(language: Language) -> String {
         ];
         context.options = swap_options();
         context.requested_station = "Skolen".into();
+        context.text = "Husk at tage kuglepen med. Vi mødes kl. 7:15 ved indgangen.".into();
         // As long as a real one: `/l/<id>-<27 characters>` on the public address.
         context.links.cancel = format!("https://valg.testrup.dk/l/12345-{}", "A".repeat(27));
         let body = catalog
@@ -191,6 +192,7 @@ fn compose_all_emails(language: Language) -> String {
         context.links.cancel = valgvagt::mail::compose::link_marker(4);
         context.options = swap_options();
         context.requested_station = "Skolen".into();
+        context.text = "Husk at tage kuglepen med. Vi mødes kl. 7:15 ved indgangen.".into();
         let text = catalog
             .render(name, "email", language, &context.to_tera())
             .unwrap();

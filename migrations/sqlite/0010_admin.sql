@@ -75,3 +75,20 @@ CREATE TABLE workflow_drafts (
 ALTER TABLE workflow_revisions ADD COLUMN origin TEXT NOT NULL DEFAULT 'file'
     CHECK (origin IN ('file', 'admin'));
 CREATE INDEX instances_waiting ON instances (revision_id, state) WHERE status = 'waiting';
+
+-- A group message the secretariat sent to the people a filter chose; each
+-- message is an outbox row that points at it, so its progress is counted
+-- from the outbox.
+CREATE TABLE broadcasts (
+    id INTEGER PRIMARY KEY,
+    election_id INTEGER NOT NULL REFERENCES elections (id),
+    -- The filter, as JSON (ids only).
+    filter TEXT NOT NULL,
+    text TEXT NOT NULL,
+    channel TEXT NOT NULL,
+    recipients INTEGER NOT NULL,
+    created_by TEXT NOT NULL,
+    created_at TEXT NOT NULL
+);
+ALTER TABLE outbox ADD COLUMN broadcast_id INTEGER REFERENCES broadcasts (id);
+CREATE INDEX outbox_broadcast ON outbox (broadcast_id) WHERE broadcast_id IS NOT NULL;

@@ -7,6 +7,7 @@
 
 mod answer;
 mod assign;
+pub mod broadcast;
 mod chat;
 mod deliver;
 mod inbound;

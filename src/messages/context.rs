@@ -93,6 +93,9 @@ pub struct MessageContext {
     /// Why a chat could not be linked: `used`, `expired` or `invalid`.
     #[serde(default)]
     pub reason: String,
+    /// In a group message: what the secretariat wrote, as written.
+    #[serde(default)]
+    pub text: String,
     /// In e-mails that ask a question: where to click to answer.
     pub links: Links,
 }

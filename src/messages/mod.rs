@@ -2,6 +2,7 @@
 
 mod catalog;
 mod context;
+pub mod segments;
 
 pub use catalog::{Catalog, RenderError};
 pub use context::{

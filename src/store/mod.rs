@@ -8,6 +8,7 @@
 
 mod appends;
 pub mod board;
+pub mod broadcasts;
 mod connect;
 pub mod directory;
 pub mod drafts;

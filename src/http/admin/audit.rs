@@ -6,7 +6,7 @@ use axum::response::Html;
 use chrono::{NaiveDate, TimeZone};
 use serde::Deserialize;
 
-use super::error::{PageError, PageResult};
+use super::error::PageResult;
 use super::session::Session;
 use super::{Frame, empty_as_none};
 use crate::http::AppState;
@@ -38,9 +38,7 @@ pub async fn show(
     session: Session,
     Query(q): Query<AuditQuery>,
 ) -> PageResult<Html<String>> {
-    if !session.role.sees_everything() {
-        return Err(PageError::Forbidden);
-    }
+    session.must_see_everything()?;
     let tz = chrono_tz::Europe::Copenhagen;
     let midnight = |d: NaiveDate| {
         crate::workflow::local_instant(d.and_hms_opt(0, 0, 0).unwrap_or_default(), tz)

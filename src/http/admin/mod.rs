@@ -7,6 +7,7 @@ mod audit;
 mod board;
 pub mod error;
 mod login;
+mod messages;
 pub mod pages;
 mod people;
 mod seat;
@@ -35,6 +36,17 @@ pub fn router(state: AppState) -> Router<AppState> {
         .route("/admin/seats/{id}", get(seat::show))
         .route("/admin/seats/{id}/assign", post(seat::assign))
         .route("/admin/audit", get(audit::show))
+        .route("/admin/messages", get(messages::outbox))
+        .route("/admin/messages/{id}/retry", post(messages::retry))
+        .route(
+            "/admin/messages/new",
+            get(messages::group_form).post(messages::group_submit),
+        )
+        .route("/admin/messages/broadcasts/{id}", get(messages::progress))
+        .route(
+            "/admin/messages/broadcasts/{id}/live",
+            get(messages::progress_live),
+        )
         .route("/admin/people", get(people::list))
         .route(
             "/admin/people/import",

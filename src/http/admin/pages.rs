@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 
 use crate::domain::Language;
 
-const TEMPLATES: [(&str, &str); 12] = [
+const TEMPLATES: [(&str, &str); 16] = [
     (
         "layout.html",
         include_str!("../../../templates/admin/layout.html.tera"),
@@ -50,6 +50,22 @@ const TEMPLATES: [(&str, &str); 12] = [
     (
         "export.html",
         include_str!("../../../templates/admin/export.html.tera"),
+    ),
+    (
+        "messages.html",
+        include_str!("../../../templates/admin/messages.html.tera"),
+    ),
+    (
+        "group_message.html",
+        include_str!("../../../templates/admin/group_message.html.tera"),
+    ),
+    (
+        "broadcast.html",
+        include_str!("../../../templates/admin/broadcast.html.tera"),
+    ),
+    (
+        "broadcast_live.html",
+        include_str!("../../../templates/admin/broadcast_live.html.tera"),
     ),
     (
         "audit.html",

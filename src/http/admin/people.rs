@@ -53,9 +53,7 @@ pub async fn import_form(
     State(state): State<AppState>,
     session: Session,
 ) -> PageResult<Html<String>> {
-    if !session.role.runs_election() {
-        return Err(PageError::Forbidden);
-    }
+    session.must_run_election()?;
     let mut frame = Frame::new(&state, &session, "people");
     frame.context.insert("checked", &None::<Checked>);
     frame.context.insert("csv", "");
@@ -110,9 +108,7 @@ pub async fn import(
     session: Session,
     form: Multipart,
 ) -> PageResult<Response> {
-    if !session.role.runs_election() {
-        return Err(PageError::Forbidden);
-    }
+    session.must_run_election()?;
     let form = read_form(form).await?;
     let teams: Vec<String> = {
         let mut tx = state.engine.db.read().await?;
@@ -224,9 +220,7 @@ pub async fn export(
     session: Session,
     query: axum::extract::RawQuery,
 ) -> PageResult<Response> {
-    if !session.role.runs_election() {
-        return Err(PageError::Forbidden);
-    }
+    session.must_run_election()?;
     let q: ExportQuery = export_query(query.0.as_deref().unwrap_or_default())?;
     let Some(election) = super::board::election_of(&state, q.election).await? else {
         return Err(PageError::NotFound("there are no elections yet".into()));

@@ -92,6 +92,23 @@ pub struct Session {
 }
 
 impl Session {
+    /// Refuses the request unless the role sees everything (the
+    /// secretariat and readers).
+    pub fn must_see_everything(&self) -> Result<(), PageError> {
+        match self.role.sees_everything() {
+            true => Ok(()),
+            false => Err(PageError::Forbidden),
+        }
+    }
+
+    /// Refuses the request unless the role runs the election.
+    pub fn must_run_election(&self) -> Result<(), PageError> {
+        match self.role.runs_election() {
+            true => Ok(()),
+            false => Err(PageError::Forbidden),
+        }
+    }
+
     /// The actor of audit events.
     pub fn actor(&self) -> String {
         format!("user:{}", self.user.id)

@@ -16,20 +16,6 @@ use super::session::Session;
 use crate::http::AppState;
 use crate::workflow::{self, Compiled};
 
-fn may_read(session: &Session) -> PageResult<()> {
-    match session.role.sees_everything() {
-        true => Ok(()),
-        false => Err(PageError::Forbidden),
-    }
-}
-
-fn may_edit(session: &Session) -> PageResult<()> {
-    match session.role.runs_election() {
-        true => Ok(()),
-        false => Err(PageError::Forbidden),
-    }
-}
-
 /// A diagnostic as the editor shows it.
 #[derive(Serialize)]
 pub struct Shown {
@@ -72,7 +58,7 @@ struct Listed {
 }
 
 pub async fn list(State(state): State<AppState>, session: Session) -> PageResult<Html<String>> {
-    may_read(&session)?;
+    session.must_see_everything()?;
     let mut tx = state.engine.db.read().await?;
     let drafts = tx.drafts().await?;
     let mut rows = Vec::new();
@@ -153,7 +139,7 @@ pub async fn edit(
     Path(name): Path<String>,
     Query(q): Query<EditorQuery>,
 ) -> PageResult<Html<String>> {
-    may_read(&session)?;
+    session.must_see_everything()?;
     let (source, published, draft) = editing(&state, &name).await?;
     let compiled = state.engine.check_source(&source).await?;
     let diagram = compiled.workflow.as_ref().map(workflow::diagram::svg);
@@ -195,7 +181,7 @@ pub async fn check(
     session: Session,
     Form(form): Form<SourceForm>,
 ) -> PageResult<Json<CheckAnswer>> {
-    may_read(&session)?;
+    session.must_see_everything()?;
     let compiled = state.engine.check_source(&form.source).await?;
     let errors = compiled
         .diagnostics
@@ -218,7 +204,7 @@ pub async fn save_draft(
     Path(name): Path<String>,
     Form(form): Form<SourceForm>,
 ) -> PageResult<Redirect> {
-    may_edit(&session)?;
+    session.must_run_election()?;
     let target = workflow::workflow_name(&form.source).unwrap_or(name);
     if target == "new" || target.trim().is_empty() {
         return Err(PageError::BadRequest(
@@ -283,7 +269,7 @@ pub async fn review(
     session: Session,
     Path(name): Path<String>,
 ) -> PageResult<Html<String>> {
-    may_read(&session)?;
+    session.must_see_everything()?;
     let (published, draft) = {
         let mut tx = state.engine.db.read().await?;
         (tx.latest_revision(&name).await?, tx.draft(&name).await?)
@@ -345,7 +331,7 @@ pub async fn publish(
     Path(name): Path<String>,
     Form(form): Form<PublishForm>,
 ) -> PageResult<Redirect> {
-    may_edit(&session)?;
+    session.must_run_election()?;
     let draft = {
         let mut tx = state.engine.db.read().await?;
         tx.draft(&name).await?
@@ -379,7 +365,7 @@ pub async fn discard(
     session: Session,
     Path(name): Path<String>,
 ) -> PageResult<Redirect> {
-    may_edit(&session)?;
+    session.must_run_election()?;
     let mut tx = state.engine.db.begin().await?;
     tx.delete_draft(&name).await?;
     tx.commit().await?;
