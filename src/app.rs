@@ -99,6 +99,9 @@ pub struct Config {
     pub link_key: Option<String>,
     /// The Telegram bot; `None` turns it off.
     pub telegram: Option<TelegramConfig>,
+    /// Reverse proxies in front of the service, whose `X-Forwarded-For`
+    /// is believed.
+    pub trusted_proxies: Vec<std::net::IpAddr>,
 }
 
 impl Config {
@@ -124,6 +127,7 @@ impl Config {
             public_url: None,
             link_key: None,
             telegram: None,
+            trusted_proxies: Vec::new(),
         }
     }
 }
@@ -339,6 +343,7 @@ impl App {
             dev_phone: matches!(config.sms, SmsConfig::Dev),
             pages: Arc::new(crate::http::admin::pages::Pages::load()?),
             secure_cookies: engine.links.base_url.starts_with("https://"),
+            trusted_proxies: config.trusted_proxies.clone(),
         };
         let (shutdown, mut stopped) = tokio::sync::watch::channel(false);
         let mut routes = router(state);

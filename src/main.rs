@@ -106,11 +106,14 @@ enum UserCommand {
         #[arg(long, default_value = "da")]
         language: String,
     },
-    /// Sets a user's password (VALGVAGT_PASSWORD or standard input) and
-    /// logs them out everywhere.
+    /// Sets a user's password (VALGVAGT_PASSWORD or standard input), logs
+    /// them out everywhere and ends their API tokens.
     Password { login: String },
     /// Prints a new API token for the user, for `Authorization: Bearer`.
     Token { login: String },
+    /// Disables a user: they cannot log in, and their sessions and API
+    /// tokens end.
+    Disable { login: String },
 }
 
 /// The password from VALGVAGT_PASSWORD, or the first line of standard input.
@@ -215,6 +218,11 @@ struct ServeArgs {
     /// uses long polling, which allows one running service per bot.
     #[arg(long, env = "TELEGRAM_WEBHOOK_SECRET", hide_env_values = true)]
     telegram_webhook_secret: Option<String>,
+    /// Addresses of reverse proxies in front of the service (comma
+    /// separated); the address they put last in X-Forwarded-For is the
+    /// client's, for the limit on failed logins.
+    #[arg(long, env = "VALGVAGT_TRUSTED_PROXIES", value_delimiter = ',')]
+    trusted_proxies: Vec<std::net::IpAddr>,
 }
 
 #[tokio::main]
@@ -308,6 +316,10 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                     valgvagt::users::set_password(&db, &config.clock, &login, &password).await?;
                     println!("password set; the user's sessions have ended");
                 }
+                UserCommand::Disable { login } => {
+                    valgvagt::users::disable(&db, &config.clock, &login).await?;
+                    println!("user disabled; their sessions and API tokens have ended");
+                }
                 UserCommand::Token { login } => {
                     let token =
                         valgvagt::users::create_api_token(&db, &config.clock, &login).await?;
@@ -333,6 +345,7 @@ async fn serve(mut config: Config, args: ServeArgs) -> anyhow::Result<ExitCode> 
         ca_file: args.smtp_ca,
     });
     config.public_url = args.public_url;
+    config.trusted_proxies = args.trusted_proxies;
     config.link_key = args.link_key;
     config.telegram = args
         .telegram_token
@@ -393,6 +406,10 @@ async fn serve(mut config: Config, args: ServeArgs) -> anyhow::Result<ExitCode> 
         println!(
             "    the JSON API takes: -H 'Authorization: Bearer {}'",
             d.api_token
+        );
+    } else if args.demo {
+        println!(
+            "    log in as sekretariat with the password printed when the demo was made (`valgvagt user password sekretariat` sets a new one)"
         );
     } else {
         let mut tx = app.engine.db.read().await?;

@@ -110,10 +110,7 @@ pub async fn create_user(db: &Db, clock: &Clock, spec: &UserSpec<'_>) -> Result<
 pub async fn create_api_token(db: &Db, clock: &Clock, login: &str) -> Result<String, UserError> {
     let login = Login::parse(login)?;
     let mut tx = db.begin().await?;
-    let (user, _) = tx
-        .user_for_login(&login)
-        .await?
-        .ok_or(UserError::NoSuchUser)?;
+    let user = enabled_user(&mut tx, &login).await?;
     let token = format!("vv_{}", random_token());
     let now = clock.now();
     tx.insert_api_token(&hash_token(&token), user.id, now)
@@ -140,12 +137,10 @@ pub async fn set_password(
     let login = Login::parse(login)?;
     let password = Password::parse(password)?;
     let mut tx = db.begin().await?;
-    let (user, _) = tx
-        .user_for_login(&login)
-        .await?
-        .ok_or(UserError::NoSuchUser)?;
+    let user = enabled_user(&mut tx, &login).await?;
     tx.set_password(user.id, &password.hash()).await?;
     tx.delete_sessions_of(user.id).await?;
+    tx.delete_api_tokens_of(user.id).await?;
     tx.audit(
         clock.now(),
         "cli",
@@ -156,4 +151,35 @@ pub async fn set_password(
     .await?;
     tx.commit().await?;
     Ok(())
+}
+
+/// Disables the user with this login: no more logins, sessions or API
+/// tokens.
+pub async fn disable(db: &Db, clock: &Clock, login: &str) -> Result<(), UserError> {
+    let login = Login::parse(login)?;
+    let mut tx = db.begin().await?;
+    let user = enabled_user(&mut tx, &login).await?;
+    let now = clock.now();
+    tx.disable_user(user.id, now).await?;
+    tx.audit(
+        now,
+        "cli",
+        "user.disabled",
+        Default::default(),
+        Some(&serde_json::json!({ "user_id": user.id }).to_string()),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+async fn enabled_user(
+    tx: &mut crate::store::Tx,
+    login: &Login,
+) -> Result<crate::store::users::UserRow, UserError> {
+    let (user, _) = tx
+        .user_for_login(login)
+        .await?
+        .ok_or(UserError::NoSuchUser)?;
+    Ok(user)
 }

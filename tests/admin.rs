@@ -311,4 +311,50 @@ on_both_backends! {
         let board = b.get("/admin/board").await;
         assert!(board.body.contains("<html lang=\"en\">") && board.body.contains("Staffing"), "{}", board.body);
     }
+    async fn a_team_responsible_sees_neither_other_parties_standby_offers_nor_memberships(app: TestApp) {
+        let e = two_teams(&app).await;
+        let member = person().create(&app).await;
+        team_member(&app, "Venstre", member).await;
+        team_member(&app, "Socialdemokratiet", member).await;
+        let reserve = person().name("Søren Standby").cpr("010170-1111").phone("+4520000009").create(&app).await;
+        support::builders::standby(&app, e.id, reserve, "2029-11-20").await;
+        support::builders::assign(&app, e.seats[0], member).await;
+        app.sms_from(ANNA, "NEJ").await;
+        assert!(app.fake.to("+4520000009").iter().any(|m| m.contains("JA")), "the seat was offered to standby");
+
+        let mut secretariat = Browser::logged_in(&app, SECRETARIAT.0, SECRETARIAT.1).await;
+        let all = secretariat.get(&format!("/admin/seats/{}", e.seats[0])).await;
+        assert!(all.body.contains("+4520000009"), "the secretariat sees the offer");
+
+        user(&app, "venstre@testrup.dk", "team", Some("Venstre"), None).await;
+        let mut b = Browser::logged_in(&app, "venstre@testrup.dk", PASSWORD).await;
+        let page = b.get(&format!("/admin/seats/{}", e.seats[0])).await;
+        page.assert_ok();
+        assert!(page.body.contains("answered_no"), "the member's own answer is there");
+        assert!(!page.body.contains("+4520000009") && !page.body.contains("Søren Standby"), "{}", page.body);
+        let people = b.get("/admin/people").await;
+        assert!(people.body.contains("<td>Venstre</td>") && !people.body.contains("Socialdemokratiet"), "{}", people.body);
+    }
+
+    async fn admin_pages_are_not_cached_or_framed(app: TestApp) {
+        let b = Browser::logged_in(&app, SECRETARIAT.0, SECRETARIAT.1).await;
+        let r = reqwest::Client::new()
+            .get(app.url("/admin/people"))
+            .header("Cookie", format!("valgvagt_session={}", b.cookie("valgvagt_session").unwrap()))
+            .send().await.unwrap();
+        assert_eq!(r.status(), StatusCode::OK);
+        assert_eq!(r.headers()["cache-control"], "no-store");
+        assert_eq!(r.headers()["x-frame-options"], "DENY");
+        assert!(r.headers()["content-security-policy"].to_str().unwrap().contains("frame-ancestors 'none'"));
+    }
+
+    async fn a_disabled_user_can_neither_log_in_nor_use_their_api_token(app: TestApp) {
+        let mut b = Browser::logged_in(&app, SECRETARIAT.0, SECRETARIAT.1).await;
+        valgvagt::users::disable(&app.engine().db, &app.engine().clock, SECRETARIAT.0).await.unwrap();
+        assert_eq!(b.get("/admin/board").await.status, StatusCode::SEE_OTHER, "the session ended");
+        let r = app.http.get(app.url("/api/elections")).send().await.unwrap();
+        assert_eq!(r.status(), StatusCode::UNAUTHORIZED, "the API token ended");
+        let page = Browser::new(&app).log_in(SECRETARIAT.0, SECRETARIAT.1).await;
+        assert_eq!(page.status, StatusCode::UNAUTHORIZED);
+    }
 }

@@ -50,6 +50,9 @@ pub struct AppState {
     pub pages: Arc<admin::pages::Pages>,
     /// Cookies only over https (the public address is https).
     pub secure_cookies: bool,
+    /// Reverse proxies whose `X-Forwarded-For` names the client (for the
+    /// limit on failed logins).
+    pub trusted_proxies: Vec<std::net::IpAddr>,
 }
 
 pub fn router(state: AppState) -> Router {

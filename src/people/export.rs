@@ -156,6 +156,20 @@ pub fn columns(keys: &str) -> Result<Vec<ExportColumn>, String> {
     Ok(out)
 }
 
+/// A cell a spreadsheet would run as a formula (`=`, `@`, or `+`/`-`
+/// followed by more than a number) is kept as text with a leading `'`.
+fn inert(cell: String) -> String {
+    let risky = match cell.chars().next() {
+        Some('=' | '@' | '\t' | '\r') => true,
+        Some('+' | '-') => !cell[1..].chars().all(|c| c.is_ascii_digit() || c == ' '),
+        _ => false,
+    };
+    match risky {
+        true => format!("'{cell}"),
+        false => cell,
+    }
+}
+
 /// CSV as Danish Excel opens it.
 pub fn to_csv(rows: &[Participant], columns: &[ExportColumn], language: Language) -> Vec<u8> {
     let mut w = csv::WriterBuilder::new()
@@ -164,7 +178,7 @@ pub fn to_csv(rows: &[Participant], columns: &[ExportColumn], language: Language
         .from_writer(b"\xEF\xBB\xBF".to_vec());
     let _ = w.write_record(columns.iter().map(|c| c.header(language)));
     for p in rows {
-        let _ = w.write_record(columns.iter().map(|c| c.value(p, language)));
+        let _ = w.write_record(columns.iter().map(|c| inert(c.value(p, language))));
     }
     w.into_inner().unwrap_or_default()
 }
@@ -242,6 +256,18 @@ pub fn valg_central(rows: &[Participant]) -> Vec<u8> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_cell_a_spreadsheet_would_run_is_kept_as_text_and_a_phone_number_is_not_touched() {
+        assert_eq!(inert("=HYPERLINK(\"x\")".into()), "'=HYPERLINK(\"x\")");
+        assert_eq!(
+            inert("-2+3+cmd|' /C calc'!A0".into()),
+            "'-2+3+cmd|' /C calc'!A0"
+        );
+        assert_eq!(inert("@SUM(A1)".into()), "'@SUM(A1)");
+        assert_eq!(inert("+4520000001".into()), "+4520000001");
+        assert_eq!(inert("Anna Jensen".into()), "Anna Jensen");
+    }
 
     #[test]
     fn unknown_columns_are_named_and_none_is_refused() {

@@ -308,12 +308,16 @@ impl Tx {
             .bind(team_id)
             .bind(limit)
         )?;
+        // A team responsible sees their own team only: another party's
+        // membership is political affiliation.
         let memberships: Vec<(i64, String)> = q!(
             self,
             fetch_all,
             sqlx::query_as(
-                "SELECT m.person_id, t.name FROM team_members m JOIN teams t ON t.id = m.team_id ORDER BY t.name"
+                "SELECT m.person_id, t.name FROM team_members m JOIN teams t ON t.id = m.team_id
+                 WHERE $1 IS NULL OR m.team_id = $1 ORDER BY t.name"
             )
+            .bind(team_id)
         )?;
         for p in &mut people {
             p.teams = memberships

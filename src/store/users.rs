@@ -169,16 +169,79 @@ impl Tx {
         ip: &str,
         ok: bool,
         now: DateTime<Utc>,
+    ) -> sqlx::Result<i64> {
+        q!(
+            self,
+            fetch_one,
+            sqlx::query_scalar(
+                "INSERT INTO login_attempts (login, ip, at, ok) VALUES ($1, $2, $3, $4) RETURNING id"
+            )
+            .bind(login)
+            .bind(ip)
+            .bind(now)
+            .bind(ok)
+        )
+    }
+
+    pub async fn login_attempt_succeeded(&mut self, id: i64) -> sqlx::Result<()> {
+        exec!(
+            self,
+            sqlx::query("UPDATE login_attempts SET ok = TRUE WHERE id = $1").bind(id)
+        )?;
+        Ok(())
+    }
+
+    /// Attempts older than the guessing window are only personal data
+    /// (what was typed as a login): they are kept a day.
+    pub async fn forget_login_attempts_before(
+        &mut self,
+        before: DateTime<Utc>,
     ) -> sqlx::Result<()> {
         exec!(
             self,
-            sqlx::query("INSERT INTO login_attempts (login, ip, at, ok) VALUES ($1, $2, $3, $4)")
-                .bind(login)
-                .bind(ip)
-                .bind(now)
-                .bind(ok)
+            sqlx::query("DELETE FROM login_attempts WHERE at < $1").bind(before)
         )?;
         Ok(())
+    }
+
+    pub async fn delete_expired_sessions(&mut self, now: DateTime<Utc>) -> sqlx::Result<()> {
+        exec!(
+            self,
+            sqlx::query("DELETE FROM sessions WHERE expires_at <= $1").bind(now)
+        )?;
+        Ok(())
+    }
+
+    /// Makes concurrent transactions about the same login wait for each
+    /// other (SQLite's writers already do: one at a time).
+    pub async fn serialise_on(&mut self, key: &str) -> sqlx::Result<()> {
+        if self.backend() == super::Backend::Postgres {
+            exec!(
+                self,
+                sqlx::query("SELECT pg_advisory_xact_lock(hashtext($1))").bind(key)
+            )?;
+        }
+        Ok(())
+    }
+
+    /// Disables a user: their sessions and API tokens end.
+    pub async fn disable_user(&mut self, user_id: i64, now: DateTime<Utc>) -> sqlx::Result<()> {
+        exec!(
+            self,
+            sqlx::query("UPDATE users SET disabled_at = $2 WHERE id = $1")
+                .bind(user_id)
+                .bind(now)
+        )?;
+        self.delete_sessions_of(user_id).await?;
+        self.delete_api_tokens_of(user_id).await?;
+        Ok(())
+    }
+
+    pub async fn delete_api_tokens_of(&mut self, user_id: i64) -> sqlx::Result<u64> {
+        exec!(
+            self,
+            sqlx::query("DELETE FROM api_tokens WHERE user_id = $1").bind(user_id)
+        )
     }
 
     pub async fn insert_session(

@@ -10,8 +10,8 @@ use serde::Deserialize;
 
 use super::error::{PageError, PageResult};
 use super::session::{
-    IDLE, LOGIN_COOKIE, SESSION_COOKIE, Session, check_guessing, cookie, hash_token, random_token,
-    same_secret, set_cookie,
+    self, IDLE, LOGIN_COOKIE, SESSION_COOKIE, Session, check_guessing, cookie, hash_token,
+    random_token, same_secret, set_cookie,
 };
 use crate::domain::{Language, Login};
 use crate::http::AppState;
@@ -26,7 +26,13 @@ pub struct Next {
 /// elsewhere.
 fn safe_next(next: Option<&str>) -> String {
     match next {
-        Some(n) if n.starts_with("/admin") && !n.starts_with("/admin/login") => n.to_string(),
+        Some(n)
+            if n.starts_with("/admin")
+                && !n.starts_with("/admin/login")
+                && n.bytes().all(|b| b.is_ascii_graphic()) =>
+        {
+            n.to_string()
+        }
         _ => "/admin".to_string(),
     }
 }
@@ -113,20 +119,36 @@ pub async fn submit(
     {
         return Err(PageError::Csrf);
     }
-    let ip = peer.ip().to_string();
+    let ip = session::client_address(peer.ip(), &headers, &state.trusted_proxies);
     let engine = &state.engine;
     let now = engine.clock.now();
-    let typed = form.login.trim().to_lowercase();
-    if let Err(PageError::TooManyAttempts(_)) = check_guessing(&state, &typed, &ip, now).await {
-        tracing::warn!("login refused: too many failed attempts");
-        return login_page(&state, language, &next, Some("too_many"), &form.login);
-    }
-    let found = match Login::parse(&form.login) {
-        Ok(login) => {
-            let mut tx = engine.db.read().await?;
-            tx.user_for_login(&login).await?
+    let Ok(login) = Login::parse(&form.login) else {
+        return login_page(&state, language, &next, Some("wrong"), "");
+    };
+    let typed = login.as_str().to_string();
+    // The attempt is counted as failed before the password is looked at,
+    // in a transaction that serialises attempts on the same login: a burst
+    // of guesses sent at once cannot all pass the count.
+    let attempt = {
+        let mut tx = engine.db.begin().await?;
+        tx.serialise_on(&typed).await?;
+        match check_guessing(&mut tx, &typed, &ip, now).await {
+            Err(PageError::TooManyAttempts(_)) => {
+                drop(tx);
+                tracing::warn!("login refused: too many failed attempts");
+                return login_page(&state, language, &next, Some("too_many"), &form.login);
+            }
+            other => other?,
         }
-        Err(_) => None,
+        tx.forget_login_attempts_before(now - chrono::Duration::days(1))
+            .await?;
+        let id = tx.record_login_attempt(&typed, &ip, false, now).await?;
+        tx.commit().await?;
+        id
+    };
+    let found = {
+        let mut tx = engine.db.read().await?;
+        tx.user_for_login(&login).await?
     };
     // Verify against a hash even for an unknown login, so the answer's
     // timing does not tell which logins exist.
@@ -137,16 +159,16 @@ pub async fn submit(
             false
         }
     };
-    let mut tx = engine.db.begin().await?;
-    tx.record_login_attempt(&typed, &ip, ok, now).await?;
     let user = match (ok, found) {
         (true, Some((user, _))) => user,
         _ => {
-            tx.commit().await?;
             tracing::info!("login failed");
             return login_page(&state, language, &next, Some("wrong"), &form.login);
         }
     };
+    let mut tx = engine.db.begin().await?;
+    tx.login_attempt_succeeded(attempt).await?;
+    tx.delete_expired_sessions(now).await?;
     let token = random_token();
     tx.insert_session(
         &hash_token(&token),

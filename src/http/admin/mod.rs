@@ -67,6 +67,29 @@ pub fn router(state: AppState) -> Router<AppState> {
             session::require_csrf,
         ))
         .layer(axum::extract::DefaultBodyLimit::max(session::MAX_FORM))
+        .layer(axum::middleware::map_response(private_page))
+}
+
+/// Pages that show personal data are not kept by browsers or proxies,
+/// shown in frames, or named in a Referer elsewhere.
+async fn private_page(mut response: axum::response::Response) -> axum::response::Response {
+    let h = response.headers_mut();
+    let defaults = [
+        (header::CACHE_CONTROL, "no-store"),
+        (header::X_FRAME_OPTIONS, "DENY"),
+        (header::REFERRER_POLICY, "same-origin"),
+        (header::X_CONTENT_TYPE_OPTIONS, "nosniff"),
+        (
+            header::CONTENT_SECURITY_POLICY,
+            "default-src 'self'; style-src 'self'; img-src 'self' data:; frame-ancestors 'none'",
+        ),
+    ];
+    for (name, value) in defaults {
+        if !h.contains_key(&name) {
+            h.insert(name, header::HeaderValue::from_static(value));
+        }
+    }
+    response
 }
 
 async fn style() -> impl IntoResponse {

@@ -91,6 +91,31 @@ pub async fn show(
         });
     }
     lines.sort_by_key(|l| l.at);
+    // A team responsible sees what concerns their own members: an offer
+    // of the seat to another party's standby volunteer is not theirs.
+    if let Some(team) = session.role.team_id() {
+        let mut allowed = std::collections::HashMap::new();
+        let mut kept = Vec::with_capacity(lines.len());
+        for line in lines {
+            let person = line.item.get("person_id").and_then(|v| v.as_i64());
+            let visible = match person {
+                None => true,
+                Some(p) if Some(p) == seat.person_id => true,
+                Some(p) => match allowed.get(&p) {
+                    Some(v) => *v,
+                    None => {
+                        let v = tx.is_team_member(team, p).await?;
+                        allowed.insert(p, v);
+                        v
+                    }
+                },
+            };
+            if visible {
+                kept.push(line);
+            }
+        }
+        lines = kept;
+    }
     let may_assign = raw.status == "vacant" && session.role.staffs_team(raw.team_id);
     let candidates = if may_assign {
         tx.free_people_on(

@@ -320,6 +320,38 @@ fn form_urlencoded_pairs(body: &[u8]) -> Vec<(String, String)> {
     serde_urlencoded::from_bytes::<Vec<(String, String)>>(body).unwrap_or_default()
 }
 
+/// The address a login comes from: the peer's, or behind a trusted
+/// reverse proxy the last address it added to `X-Forwarded-For`. IPv6
+/// addresses count per /64, what one home or office gets.
+pub fn client_address(
+    peer: std::net::IpAddr,
+    headers: &HeaderMap,
+    trusted: &[std::net::IpAddr],
+) -> String {
+    let ip = match trusted.contains(&peer) {
+        true => headers
+            .get_all("x-forwarded-for")
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .flat_map(|v| v.split(','))
+            .filter_map(|a| a.trim().parse::<std::net::IpAddr>().ok())
+            .next_back()
+            .unwrap_or(peer),
+        false => peer,
+    };
+    match ip {
+        std::net::IpAddr::V6(v6) if v6.to_ipv4_mapped().is_none() => {
+            let s = v6.segments();
+            format!("{:x}:{:x}:{:x}:{:x}::/64", s[0], s[1], s[2], s[3])
+        }
+        std::net::IpAddr::V6(v6) => v6
+            .to_ipv4_mapped()
+            .map(|v4| v4.to_string())
+            .unwrap_or_default(),
+        v4 => v4.to_string(),
+    }
+}
+
 /// Why a login was refused before its password was looked at.
 pub struct TooManyAttempts {
     pub retry_after: Duration,
@@ -328,12 +360,11 @@ pub struct TooManyAttempts {
 /// Refuses a login that comes after too many failed ones for the same
 /// login or from the same address.
 pub async fn check_guessing(
-    state: &AppState,
+    tx: &mut crate::store::Tx,
     login: &str,
     ip: &str,
     now: DateTime<Utc>,
 ) -> Result<(), PageError> {
-    let mut tx = state.engine.db.read().await?;
     let (by_login, by_ip) = tx
         .failed_logins_since(login, ip, now - GUESS_WINDOW)
         .await?;
@@ -360,6 +391,27 @@ mod tests {
         );
         assert_eq!(cookie(&h, SESSION_COOKIE), Some("abc"));
         assert_eq!(cookie(&h, "c"), None);
+    }
+
+    #[test]
+    fn the_address_behind_a_trusted_proxy_is_the_one_it_forwarded_and_ipv6_counts_per_64() {
+        let proxy: std::net::IpAddr = "127.0.0.1".parse().unwrap();
+        let mut h = HeaderMap::new();
+        h.insert(
+            "x-forwarded-for",
+            "203.0.113.9, 198.51.100.7".parse().unwrap(),
+        );
+        assert_eq!(client_address(proxy, &h, &[proxy]), "198.51.100.7");
+        assert_eq!(
+            client_address(proxy, &h, &[]),
+            "127.0.0.1",
+            "an untrusted peer is itself"
+        );
+        let v6: std::net::IpAddr = "2001:db8:1:2:aaaa::1".parse().unwrap();
+        assert_eq!(
+            client_address(v6, &HeaderMap::new(), &[]),
+            "2001:db8:1:2::/64"
+        );
     }
 
     #[test]

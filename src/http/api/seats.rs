@@ -1,12 +1,13 @@
-use axum::Json;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
+use axum::{Extension, Json};
 use chrono::NaiveDate;
 use serde::Deserialize;
 use serde_json::{Value, json};
 
 use crate::engine::Assignment;
 use crate::http::AppState;
+use crate::http::admin::session::Session;
 use crate::http::error::{ApiError, ApiResult};
 use crate::store::Seat;
 use crate::store::seats::NewSeat;
@@ -83,10 +84,14 @@ pub struct Assign {
 
 pub async fn assign(
     State(state): State<AppState>,
+    Extension(session): Extension<Session>,
     Path(id): Path<i64>,
     Json(body): Json<Assign>,
 ) -> ApiResult<Json<Value>> {
-    state.engine.assign(id, body.person_id, "api").await?;
+    state
+        .engine
+        .assign(id, body.person_id, &session.actor())
+        .await?;
     let mut tx = state.engine.db.read().await?;
     let seat = tx.seat(id).await?;
     Ok(Json(json!({ "seat": seat })))
@@ -103,6 +108,7 @@ pub const MAX_ASSIGNMENTS: usize = 5_000;
 /// Assigns many seats at once: all of them, or none when any breaks a rule.
 pub async fn assign_many(
     State(state): State<AppState>,
+    Extension(session): Extension<Session>,
     Json(body): Json<AssignMany>,
 ) -> ApiResult<Json<Value>> {
     if body.assignments.is_empty() {
@@ -116,7 +122,10 @@ pub async fn assign_many(
             body.assignments.len()
         )));
     }
-    let fx = state.engine.assign_many(&body.assignments, "api").await?;
+    let fx = state
+        .engine
+        .assign_many(&body.assignments, &session.actor())
+        .await?;
     Ok(Json(json!({
         "assigned": body.assignments.len(),
         "messages": fx.messages.len(),

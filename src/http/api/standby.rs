@@ -1,13 +1,14 @@
 //! Standby pools, stations' responsibles, no-show reports and removals.
 
-use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
+use axum::{Extension, Json};
 use serde::Deserialize;
 use serde_json::{Value, json};
 
 use crate::engine::{OffSeatError, Removal};
 use crate::http::AppState;
+use crate::http::admin::session::Session;
 use crate::http::error::{ApiError, ApiResult};
 use crate::store::standby::{NewStandby, Standby};
 
@@ -83,8 +84,12 @@ pub async fn set_responsible(
 }
 
 /// `POST /api/seats/{id}/no-show`: the seat's person has not come.
-pub async fn no_show(State(state): State<AppState>, Path(id): Path<i64>) -> ApiResult<Json<Value>> {
-    let fx = state.engine.report_no_show(id, "api").await?;
+pub async fn no_show(
+    State(state): State<AppState>,
+    Extension(session): Extension<Session>,
+    Path(id): Path<i64>,
+) -> ApiResult<Json<Value>> {
+    let fx = state.engine.report_no_show(id, &session.actor()).await?;
     Ok(Json(
         json!({ "seat_id": id, "messages": fx.messages.len() }),
     ))
@@ -106,12 +111,13 @@ fn by_secretariat() -> Removal {
 /// validation) and the seat is offered to standby.
 pub async fn remove(
     State(state): State<AppState>,
+    Extension(session): Extension<Session>,
     Path(id): Path<i64>,
     Json(body): Json<Remove>,
 ) -> ApiResult<Json<Value>> {
     let fx = state
         .engine
-        .remove_from_seat(id, body.reason, "api")
+        .remove_from_seat(id, body.reason, &session.actor())
         .await?;
     Ok(Json(
         json!({ "seat_id": id, "messages": fx.messages.len() }),
