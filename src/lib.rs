@@ -5,6 +5,7 @@
 pub mod app;
 pub mod bench;
 pub mod clock;
+pub mod csv_table;
 pub mod demo;
 pub mod domain;
 pub mod engine;
@@ -16,6 +17,7 @@ pub mod mail;
 pub mod messages;
 pub mod people;
 pub mod rehearse;
+pub mod setup;
 pub mod sms;
 pub mod store;
 pub mod users;

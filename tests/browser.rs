@@ -1,7 +1,8 @@
 //! The admin in a real browser: headless Chromium driven over WebDriver
 //! (chromedriver), against the real service. It logs in, puts a person on
 //! a seat, and watches the staffing board change by itself when the SMS
-//! answer arrives. Screenshots go to `target/screenshots/`.
+//! answer arrives, and sets up an election from nothing. Screenshots go to
+//! `target/screenshots/`.
 //!
 //! Needs Debian's `chromium` and `chromium-driver` (`.ci/run` installs
 //! them). Without them the test says so loudly and skips, unless
@@ -390,5 +391,112 @@ async fn the_secretariat_imports_a_csv_sees_the_bad_row_and_imports_the_rest() {
         .await
         .expect("imported");
     assert!(note.text().await.expect("text").starts_with("2 "));
+    c.close().await.expect("close the browser");
+}
+
+/// Types `text` into the field `css` (emptied first).
+async fn fill(c: &Client, css: &str, text: &str) {
+    let field = c
+        .find(Locator::Css(css))
+        .await
+        .unwrap_or_else(|e| panic!("{css}: {e}"));
+    field.clear().await.expect("clear");
+    field.send_keys(text).await.expect("type");
+}
+
+async fn click(c: &Client, css: &str) {
+    c.find(Locator::Css(css))
+        .await
+        .unwrap_or_else(|e| panic!("{css}: {e}"))
+        .click()
+        .await
+        .expect("click");
+}
+
+/// Waits for the page that has `css`.
+async fn wait_for(c: &Client, css: &str) -> fantoccini::elements::Element {
+    c.wait()
+        .at_most(Duration::from_secs(10))
+        .for_element(Locator::Css(css))
+        .await
+        .unwrap_or_else(|e| panic!("{css}: {e}"))
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_secretariat_sets_up_an_election_in_the_browser_and_changes_a_station_in_place() {
+    let Some(driver) = driver() else { return };
+    let app = TestApp::spawn(Backend::Sqlite).await.expect("app");
+    let c = browser(&driver).await;
+    log_in(&c, &app, "/admin/setup").await;
+    wait_for(&c, "#new-election").await;
+    fill(&c, "#new-election input[name=title]", "Kommunalvalg 2029").await;
+    fill(
+        &c,
+        "#new-election input[name=election_type]",
+        "Kommunalvalg",
+    )
+    .await;
+    // A date field is typed as the browser's locale writes dates; set it.
+    c.execute(
+        "document.querySelector('#new-election input[name=election_day]').value = '2029-11-20'",
+        vec![],
+    )
+    .await
+    .expect("set the day");
+    click(&c, "#new-election button[type=submit]").await;
+    wait_for(&c, "#add-standby").await;
+
+    c.goto(&app.url("/admin/setup/places"))
+        .await
+        .expect("places");
+    fill(&c, "#add-area input[name=name]", "Midtbyen").await;
+    click(&c, "#add-area button").await;
+    wait_for(&c, "tr[data-area]").await;
+    fill(&c, "input[form=add-station][name=name]", "Rådhushallen").await;
+    fill(
+        &c,
+        "input[form=add-station][name=address]",
+        "Rådhuspladsen 1",
+    )
+    .await;
+    click(&c, "button[form=add-station]").await;
+    wait_for(&c, "tr[data-station]").await;
+    fill(&c, "#add-team input[name=name]", "Venstre").await;
+    click(&c, "#add-team button").await;
+    wait_for(&c, "tr[data-team]").await;
+    fill(&c, "input[form=add-task-type][name=name]", "Tilforordnet").await;
+    fill(&c, "input[form=add-task-type][name=start]", "08:00").await;
+    fill(&c, "input[form=add-task-type][name=end]", "20:00").await;
+    fill(&c, "input[form=add-task-type][name=payment]", "450").await;
+    click(&c, "button[form=add-task-type]").await;
+    wait_for(&c, "tr[data-task-type]").await;
+
+    // The station's address changed in its row.
+    let row = wait_for(&c, "tr[data-station]").await;
+    let id = row.attr("data-station").await.expect("attr").expect("id");
+    fill(
+        &c,
+        &format!("input[form=station-{id}][name=address]"),
+        "Torvet 2",
+    )
+    .await;
+    click(&c, &format!("button[form=station-{id}]")).await;
+    wait_for(
+        &c,
+        &format!("input[form=station-{id}][name=address][value='Torvet 2']"),
+    )
+    .await;
+    save_screenshot(&c, "setup-places.png").await;
+
+    c.goto(&app.url("/admin/setup/seats")).await.expect("seats");
+    fill(&c, "#add-seats input[name=count]", "2").await;
+    click(&c, "#add-seats button[value=add]").await;
+    let seats = wait_for(&c, "#seat-plan td.seats").await;
+    assert_eq!(seats.text().await.expect("text"), "2");
+    save_screenshot(&c, "setup-seats.png").await;
+    let mut tx = app.engine().db.read().await.expect("read");
+    let stations = tx.stations().await.expect("stations");
+    assert_eq!(stations[0].address, "Torvet 2");
+    drop(tx);
     c.close().await.expect("close the browser");
 }

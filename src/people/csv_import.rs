@@ -3,10 +3,11 @@
 //! Windows-1252 that Danish Excel writes. Every row is checked; a bad row
 //! is reported with its line and column, and nothing is stored here.
 
-use std::collections::{BTreeMap, HashSet};
+use std::collections::BTreeMap;
 
 use serde::Serialize;
 
+use crate::csv_table::TableError;
 use crate::domain::{Cpr, Language, PhoneNumber};
 
 /// A column the import understands.
@@ -26,12 +27,7 @@ impl Column {
     /// The column a header names: lower-cased, without spaces, dashes and
     /// underscores.
     fn from_header(h: &str) -> Option<Column> {
-        let key: String = h
-            .trim()
-            .to_lowercase()
-            .chars()
-            .filter(|c| !matches!(c, ' ' | '-' | '_' | '.'))
-            .collect();
+        let key = crate::csv_table::header_key(h);
         Some(match key.as_str() {
             "navn" | "name" | "fuldenavn" | "fulltname" | "fullname" => Column::Name,
             "cpr" | "cprnummer" | "cprnr" | "personnummer" => Column::Cpr,
@@ -70,13 +66,7 @@ impl std::fmt::Debug for Row {
     }
 }
 
-/// What is wrong with a row: its line, the column, and why.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct RowError {
-    pub line: usize,
-    pub column: String,
-    pub message: String,
-}
+pub use crate::csv_table::RowError;
 
 /// A file read and checked.
 #[derive(Debug, Serialize)]
@@ -93,69 +83,30 @@ pub struct Checked {
 impl Checked {
     /// Lines with at least one error.
     pub fn bad_lines(&self) -> usize {
-        self.errors
-            .iter()
-            .map(|e| e.line)
-            .collect::<HashSet<_>>()
-            .len()
+        crate::csv_table::bad_lines(&self.errors)
     }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum CsvError {
-    #[error("the file is empty")]
-    Empty,
+    #[error(transparent)]
+    File(#[from] TableError),
     #[error(
         "the first line must name the columns; `{0}` is missing (navn, cpr; and telefon, email, kanal, sprog, hold if you have them)"
     )]
     MissingColumn(&'static str),
     #[error("the column `{0}` is named twice in the first line")]
     DuplicateColumn(String),
-    #[error("line {line}: {message}")]
-    Unreadable { line: usize, message: String },
 }
 
-/// The file's text: UTF-8 (a byte-order mark is dropped), or else
-/// Windows-1252.
-pub fn decode(bytes: &[u8]) -> String {
-    let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
-    match std::str::from_utf8(bytes) {
-        Ok(s) => s.to_string(),
-        Err(_) => encoding_rs::WINDOWS_1252.decode(bytes).0.into_owned(),
-    }
-}
-
-/// `;` when the header has more of them than commas (Danish Excel).
-fn delimiter(text: &str) -> u8 {
-    let header = text.lines().next().unwrap_or_default();
-    match header.matches(';').count() > header.matches(',').count() {
-        true => b';',
-        false => b',',
-    }
-}
+pub use crate::csv_table::decode;
 
 /// Reads and checks a file. `teams` are the team names that exist.
 pub fn check(bytes: &[u8], teams: &[String]) -> Result<Checked, CsvError> {
-    let text = decode(bytes);
-    if text.trim().is_empty() {
-        return Err(CsvError::Empty);
-    }
-    let delim = delimiter(&text);
-    let mut reader = csv::ReaderBuilder::new()
-        .delimiter(delim)
-        .flexible(true)
-        .trim(csv::Trim::All)
-        .from_reader(text.as_bytes());
-    let headers = reader
-        .headers()
-        .map_err(|e| CsvError::Unreadable {
-            line: 1,
-            message: e.to_string(),
-        })?
-        .clone();
+    let table = crate::csv_table::read(bytes)?;
     let mut columns: BTreeMap<Column, usize> = BTreeMap::new();
     let mut ignored = Vec::new();
-    for (i, h) in headers.iter().enumerate() {
+    for (i, h) in table.headers.iter().enumerate() {
         match Column::from_header(h) {
             Some(c) if columns.contains_key(&c) => {
                 return Err(CsvError::DuplicateColumn(h.to_string()));
@@ -176,40 +127,14 @@ pub fn check(bytes: &[u8], teams: &[String]) -> Result<Checked, CsvError> {
         rows: Vec::new(),
         errors: Vec::new(),
         ignored_columns: ignored,
-        delimiter: delim as char,
+        delimiter: table.delimiter,
         data_lines: 0,
     };
     let mut seen_cpr: BTreeMap<String, usize> = BTreeMap::new();
-    // The line a record starts on, from its byte offset: the reader's own
-    // line count slips on blank lines and CRLF.
-    let newlines: Vec<usize> = text.match_indices('\n').map(|(i, _)| i).collect();
-    // A record's position is where the reader began it, before the line
-    // ends (and blank lines) it skipped.
-    let line_at = |byte: u64| {
-        let start = text.as_bytes()[(byte as usize).min(text.len())..]
-            .iter()
-            .take_while(|b| matches!(b, b'\r' | b'\n'))
-            .count()
-            + byte as usize;
-        newlines.partition_point(|&i| i < start) + 1
-    };
-    for record in reader.records() {
-        let record = record.map_err(|e| CsvError::Unreadable {
-            line: e.position().map_or(0, |p| line_at(p.byte())),
-            message: e.to_string(),
-        })?;
-        let line = record.position().map_or(0, |p| line_at(p.byte()));
-        if record.iter().all(|f| f.trim().is_empty()) {
-            continue;
-        }
+    for record in &table.records {
+        let line = record.line;
         out.data_lines += 1;
-        let field = |c: Column| {
-            columns
-                .get(&c)
-                .and_then(|i| record.get(*i))
-                .map(str::trim)
-                .filter(|s| !s.is_empty())
-        };
+        let field = |c: Column| record.get(columns.get(&c).copied());
         let mut bad = |column: &str, message: String| {
             out.errors.push(RowError {
                 line,
@@ -247,13 +172,10 @@ pub fn check(bytes: &[u8], teams: &[String]) -> Result<Checked, CsvError> {
             }
         };
         let email = field(Column::Email).map(str::to_string);
-        if let Some(e) = &email {
-            let ok = e.split_once('@').is_some_and(|(a, d)| {
-                !a.is_empty() && d.contains('.') && !e.contains(char::is_whitespace)
-            });
-            if !ok {
-                bad("email", format!("`{e}` is not an e-mail address"));
-            }
+        if let Some(e) = &email
+            && !super::form::is_email(e)
+        {
+            bad("email", format!("`{e}` is not an e-mail address"));
         }
         let channel = match field(Column::Channel).map(str::to_lowercase).as_deref() {
             None => match (&phone, &email) {
@@ -367,7 +289,10 @@ mod tests {
             check(b"navn;telefon\nAnna;20000001\n", &[]).unwrap_err(),
             CsvError::MissingColumn("cpr")
         );
-        assert_eq!(check(b"  \n", &[]).unwrap_err(), CsvError::Empty);
+        assert_eq!(
+            check(b"  \n", &[]).unwrap_err(),
+            CsvError::File(TableError::Empty)
+        );
         assert!(matches!(
             check(b"navn;name;cpr\n", &[]).unwrap_err(),
             CsvError::DuplicateColumn(_)

@@ -80,11 +80,14 @@ impl Tx {
         )
     }
 
+    /// The active election first, then the newest.
     pub async fn elections(&mut self) -> sqlx::Result<Vec<Election>> {
         q!(
             self,
             fetch_all,
-            sqlx::query_as("SELECT * FROM elections ORDER BY election_day DESC, id DESC")
+            sqlx::query_as(
+                "SELECT * FROM elections ORDER BY active DESC, election_day DESC, id DESC"
+            )
         )
     }
 

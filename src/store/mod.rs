@@ -21,6 +21,7 @@ pub mod people;
 pub mod records;
 pub mod schedules;
 pub mod seats;
+pub mod setup;
 pub mod standby;
 pub mod swaps;
 pub mod users;

@@ -24,6 +24,8 @@ pub struct Election {
     pub lock_days: i32,
     pub time_zone: String,
     pub created_at: DateTime<Utc>,
+    /// The election the admin opens on; at most one is.
+    pub active: bool,
 }
 
 #[derive(Debug, Clone, Serialize, sqlx::FromRow)]

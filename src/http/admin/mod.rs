@@ -10,8 +10,11 @@ mod login;
 mod messages;
 pub mod pages;
 mod people;
+mod person;
 mod seat;
 pub mod session;
+mod setup;
+mod upload;
 mod workflows;
 
 use axum::Router;
@@ -52,7 +55,16 @@ pub fn router(state: AppState) -> Router<AppState> {
             "/admin/people/import",
             get(people::import_form).post(people::import),
         )
+        .route(
+            "/admin/people/new",
+            get(person::new_form).post(person::create),
+        )
+        .route(
+            "/admin/people/{id}",
+            get(person::edit_form).post(person::update),
+        )
         .route("/admin/export", get(people::export))
+        .merge(setup_routes())
         .route("/admin/workflows", get(workflows::list))
         .route("/admin/workflows/check", post(workflows::check))
         .route("/admin/workflows/{name}", get(workflows::edit))
@@ -68,6 +80,46 @@ pub fn router(state: AppState) -> Router<AppState> {
         ))
         .layer(axum::extract::DefaultBodyLimit::max(session::MAX_FORM))
         .layer(axum::middleware::map_response(private_page))
+}
+
+/// Elections, places, seats and standby pools.
+fn setup_routes() -> Router<AppState> {
+    use setup::{elections, import, places, seats};
+    Router::new()
+        .route("/admin/setup", get(elections::show))
+        .route("/admin/setup/elections", post(elections::create))
+        .route("/admin/setup/elections/copy", post(elections::copy))
+        .route(
+            "/admin/setup/elections/{id}/activate",
+            post(elections::activate),
+        )
+        .route("/admin/setup/elections/{id}/seats", post(seats::add))
+        .route(
+            "/admin/setup/elections/{id}/seats/remove",
+            post(seats::remove),
+        )
+        .route(
+            "/admin/setup/elections/{id}/standby",
+            post(seats::add_standby),
+        )
+        .route(
+            "/admin/setup/elections/{id}/standby/{entry}/remove",
+            post(seats::remove_standby),
+        )
+        .route("/admin/setup/seats", get(seats::show))
+        .route("/admin/setup/places", get(places::show))
+        .route("/admin/setup/areas", post(places::area))
+        .route("/admin/setup/areas/{id}", post(places::area))
+        .route("/admin/setup/teams", post(places::team))
+        .route("/admin/setup/teams/{id}", post(places::team))
+        .route("/admin/setup/stations", post(places::station))
+        .route("/admin/setup/stations/{id}", post(places::station))
+        .route("/admin/setup/task-types", post(places::task_type))
+        .route("/admin/setup/task-types/{id}", post(places::task_type))
+        .route(
+            "/admin/setup/import/{kind}",
+            get(import::form).post(import::import),
+        )
 }
 
 /// Pages that show personal data are not kept by browsers or proxies,

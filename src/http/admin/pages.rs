@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 
 use crate::domain::Language;
 
-const TEMPLATES: [(&str, &str); 16] = [
+const TEMPLATES: [(&str, &str); 21] = [
     (
         "layout.html",
         include_str!("../../../templates/admin/layout.html.tera"),
@@ -66,6 +66,26 @@ const TEMPLATES: [(&str, &str); 16] = [
     (
         "broadcast_live.html",
         include_str!("../../../templates/admin/broadcast_live.html.tera"),
+    ),
+    (
+        "setup_elections.html",
+        include_str!("../../../templates/admin/setup_elections.html.tera"),
+    ),
+    (
+        "setup_places.html",
+        include_str!("../../../templates/admin/setup_places.html.tera"),
+    ),
+    (
+        "setup_seats.html",
+        include_str!("../../../templates/admin/setup_seats.html.tera"),
+    ),
+    (
+        "setup_import.html",
+        include_str!("../../../templates/admin/setup_import.html.tera"),
+    ),
+    (
+        "person.html",
+        include_str!("../../../templates/admin/person.html.tera"),
     ),
     (
         "audit.html",
@@ -128,5 +148,36 @@ mod tests {
         let da: Vec<_> = pages.da.keys().collect();
         let en: Vec<_> = pages.en.keys().collect();
         assert_eq!(da, en, "strings.da.yaml and strings.en.yaml differ in keys");
+    }
+
+    #[test]
+    fn every_problem_a_setup_form_can_show_has_words() {
+        let pages = Pages::load().expect("admin pages load");
+        let sources = [
+            include_str!("setup/mod.rs"),
+            include_str!("setup/elections.rs"),
+            include_str!("setup/places.rs"),
+            include_str!("setup/seats.rs"),
+        ];
+        let mut seen = 0;
+        for source in sources {
+            for (at, _) in source.match_indices("\"err_") {
+                let key: String = source[at + 1..]
+                    .chars()
+                    .take_while(|c| c.is_ascii_lowercase() || *c == '_')
+                    .collect();
+                assert!(pages.da.contains_key(&key), "{key} has no words");
+                seen += 1;
+            }
+        }
+        assert!(seen > 20, "found {seen} problem keys");
+    }
+
+    #[test]
+    fn every_problem_a_person_form_can_show_has_words() {
+        let pages = Pages::load().expect("admin pages load");
+        for e in crate::people::form::FieldError::ALL {
+            assert!(pages.da.contains_key(e.key()), "{}", e.key());
+        }
     }
 }

@@ -10,6 +10,7 @@ use serde::Deserialize;
 
 use super::error::{PageError, PageResult};
 use super::session::Session;
+use super::upload::read_form;
 use super::{Frame, empty_as_none};
 use crate::http::AppState;
 use crate::people::csv_import::{self, Checked};
@@ -60,44 +61,6 @@ pub async fn import_form(
     frame.context.insert("file_error", &None::<String>);
     frame.context.insert("refused", &false);
     frame.render("people_import.html")
-}
-
-/// What the import form sent: the file (or pasted text), and what to do.
-struct ImportForm {
-    text: Vec<u8>,
-    commit: bool,
-    skip_bad: bool,
-}
-
-async fn read_form(mut form: Multipart) -> PageResult<ImportForm> {
-    let mut out = ImportForm {
-        text: Vec::new(),
-        commit: false,
-        skip_bad: false,
-    };
-    let mut pasted = Vec::new();
-    while let Some(field) = form
-        .next_field()
-        .await
-        .map_err(|e| PageError::BadRequest(format!("the form could not be read: {e}")))?
-    {
-        let name = field.name().unwrap_or_default().to_string();
-        let bytes = field
-            .bytes()
-            .await
-            .map_err(|e| PageError::BadRequest(format!("the form could not be read: {e}")))?;
-        match name.as_str() {
-            "file" => out.text = bytes.to_vec(),
-            "csv" => pasted = bytes.to_vec(),
-            "action" => out.commit = &bytes[..] == b"import",
-            "skip_bad" => out.skip_bad = !bytes.is_empty(),
-            _ => {}
-        }
-    }
-    if out.text.iter().all(u8::is_ascii_whitespace) {
-        out.text = pasted;
-    }
-    Ok(out)
 }
 
 /// Checks the file and shows what would be imported; with

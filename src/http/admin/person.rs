@@ -1,0 +1,246 @@
+//! One person, added or changed by a form: the CPR number, phone and
+//! e-mail are parsed, and each problem is shown beside its field. The
+//! secretariat adds and changes anyone; a team responsible adds people to
+//! their own team and changes only their team's members.
+
+use axum::Form;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use serde::Deserialize;
+use serde_json::json;
+
+use super::Frame;
+use super::error::{PageError, PageResult};
+use super::session::Session;
+use crate::http::AppState;
+use crate::people::form::{FieldError, PersonFields, ValidPerson};
+use crate::store::directory::AuditIds;
+use crate::store::people::NewPerson;
+
+#[derive(Deserialize)]
+pub struct SavedQuery {
+    #[serde(default)]
+    saved: Option<String>,
+}
+
+/// Who may add people: the secretariat, and a team responsible (to their
+/// own team).
+fn may_add(session: &Session) -> PageResult<()> {
+    match session.role.runs_election() || session.role.team_id().is_some() {
+        true => Ok(()),
+        false => Err(PageError::Forbidden),
+    }
+}
+
+/// Refuses a person this user may not change.
+async fn may_change(state: &AppState, session: &Session, person_id: i64) -> PageResult<()> {
+    may_add(session)?;
+    if let Some(team) = session.role.team_id()
+        && !session.role.runs_election()
+    {
+        let mut tx = state.engine.db.read().await?;
+        if !tx.is_team_member(team, person_id).await? {
+            return Err(PageError::Forbidden);
+        }
+    }
+    Ok(())
+}
+
+fn render(
+    state: &AppState,
+    session: &Session,
+    id: Option<i64>,
+    fields: &PersonFields,
+    errors: &[FieldError],
+    teams: &[crate::store::Team],
+    saved: bool,
+) -> PageResult<Html<String>> {
+    let mut frame = Frame::new(state, session, "people");
+    let c = &mut frame.context;
+    c.insert("id", &id);
+    c.insert("f", fields);
+    let mut by_field: std::collections::BTreeMap<&str, &str> = [
+        "name",
+        "cpr",
+        "phone",
+        "email",
+        "preferred_channel",
+        "language",
+        "team",
+    ]
+    .into_iter()
+    .map(|f| (f, ""))
+    .collect();
+    for e in errors {
+        by_field.insert(e.field(), e.key());
+    }
+    c.insert("errors", &by_field);
+    c.insert("teams", teams);
+    c.insert(
+        "own_team",
+        &session
+            .role
+            .team_id()
+            .filter(|_| !session.role.runs_election()),
+    );
+    c.insert("saved", &saved);
+    frame.render("person.html")
+}
+
+/// The teams the form offers: all for the secretariat, their own for a
+/// team responsible.
+async fn teams(state: &AppState, session: &Session) -> PageResult<Vec<crate::store::Team>> {
+    let mut tx = state.engine.db.read().await?;
+    let all = tx.teams().await?;
+    Ok(
+        match (session.role.runs_election(), session.role.team_id()) {
+            (false, Some(own)) => all.into_iter().filter(|t| t.id == own).collect(),
+            _ => all,
+        },
+    )
+}
+
+pub async fn new_form(State(state): State<AppState>, session: Session) -> PageResult<Html<String>> {
+    may_add(&session)?;
+    let teams = teams(&state, &session).await?;
+    let fields = PersonFields {
+        team: session
+            .role
+            .team_id()
+            .map(|t| t.to_string())
+            .unwrap_or_default(),
+        ..Default::default()
+    };
+    render(&state, &session, None, &fields, &[], &teams, false)
+}
+
+pub async fn edit_form(
+    State(state): State<AppState>,
+    session: Session,
+    Path(id): Path<i64>,
+    axum::extract::Query(q): axum::extract::Query<SavedQuery>,
+) -> PageResult<Html<String>> {
+    may_change(&state, &session, id).await?;
+    let person = {
+        let mut tx = state.engine.db.read().await?;
+        tx.person(id).await?
+    }
+    .ok_or_else(|| PageError::NotFound(format!("person {id} does not exist")))?;
+    let teams = teams(&state, &session).await?;
+    let fields = PersonFields {
+        name: person.name,
+        cpr: person.cpr,
+        phone: person.phone.unwrap_or_default(),
+        email: person.email.unwrap_or_default(),
+        preferred_channel: person.preferred_channel,
+        language: person.language,
+        team: String::new(),
+    };
+    render(
+        &state,
+        &session,
+        Some(id),
+        &fields,
+        &[],
+        &teams,
+        q.saved.is_some(),
+    )
+}
+
+pub async fn create(
+    State(state): State<AppState>,
+    session: Session,
+    Form(fields): Form<PersonFields>,
+) -> PageResult<Response> {
+    may_add(&session)?;
+    save(&state, &session, None, fields).await
+}
+
+pub async fn update(
+    State(state): State<AppState>,
+    session: Session,
+    Path(id): Path<i64>,
+    Form(fields): Form<PersonFields>,
+) -> PageResult<Response> {
+    may_change(&state, &session, id).await?;
+    save(&state, &session, Some(id), fields).await
+}
+
+async fn save(
+    state: &AppState,
+    session: &Session,
+    id: Option<i64>,
+    mut fields: PersonFields,
+) -> PageResult<Response> {
+    let teams = teams(state, session).await?;
+    if let Some(own) = session
+        .role
+        .team_id()
+        .filter(|_| !session.role.runs_election())
+    {
+        fields.team = own.to_string();
+    }
+    let team_ids: Vec<i64> = teams.iter().map(|t| t.id).collect();
+    let refused = |errors: &[FieldError], fields: &PersonFields| -> PageResult<Response> {
+        let page = render(state, session, id, fields, errors, &teams, false)?;
+        Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response())
+    };
+    let person = match fields.parse(&team_ids) {
+        Ok(p) => p,
+        Err(errors) => return refused(&errors, &fields),
+    };
+    match store(state, session, id, &person).await? {
+        Ok(id) => Ok(Redirect::to(&format!("/admin/people/{id}?saved=1")).into_response()),
+        Err(e) => refused(&[e], &fields),
+    }
+}
+
+/// Stores the person and their team, audited, in one transaction. A CPR
+/// number another person has is the form's problem.
+async fn store(
+    state: &AppState,
+    session: &Session,
+    id: Option<i64>,
+    p: &ValidPerson,
+) -> PageResult<Result<i64, FieldError>> {
+    let now = state.engine.clock.now();
+    let mut tx = state.engine.db.begin().await?;
+    if let Some(other) = tx.person_by_cpr(&p.cpr).await?
+        && Some(other) != id
+    {
+        return Ok(Err(FieldError::CprTaken));
+    }
+    let row = NewPerson {
+        name: &p.name,
+        cpr: &p.cpr,
+        phone: p.phone.as_ref(),
+        email: p.email.as_deref(),
+        preferred_channel: p.preferred_channel,
+        language: p.language,
+    };
+    let (id, action) = match id {
+        None => (tx.upsert_person(&row, now).await?, "person.created"),
+        Some(id) => match tx.update_person(id, &row).await? {
+            true => (id, "person.updated"),
+            false => return Err(PageError::NotFound(format!("person {id} does not exist"))),
+        },
+    };
+    if let Some(team) = p.team {
+        tx.add_team_member(team, id).await?;
+    }
+    tx.audit(
+        now,
+        &session.actor(),
+        action,
+        AuditIds {
+            person: Some(id),
+            ..Default::default()
+        },
+        Some(&json!({ "team_id": p.team }).to_string()),
+    )
+    .await?;
+    tx.commit().await?;
+    tracing::info!(user = session.user.id, person = id, action, "person saved");
+    Ok(Ok(id))
+}

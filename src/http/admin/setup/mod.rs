@@ -1,0 +1,88 @@
+//! Setting up elections in the admin: elections (created, copied from the
+//! last one, activated), the places and kinds of work (areas, stations,
+//! teams, task types), the seats and the standby pools. Everyone who sees
+//! everything may look; only the secretariat changes anything.
+
+pub mod elections;
+pub mod import;
+pub mod places;
+pub mod seats;
+
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+
+use super::error::{PageError, PageResult};
+use super::session::Session;
+use crate::store::Tx;
+
+/// A form that could not be stored: the key of its words in
+/// `strings.<lang>.yaml`, and what it was about.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct Problem {
+    pub key: &'static str,
+    pub detail: Option<String>,
+}
+
+impl Problem {
+    pub fn new(key: &'static str) -> Problem {
+        Problem { key, detail: None }
+    }
+
+    pub fn about(key: &'static str, detail: impl Into<String>) -> Problem {
+        Problem {
+            key,
+            detail: Some(detail.into()),
+        }
+    }
+}
+
+/// A form's answer: on to `to` when it was stored, else the page again,
+/// showing the problem, as 422.
+pub(crate) async fn answer<F>(outcome: Result<String, Problem>, show: F) -> PageResult<Response>
+where
+    F: AsyncFnOnce(Problem) -> PageResult<axum::response::Html<String>>,
+{
+    match outcome {
+        Ok(to) => Ok(Redirect::to(&to).into_response()),
+        Err(p) => Ok((StatusCode::UNPROCESSABLE_ENTITY, show(p).await?).into_response()),
+    }
+}
+
+/// A name typed into a form: trimmed, not empty, not absurdly long.
+pub(crate) fn name(s: &str) -> Result<&str, Problem> {
+    let s = s.trim();
+    match s.chars().count() {
+        0 => Err(Problem::new("err_name_empty")),
+        1..=200 => Ok(s),
+        _ => Err(Problem::new("err_name_long")),
+    }
+}
+
+/// Writes a setup change to the audit log and commits it. A name that is
+/// taken comes back as a problem, and nothing is stored.
+pub(crate) async fn commit(
+    mut tx: Tx,
+    session: &Session,
+    now: chrono::DateTime<chrono::Utc>,
+    action: &str,
+    detail: serde_json::Value,
+) -> PageResult<()> {
+    tx.audit(
+        now,
+        &session.actor(),
+        action,
+        Default::default(),
+        Some(&detail.to_string()),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// A store error that is the user's: a name another row has already.
+pub(crate) fn taken(e: sqlx::Error, what: &str) -> Result<Problem, PageError> {
+    match crate::store::is_unique_violation(&e) {
+        true => Ok(Problem::about("err_name_taken", what.to_string())),
+        false => Err(e.into()),
+    }
+}

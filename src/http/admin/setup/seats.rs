@@ -1,0 +1,350 @@
+//! An election's seats, as a plan per station × team × task type × date
+//! (added in numbers, vacant ones taken away), and its standby pool.
+
+use axum::Form;
+use axum::extract::{Path, Query, State};
+use axum::response::{Html, Response};
+use serde::Deserialize;
+use serde_json::json;
+
+use super::{Problem, answer, commit};
+use crate::domain::Cpr;
+use crate::http::AppState;
+use crate::http::admin::error::{PageError, PageResult};
+use crate::http::admin::session::Session;
+use crate::http::admin::{Frame, empty_as_none};
+use crate::setup::parse_date;
+use crate::setup::seats_csv::MAX_PER_ROW;
+use crate::store::Election;
+use crate::store::seats::NewSeat;
+use crate::store::setup::SeatBlueprint;
+use crate::store::standby::NewStandby;
+
+#[derive(Deserialize)]
+pub struct SeatsQuery {
+    #[serde(default, deserialize_with = "empty_as_none")]
+    election: Option<i64>,
+    #[serde(default, deserialize_with = "empty_as_none")]
+    imported: Option<usize>,
+}
+
+pub async fn show(
+    State(state): State<AppState>,
+    session: Session,
+    Query(q): Query<SeatsQuery>,
+) -> PageResult<Html<String>> {
+    session.must_see_everything()?;
+    let election = the_election(&state, q.election).await?;
+    render(&state, &session, &election, None, q.imported).await
+}
+
+pub(super) async fn the_election(state: &AppState, id: Option<i64>) -> PageResult<Election> {
+    crate::http::admin::board::election_of(state, id)
+        .await?
+        .ok_or_else(|| PageError::NotFound("there are no elections yet; create one first".into()))
+}
+
+async fn render(
+    state: &AppState,
+    session: &Session,
+    election: &Election,
+    problem: Option<Problem>,
+    imported: Option<usize>,
+) -> PageResult<Html<String>> {
+    let mut tx = state.engine.db.read().await?;
+    let mut frame = Frame::new(state, session, "setup");
+    let c = &mut frame.context;
+    c.insert("imported", &imported);
+    c.insert("election", election);
+    c.insert("elections", &tx.elections().await?);
+    c.insert("plan", &tx.seat_plan(election.id).await?);
+    c.insert("standby", &tx.standby_listed(election.id).await?);
+    c.insert("areas", &tx.areas().await?);
+    c.insert("stations", &tx.stations().await?);
+    c.insert("teams", &tx.teams().await?);
+    c.insert("task_types", &tx.task_types().await?);
+    c.insert("max_per_row", &MAX_PER_ROW);
+    c.insert("problem", &problem);
+    drop(tx);
+    frame.render("setup_seats.html")
+}
+
+#[derive(Deserialize)]
+pub struct SeatsForm {
+    #[serde(default)]
+    station: String,
+    #[serde(default)]
+    team: String,
+    #[serde(default)]
+    task_type: String,
+    #[serde(default)]
+    date: String,
+    #[serde(default)]
+    count: String,
+}
+
+fn id(s: &str, key: &'static str) -> Result<i64, Problem> {
+    s.trim().parse().map_err(|_| Problem::new(key))
+}
+
+/// A date of the form within the election; empty is the election day.
+fn date_within(s: &str, e: &Election) -> Result<chrono::NaiveDate, Problem> {
+    let d = match s.trim() {
+        "" => e.election_day,
+        d => parse_date(d).ok_or_else(|| Problem::about("err_date", d.to_string()))?,
+    };
+    if d < e.starts_on || d > e.ends_on {
+        return Err(Problem::about(
+            "err_outside_election",
+            format!("{d} ({} – {})", e.starts_on, e.ends_on),
+        ));
+    }
+    Ok(d)
+}
+
+impl SeatsForm {
+    fn parse(&self, e: &Election) -> Result<(SeatBlueprint, i64), Problem> {
+        let kind = SeatBlueprint {
+            station_id: id(&self.station, "err_station")?,
+            team_id: id(&self.team, "err_team")?,
+            task_type_id: id(&self.task_type, "err_task_type")?,
+            date: date_within(&self.date, e)?,
+        };
+        let count = self
+            .count
+            .trim()
+            .parse::<i64>()
+            .ok()
+            .filter(|n| (1..=i64::from(MAX_PER_ROW)).contains(n))
+            .ok_or_else(|| Problem::about("err_count", self.count.trim().to_string()))?;
+        Ok((kind, count))
+    }
+}
+
+/// `POST /admin/setup/elections/{id}/seats`: `count` new vacant seats.
+pub async fn add(
+    State(state): State<AppState>,
+    session: Session,
+    Path(election_id): Path<i64>,
+    Form(f): Form<SeatsForm>,
+) -> PageResult<Response> {
+    session.must_run_election()?;
+    let election = the_election(&state, Some(election_id)).await?;
+    let outcome = match f.parse(&election) {
+        Err(p) => Err(p),
+        Ok((kind, count)) => add_seats(&state, &session, &election, &kind, count).await?,
+    };
+    answer(outcome, async |p| {
+        render(&state, &session, &election, Some(p), None).await
+    })
+    .await
+}
+
+async fn add_seats(
+    state: &AppState,
+    session: &Session,
+    election: &Election,
+    kind: &SeatBlueprint,
+    count: i64,
+) -> PageResult<Result<String, Problem>> {
+    let now = state.engine.clock.now();
+    let mut tx = state.engine.db.begin().await?;
+    if !tx.stations().await?.iter().any(|s| s.id == kind.station_id) {
+        return Ok(Err(Problem::new("err_station")));
+    }
+    if !tx.teams().await?.iter().any(|t| t.id == kind.team_id) {
+        return Ok(Err(Problem::new("err_team")));
+    }
+    if !tx
+        .task_types()
+        .await?
+        .iter()
+        .any(|t| t.id == kind.task_type_id)
+    {
+        return Ok(Err(Problem::new("err_task_type")));
+    }
+    for _ in 0..count {
+        tx.insert_seat(
+            &NewSeat {
+                election_id: election.id,
+                station_id: kind.station_id,
+                task_type_id: kind.task_type_id,
+                team_id: kind.team_id,
+                date: kind.date,
+            },
+            now,
+        )
+        .await?;
+    }
+    commit(
+        tx,
+        session,
+        now,
+        "seats.added",
+        json!({ "election_id": election.id, "station_id": kind.station_id, "team_id": kind.team_id,
+                "task_type_id": kind.task_type_id, "date": kind.date, "count": count }),
+    )
+    .await?;
+    Ok(Ok(format!("/admin/setup/seats?election={}", election.id)))
+}
+
+/// `POST /admin/setup/elections/{id}/seats/remove`: takes away up to
+/// `count` vacant seats of one kind that nobody was ever asked for. Seats
+/// with a history stay: what happened on them is part of the record.
+pub async fn remove(
+    State(state): State<AppState>,
+    session: Session,
+    Path(election_id): Path<i64>,
+    Form(f): Form<SeatsForm>,
+) -> PageResult<Response> {
+    session.must_run_election()?;
+    let election = the_election(&state, Some(election_id)).await?;
+    let (kind, count) = match f.parse(&election) {
+        Ok(k) => k,
+        Err(p) => {
+            return answer(Err(p), async |p| {
+                render(&state, &session, &election, Some(p), None).await
+            })
+            .await;
+        }
+    };
+    let now = state.engine.clock.now();
+    let mut tx = state.engine.db.begin().await?;
+    let removed = tx.delete_vacant_seats(election.id, &kind, count).await?;
+    commit(
+        tx,
+        &session,
+        now,
+        "seats.removed",
+        json!({ "election_id": election.id, "station_id": kind.station_id, "team_id": kind.team_id,
+                "task_type_id": kind.task_type_id, "date": kind.date, "count": removed }),
+    )
+    .await?;
+    let outcome = match removed {
+        0 => Err(Problem::new("err_none_removable")),
+        _ => Ok(format!("/admin/setup/seats?election={}", election.id)),
+    };
+    answer(outcome, async |p| {
+        render(&state, &session, &election, Some(p), None).await
+    })
+    .await
+}
+
+#[derive(Deserialize)]
+pub struct StandbyForm {
+    #[serde(default)]
+    cpr: String,
+    #[serde(default)]
+    date: String,
+    /// `station:ID`, `area:ID`, `task_type:ID` or empty for any seat.
+    #[serde(default)]
+    scope: String,
+}
+
+/// `POST /admin/setup/elections/{id}/standby`: a person, found by CPR
+/// number, on standby for a date.
+pub async fn add_standby(
+    State(state): State<AppState>,
+    session: Session,
+    Path(election_id): Path<i64>,
+    Form(f): Form<StandbyForm>,
+) -> PageResult<Response> {
+    session.must_run_election()?;
+    let election = the_election(&state, Some(election_id)).await?;
+    let outcome = put_on_standby(&state, &session, &election, &f).await?;
+    answer(outcome, async |p| {
+        render(&state, &session, &election, Some(p), None).await
+    })
+    .await
+}
+
+async fn put_on_standby(
+    state: &AppState,
+    session: &Session,
+    election: &Election,
+    f: &StandbyForm,
+) -> PageResult<Result<String, Problem>> {
+    let parsed = (|| {
+        let cpr = Cpr::parse(&f.cpr).map_err(|_| Problem::new("err_cpr_format"))?;
+        let date = date_within(&f.date, election)?;
+        let (mut station, mut area, mut task_type) = (None, None, None);
+        match f.scope.split_once(':') {
+            None if f.scope.trim().is_empty() => {}
+            Some(("station", v)) => station = Some(id(v, "err_station")?),
+            Some(("area", v)) => area = Some(id(v, "err_area")?),
+            Some(("task_type", v)) => task_type = Some(id(v, "err_task_type")?),
+            _ => return Err(Problem::new("err_scope")),
+        }
+        Ok((cpr, date, station, area, task_type))
+    })();
+    let (cpr, date, station_id, area_id, task_type_id) = match parsed {
+        Ok(p) => p,
+        Err(p) => return Ok(Err(p)),
+    };
+    let now = state.engine.clock.now();
+    let mut tx = state.engine.db.begin().await?;
+    let Some(person_id) = tx.person_by_cpr(&cpr).await? else {
+        return Ok(Err(Problem::new("err_no_such_person")));
+    };
+    let entry = NewStandby {
+        election_id: election.id,
+        person_id,
+        date,
+        station_id,
+        area_id,
+        task_type_id,
+    };
+    let id = match tx.insert_standby(&entry, now).await {
+        Ok(Some(id)) => id,
+        Ok(None) => return Ok(Err(Problem::new("err_already_standby"))),
+        Err(e) if crate::store::is_constraint_violation(&e) => {
+            return Ok(Err(Problem::new("err_scope")));
+        }
+        Err(e) => return Err(e.into()),
+    };
+    tx.audit(
+        now,
+        &session.actor(),
+        "standby.added",
+        crate::store::directory::AuditIds {
+            person: Some(person_id),
+            ..Default::default()
+        },
+        Some(&json!({ "standby_id": id, "election_id": election.id }).to_string()),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(Ok(format!(
+        "/admin/setup/seats?election={}#standby",
+        election.id
+    )))
+}
+
+/// `POST /admin/setup/elections/{id}/standby/{entry}/remove`.
+pub async fn remove_standby(
+    State(state): State<AppState>,
+    session: Session,
+    Path((election_id, entry)): Path<(i64, i64)>,
+) -> PageResult<Response> {
+    session.must_run_election()?;
+    let now = state.engine.clock.now();
+    let mut tx = state.engine.db.begin().await?;
+    if !tx.delete_standby(election_id, entry).await? {
+        return Err(PageError::NotFound(format!(
+            "standby entry {entry} does not exist"
+        )));
+    }
+    commit(
+        tx,
+        &session,
+        now,
+        "standby.removed",
+        json!({ "standby_id": entry, "election_id": election_id }),
+    )
+    .await?;
+    Ok(axum::response::IntoResponse::into_response(
+        axum::response::Redirect::to(&format!(
+            "/admin/setup/seats?election={election_id}#standby"
+        )),
+    ))
+}

@@ -1,0 +1,256 @@
+//! One person as the admin's form sends them: every field is parsed, and
+//! each problem is named by its field and a key to the page's words, so
+//! that the form shows it beside the field, in the user's language.
+
+use serde::Deserialize;
+
+use crate::domain::{Cpr, CprError, Language, PhoneNumber};
+
+/// The form's fields, as typed.
+#[derive(Default, Clone, Deserialize, serde::Serialize)]
+pub struct PersonFields {
+    #[serde(default)]
+    pub name: String,
+    #[serde(default)]
+    pub cpr: String,
+    #[serde(default)]
+    pub phone: String,
+    #[serde(default)]
+    pub email: String,
+    #[serde(default)]
+    pub preferred_channel: String,
+    #[serde(default)]
+    pub language: String,
+    /// A team id, or empty.
+    #[serde(default)]
+    pub team: String,
+}
+
+/// A person that passed every check.
+pub struct ValidPerson {
+    pub name: String,
+    pub cpr: Cpr,
+    pub phone: Option<PhoneNumber>,
+    pub email: Option<String>,
+    pub preferred_channel: &'static str,
+    pub language: Language,
+    pub team: Option<i64>,
+}
+
+// Personal data stays out of logs: neither shows its fields.
+impl std::fmt::Debug for PersonFields {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("PersonFields")
+    }
+}
+
+impl std::fmt::Debug for ValidPerson {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("ValidPerson")
+    }
+}
+
+/// What is wrong with one field.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FieldError {
+    NameEmpty,
+    CprFormat,
+    CprDate,
+    /// Another person has this CPR number.
+    CprTaken,
+    Phone,
+    Email,
+    Unreachable,
+    EmailChannelWithoutEmail,
+    Channel,
+    Language,
+    Team,
+}
+
+impl FieldError {
+    pub const ALL: [FieldError; 11] = [
+        FieldError::NameEmpty,
+        FieldError::CprFormat,
+        FieldError::CprDate,
+        FieldError::CprTaken,
+        FieldError::Phone,
+        FieldError::Email,
+        FieldError::Unreachable,
+        FieldError::EmailChannelWithoutEmail,
+        FieldError::Channel,
+        FieldError::Language,
+        FieldError::Team,
+    ];
+
+    /// The form field the problem is shown at.
+    pub fn field(self) -> &'static str {
+        match self {
+            FieldError::NameEmpty => "name",
+            FieldError::CprFormat | FieldError::CprDate | FieldError::CprTaken => "cpr",
+            FieldError::Phone | FieldError::Unreachable => "phone",
+            FieldError::Email | FieldError::EmailChannelWithoutEmail => "email",
+            FieldError::Channel => "preferred_channel",
+            FieldError::Language => "language",
+            FieldError::Team => "team",
+        }
+    }
+
+    /// The key of its words in `templates/admin/strings.<lang>.yaml`.
+    pub fn key(self) -> &'static str {
+        match self {
+            FieldError::NameEmpty => "err_name_empty",
+            FieldError::CprFormat => "err_cpr_format",
+            FieldError::CprDate => "err_cpr_date",
+            FieldError::CprTaken => "err_cpr_taken",
+            FieldError::Phone => "err_phone",
+            FieldError::Email => "err_email",
+            FieldError::Unreachable => "err_unreachable",
+            FieldError::EmailChannelWithoutEmail => "err_email_channel",
+            FieldError::Channel => "err_channel",
+            FieldError::Language => "err_language",
+            FieldError::Team => "err_team",
+        }
+    }
+}
+
+/// Whether `s` looks like an e-mail address: something, `@`, a domain
+/// with a dot, no spaces.
+pub fn is_email(s: &str) -> bool {
+    s.split_once('@')
+        .is_some_and(|(a, d)| !a.is_empty() && d.contains('.') && !s.contains(char::is_whitespace))
+}
+
+impl PersonFields {
+    /// Parses every field; all problems at once, in the form's order.
+    /// `teams` are the ids of the teams that exist.
+    pub fn parse(&self, teams: &[i64]) -> Result<ValidPerson, Vec<FieldError>> {
+        let mut errors = Vec::new();
+        let name = self.name.trim();
+        if name.is_empty() {
+            errors.push(FieldError::NameEmpty);
+        }
+        let cpr = Cpr::parse(&self.cpr)
+            .map_err(|e| {
+                errors.push(match e {
+                    CprError::Format => FieldError::CprFormat,
+                    CprError::Date => FieldError::CprDate,
+                })
+            })
+            .ok();
+        let phone = match self.phone.trim() {
+            "" => None,
+            p => PhoneNumber::parse(p)
+                .map_err(|_| errors.push(FieldError::Phone))
+                .ok(),
+        };
+        let email = match self.email.trim() {
+            "" => None,
+            e if is_email(e) => Some(e.to_string()),
+            _ => {
+                errors.push(FieldError::Email);
+                None
+            }
+        };
+        let channel = match self.preferred_channel.trim() {
+            "" | "sms" => "sms",
+            "email" => "email",
+            "telegram" => "telegram",
+            _ => {
+                errors.push(FieldError::Channel);
+                "sms"
+            }
+        };
+        if self.phone.trim().is_empty() && self.email.trim().is_empty() {
+            errors.push(FieldError::Unreachable);
+        } else if channel == "email" && self.email.trim().is_empty() {
+            errors.push(FieldError::EmailChannelWithoutEmail);
+        }
+        let language = match self.language.trim() {
+            "" => Some(Language::Da),
+            l => Language::parse(l).or_else(|| {
+                errors.push(FieldError::Language);
+                None
+            }),
+        };
+        let team = match self.team.trim() {
+            "" => None,
+            t => match t.parse::<i64>().ok().filter(|id| teams.contains(id)) {
+                Some(id) => Some(id),
+                None => {
+                    errors.push(FieldError::Team);
+                    None
+                }
+            },
+        };
+        match (errors.is_empty(), cpr, language) {
+            (true, Some(cpr), Some(language)) => Ok(ValidPerson {
+                name: name.to_string(),
+                cpr,
+                phone,
+                email,
+                preferred_channel: channel,
+                language,
+                team,
+            }),
+            _ => Err(errors),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn fields() -> PersonFields {
+        PersonFields {
+            name: "Anna Jensen".into(),
+            cpr: "120385-1234".into(),
+            phone: "20 00 00 01".into(),
+            ..Default::default()
+        }
+    }
+
+    #[test]
+    fn a_filled_form_parses_into_a_person_with_danish_defaults() {
+        let p = fields().parse(&[]).unwrap();
+        assert_eq!(p.phone.unwrap().as_e164(), "+4520000001");
+        assert_eq!((p.preferred_channel, p.language), ("sms", Language::Da));
+    }
+
+    #[test]
+    fn every_problem_is_named_by_its_field() {
+        let f = PersonFields {
+            name: " ".into(),
+            cpr: "320185-1234".into(),
+            phone: "12".into(),
+            email: "anna@".into(),
+            team: "9".into(),
+            ..Default::default()
+        };
+        let got: Vec<(&str, &str)> = f
+            .parse(&[1])
+            .unwrap_err()
+            .into_iter()
+            .map(|e| (e.field(), e.key()))
+            .collect();
+        assert_eq!(
+            got,
+            [
+                ("name", "err_name_empty"),
+                ("cpr", "err_cpr_date"),
+                ("phone", "err_phone"),
+                ("email", "err_email"),
+                ("team", "err_team"),
+            ]
+        );
+    }
+
+    #[test]
+    fn a_person_without_phone_or_email_cannot_be_reached() {
+        let f = PersonFields {
+            phone: String::new(),
+            ..fields()
+        };
+        assert_eq!(f.parse(&[]).unwrap_err(), [FieldError::Unreachable]);
+    }
+}
