@@ -108,6 +108,8 @@ on_both_backends! {
         assert!(bad.body.contains("Første dag skal ligge før valgdagen"), "in Danish");
         let bad = b.post("/admin/setup/elections", &[("title", "Valg"), ("election_type", "K"), ("election_day", "30.02.2029")]).await;
         assert_eq!(problem(&bad.body), "err_date");
+        let age = b.post("/admin/setup/elections", &[("title", "Valg"), ("election_type", "kommunalvalg"), ("min_age", "21"), ("election_day", "2030-01-01")]).await;
+        assert_eq!(problem(&age.body), "err_type_age", "an existing type keeps the age its elections use");
 
         b.get("/admin/setup/places").await;
         let taken = b.post("/admin/setup/teams", &[("name", "borgerlisten")]).await;

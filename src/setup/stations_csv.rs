@@ -92,6 +92,9 @@ pub fn check(bytes: &[u8]) -> Result<Checked<StationRow>, TableError> {
         let name = field("name");
         match &name {
             None => row.bad("valgsted", "the station's name is empty"),
+            Some(n) if n.chars().count() > 200 => {
+                row.bad("valgsted", "the name is too long (200 characters at most)")
+            }
             Some(n) => {
                 if let Some(first) = seen.insert(n.to_lowercase(), record.line) {
                     row.bad("valgsted", format!("the same station as line {first}"));

@@ -105,9 +105,12 @@ impl Tx {
                        AND NOT EXISTS (SELECT 1 FROM questions q WHERE q.seat_id = s.id)
                        AND NOT EXISTS (SELECT 1 FROM notifications n WHERE n.seat_id = s.id)
                        AND NOT EXISTS (SELECT 1 FROM swap_options so WHERE so.seat_id = s.id)
-                       AND NOT EXISTS (SELECT 1 FROM swap_requests sr WHERE sr.to_seat_id = s.id)
+                       AND NOT EXISTS (
+                           SELECT 1 FROM swap_requests sr
+                           WHERE sr.to_seat_id = s.id OR sr.from_seat_id = s.id)
                        AND NOT EXISTS (SELECT 1 FROM links l WHERE l.seat_id = s.id)
-                     ORDER BY s.id DESC LIMIT $6)"
+                     ORDER BY s.id DESC LIMIT $6)
+                 AND status = 'vacant'"
             )
             .bind(election_id)
             .bind(kind.station_id)

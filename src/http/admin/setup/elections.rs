@@ -12,6 +12,7 @@ use crate::http::AppState;
 use crate::http::admin::Frame;
 use crate::http::admin::error::{PageError, PageResult};
 use crate::http::admin::session::Session;
+use crate::setup::duplicate::CopyError;
 use crate::setup::parse_date;
 use crate::store::directory::NewElection;
 
@@ -131,7 +132,22 @@ async fn create_election(
     let now = state.engine.clock.now();
     let mut tx = state.engine.db.begin().await?;
     let first = tx.elections().await?.is_empty();
-    let type_id = tx.upsert_election_type(kind, min_age).await?;
+    // An existing type keeps its minimum age: other elections use it too.
+    let existing = tx
+        .election_types()
+        .await?
+        .into_iter()
+        .find(|t| t.name.to_lowercase() == kind.to_lowercase());
+    let type_id = match existing {
+        Some(t) if t.min_age != min_age => {
+            return Ok(Err(Problem::about(
+                "err_type_age",
+                format!("{} ({})", t.name, t.min_age),
+            )));
+        }
+        Some(t) => t.id,
+        None => tx.upsert_election_type(kind, min_age).await?,
+    };
     let id = tx
         .insert_election(
             &NewElection {
@@ -204,11 +220,14 @@ async fn copy_election(
     };
     let now = state.engine.clock.now();
     let mut tx = state.engine.db.begin().await?;
-    let Some(copied) = crate::setup::duplicate::duplicate(&mut tx, from, title, day, now).await?
-    else {
-        return Err(PageError::NotFound(format!(
-            "election {from} does not exist"
-        )));
+    let copied = match crate::setup::duplicate::duplicate(&mut tx, from, title, day, now).await? {
+        Ok(c) => c,
+        Err(CopyError::NoSuchElection) => {
+            return Err(PageError::NotFound(format!(
+                "election {from} does not exist"
+            )));
+        }
+        Err(CopyError::OutOfRange) => return Ok(Err(Problem::about("err_date", day.to_string()))),
     };
     let id = copied.election_id;
     commit(
@@ -238,8 +257,16 @@ pub async fn activate(
     session.must_run_election()?;
     let now = state.engine.clock.now();
     let mut tx = state.engine.db.begin().await?;
-    if !tx.activate_election(id).await? {
-        return Err(PageError::NotFound(format!("election {id} does not exist")));
+    match tx.activate_election(id).await {
+        Ok(true) => {}
+        Ok(false) => return Err(PageError::NotFound(format!("election {id} does not exist"))),
+        // Another election was made active in the same moment.
+        Err(e) if crate::store::is_unique_violation(&e) => {
+            return Err(PageError::Conflict(
+                "another election was made active at the same moment; reload the page and try again".into(),
+            ));
+        }
+        Err(e) => return Err(e.into()),
     }
     commit(
         tx,

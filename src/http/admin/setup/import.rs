@@ -224,10 +224,27 @@ async fn store_stations(
 ) -> PageResult<(usize, usize)> {
     let now = state.engine.clock.now();
     let mut tx = state.engine.db.begin().await?;
+    // A name already there in another case is that one, as the forms treat it.
+    let spelled = |known: Vec<String>| {
+        move |name: &str| {
+            known
+                .iter()
+                .find(|k| k.to_lowercase() == name.to_lowercase())
+                .cloned()
+                .unwrap_or_else(|| name.to_string())
+        }
+    };
+    let area_name = spelled(tx.areas().await?.into_iter().map(|a| a.name).collect());
+    let station_name = spelled(tx.stations().await?.into_iter().map(|s| s.name).collect());
     for row in &c.rows {
-        let area = tx.upsert_area(&row.area).await?;
-        tx.upsert_station(area, &row.name, &row.address, row.voting_area.as_deref())
-            .await?;
+        let area = tx.upsert_area(&area_name(&row.area)).await?;
+        tx.upsert_station(
+            area,
+            &station_name(&row.name),
+            &row.address,
+            row.voting_area.as_deref(),
+        )
+        .await?;
     }
     commit(
         tx,

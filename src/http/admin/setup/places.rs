@@ -78,7 +78,11 @@ fn ore(s: &str) -> Result<i32, Problem> {
     }
     let (whole, frac) = t.split_once([',', '.']).unwrap_or((&t, ""));
     let bad = || Problem::about("err_payment", s.trim().to_string());
-    if frac.len() > 2 || !whole.bytes().all(|b| b.is_ascii_digit()) || whole.is_empty() {
+    if frac.len() > 2
+        || whole.is_empty()
+        || !whole.bytes().all(|b| b.is_ascii_digit())
+        || !frac.bytes().all(|b| b.is_ascii_digit())
+    {
         return Err(bad());
     }
     let whole: i32 = whole.parse().map_err(|_| bad())?;
@@ -390,6 +394,7 @@ mod tests {
         assert_eq!(ore(" 1 200.25 ").unwrap(), 120025);
         assert_eq!(ore("").unwrap(), 0);
         assert!(ore("-3").is_err() && ore("4,505").is_err() && ore("tre").is_err());
+        assert!(ore("450,-5").is_err() && ore("1,+5").is_err());
         assert_eq!(kroner(45050), "450,50");
         assert_eq!(kroner(45000), "450");
     }

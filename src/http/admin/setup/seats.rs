@@ -211,6 +211,13 @@ pub async fn remove(
     let now = state.engine.clock.now();
     let mut tx = state.engine.db.begin().await?;
     let removed = tx.delete_vacant_seats(election.id, &kind, count).await?;
+    if removed == 0 {
+        drop(tx);
+        return answer(Err(Problem::new("err_none_removable")), async |p| {
+            render(&state, &session, &election, Some(p), None).await
+        })
+        .await;
+    }
     commit(
         tx,
         &session,
@@ -220,10 +227,7 @@ pub async fn remove(
                 "task_type_id": kind.task_type_id, "date": kind.date, "count": removed }),
     )
     .await?;
-    let outcome = match removed {
-        0 => Err(Problem::new("err_none_removable")),
-        _ => Ok(format!("/admin/setup/seats?election={}", election.id)),
-    };
+    let outcome = Ok(format!("/admin/setup/seats?election={}", election.id));
     answer(outcome, async |p| {
         render(&state, &session, &election, Some(p), None).await
     })
