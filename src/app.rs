@@ -11,7 +11,7 @@ use crate::domain::LinkKey;
 use crate::engine::Engine;
 use crate::http::{AppState, router};
 use crate::jobs::{WorkerSettings, Workers};
-use crate::messages::{Catalog, Contact};
+use crate::messages::{Catalog, Contact, Templates};
 use crate::sms::SmsProvider;
 use crate::sms::dev::DevSms;
 use crate::sms::gatewayapi::{GatewayApi, GatewayApiConfig};
@@ -144,7 +144,10 @@ pub async fn open_database(url: &str, workers: &WorkerSettings) -> anyhow::Resul
 /// Builds the engine on an open database and publishes the workflow
 /// definitions that changed.
 pub async fn engine(config: &Config, db: Db) -> anyhow::Result<Arc<Engine>> {
-    let catalog = Arc::new(Catalog::load(&config.templates_dir)?);
+    let catalog = Templates::new(
+        config.templates_dir.clone(),
+        Catalog::load(&config.templates_dir)?,
+    );
     let base_url = config
         .public_url
         .clone()
@@ -205,6 +208,7 @@ pub async fn engine(config: &Config, db: Db) -> anyhow::Result<Arc<Engine>> {
         }
         None => tracing::info!("the Telegram bot is off: no bot token is configured"),
     }
+    engine.catalog.refresh(&db).await?;
     let engine = Arc::new(engine);
     for p in engine.publish_dir(&config.workflows_dir).await? {
         tracing::info!(workflow = %p.name, revision = p.revision, "workflow published");

@@ -357,4 +357,67 @@ on_both_backends! {
         let page = Browser::new(&app).log_in(SECRETARIAT.0, SECRETARIAT.1).await;
         assert_eq!(page.status, StatusCode::UNAUTHORIZED);
     }
+
+    async fn a_no_show_or_a_removal_on_the_seat_page_frees_the_seat_and_stays_in_its_history(app: TestApp) {
+        let e = two_teams(&app).await;
+        let anna = person().create(&app).await;
+        let bo = person().name("Bo Nielsen").cpr("030771-2345").phone("+4520000002").create(&app).await;
+        support::builders::assign(&app, e.seats[0], anna).await;
+        support::builders::assign(&app, e.seats[2], bo).await;
+        user(&app, "læser@testrup.dk", "reader", None, None).await;
+        user(&app, "venstre@testrup.dk", "team", Some("Venstre"), None).await;
+
+        let mut r = Browser::logged_in(&app, "læser@testrup.dk", PASSWORD).await;
+        let page = r.get(&format!("/admin/seats/{}", e.seats[0])).await;
+        assert!(!page.body.contains("id=\"no-show\""), "a reader gets no buttons");
+        assert_eq!(r.post(&format!("/admin/seats/{}/no-show", e.seats[0]), &[]).await.status, StatusCode::FORBIDDEN);
+        let mut t = Browser::logged_in(&app, "venstre@testrup.dk", PASSWORD).await;
+        t.get(&format!("/admin/seats/{}", e.seats[0])).await.assert_ok();
+        assert_eq!(t.post(&format!("/admin/seats/{}/remove", e.seats[2]), &[("reason", "secretariat")]).await.status, StatusCode::FORBIDDEN, "another team's seat");
+        assert_eq!(t.post(&format!("/admin/seats/{}/remove", e.seats[0]), &[("reason", "validation")]).await.status, StatusCode::FORBIDDEN, "validation is the secretariat's");
+        assert_eq!(app.seat_status(e.seats[0]).await, "invited");
+
+        let mut b = Browser::logged_in(&app, SECRETARIAT.0, SECRETARIAT.1).await;
+        let page = b.get(&format!("/admin/seats/{}", e.seats[0])).await;
+        assert!(page.body.contains("id=\"no-show\""));
+        let r = b.post(&format!("/admin/seats/{}/no-show", e.seats[0]), &[]).await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+        assert_eq!(app.seat_status(e.seats[0]).await, "vacant");
+        assert!(app.history(e.seats[0]).await.contains(&"no_show".to_string()));
+
+        let r = b.post(&format!("/admin/seats/{}/remove", e.seats[2]), &[("reason", "secretariat")]).await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+        assert_eq!(app.seat_status(e.seats[2]).await, "vacant");
+        assert_eq!(app.get_json("/api/outbox").await[0]["template"], "invitation_retracted", "Bo is told");
+        let again = b.post(&format!("/admin/seats/{}/remove", e.seats[2]), &[]).await;
+        assert_eq!(again.status, StatusCode::CONFLICT, "the seat is vacant now");
+    }
+
+    async fn readers_look_at_the_followup_page_and_only_the_secretariat_acts_on_it(app: TestApp) {
+        two_teams(&app).await;
+        let notice = {
+            let mut tx = app.engine().db.begin().await.expect("begin");
+            let id = tx
+                .notify_secretariat("unanswered", Default::default(), "Seat waits", app.engine().clock.now())
+                .await
+                .expect("notify");
+            tx.commit().await.expect("commit");
+            id
+        };
+        user(&app, "læser@testrup.dk", "reader", None, None).await;
+        user(&app, "venstre@testrup.dk", "team", Some("Venstre"), None).await;
+        let mut r = Browser::logged_in(&app, "læser@testrup.dk", PASSWORD).await;
+        let page = r.get("/admin/followup").await;
+        page.assert_ok();
+        assert!(page.body.contains(&format!("data-notification=\"{notice}\"")) && !page.body.contains("id=\"resolve-"));
+        let refused = r.post(&format!("/admin/followup/notifications/{notice}/resolve"), &[]).await;
+        assert_eq!(refused.status, StatusCode::FORBIDDEN);
+        assert_eq!(r.post("/admin/followup/swaps/1/approve", &[]).await.status, StatusCode::FORBIDDEN);
+        let mut t = Browser::logged_in(&app, "venstre@testrup.dk", PASSWORD).await;
+        assert_eq!(t.get("/admin/followup").await.status, StatusCode::FORBIDDEN);
+        let mut b = Browser::logged_in(&app, SECRETARIAT.0, SECRETARIAT.1).await;
+        b.get("/admin/followup").await;
+        assert_eq!(b.post_raw(&format!("/admin/followup/notifications/{notice}/resolve"), &[]).await.status, StatusCode::FORBIDDEN, "no CSRF token");
+        assert!(b.get("/admin/followup").await.body.contains(&format!("data-notification=\"{notice}\"")), "still open");
+    }
 }

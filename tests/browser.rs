@@ -500,3 +500,31 @@ async fn the_secretariat_sets_up_an_election_in_the_browser_and_changes_a_statio
     drop(tx);
     c.close().await.expect("close the browser");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_template_editor_previews_the_sms_and_its_parts_as_it_is_typed() {
+    let Some(driver) = driver() else { return };
+    let app = TestApp::spawn(Backend::Sqlite).await.expect("app");
+    let c = browser(&driver).await;
+    log_in(&c, &app, "/admin/templates/invitation/sms/da").await;
+    wait_for(&c, "#template-body").await;
+    // ChromeDriver types characters of the Basic Multilingual Plane only.
+    fill(&c, "#template-body", "Hej {{ name }} på {{ station }} ✓").await;
+    let preview = c
+        .wait()
+        .at_most(Duration::from_secs(10))
+        .for_element(Locator::XPath(
+            "//*[@id='template-preview' and normalize-space(text())='Hej Anna Jensen på Rådhushallen ✓']",
+        ))
+        .await
+        .expect("the preview follows the typing");
+    assert!(preview.is_displayed().await.expect("shown"));
+    let encoding = wait_for(&c, "#encoding").await;
+    assert_eq!(
+        encoding.text().await.expect("text"),
+        "UCS2",
+        "a tick needs UCS-2"
+    );
+    save_screenshot(&c, "template-editor.png").await;
+    c.close().await.expect("close the browser");
+}

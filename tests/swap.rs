@@ -394,6 +394,36 @@ mod approval {
             assert_eq!(status, 409, "a request is decided once");
         }
 
+        async fn the_secretariat_approves_a_swap_on_the_followup_page_and_marks_the_notice_done(app: TestApp) {
+            let (_, seats) = four_stations(&app).await;
+            let workers = people(&app, 1, "3800").await;
+            let (anna, phone) = &workers[0];
+            let request = anna_asks_for(&app, &seats, *anna, phone, 2).await;
+            let id = request["id"].as_i64().unwrap();
+            let mut b = support::admin::Browser::logged_in(&app, support::SECRETARIAT.0, support::SECRETARIAT.1).await;
+            let page = b.get("/admin/followup").await;
+            page.assert_ok();
+            let row = page.body.find(&format!("data-swap=\"{id}\"")).expect("the request is listed");
+            assert!(page.body[row..].contains("Skolen"), "{}", page.body);
+
+            let approved = b.post(&format!("/admin/followup/swaps/{id}/approve"), &[]).await;
+            assert_eq!(approved.location.as_deref(), Some("/admin/followup?outcome=moved"), "{}", approved.body);
+            app.settle().await;
+            assert_eq!(seat_holder(&app, seats[2]).await, Some(*anna));
+            assert!(app.fake.to(phone).last().unwrap().starts_with("Tak, Reserve 1! Du er flyttet."));
+            let again = b.post(&format!("/admin/followup/swaps/{id}/refuse"), &[]).await;
+            assert_eq!(again.status, reqwest::StatusCode::CONFLICT, "a request is decided once");
+
+            let page = b.get("/admin/followup?outcome=moved").await;
+            assert!(page.body.contains("data-outcome=\"moved\""));
+            assert!(!page.body.contains(&format!("data-swap=\"{id}\"")), "no longer waiting");
+            let notice = app.get_json("/api/notifications").await[0]["id"].as_i64().unwrap();
+            assert!(page.body.contains(&format!("data-notification=\"{notice}\"")));
+            let done = b.post(&format!("/admin/followup/notifications/{notice}/resolve"), &[]).await;
+            assert_eq!(done.status, reqwest::StatusCode::SEE_OTHER);
+            assert!(!b.get("/admin/followup").await.body.contains(&format!("data-notification=\"{notice}\"")));
+        }
+
         async fn a_refused_swap_keeps_the_seat_and_tells_the_person(app: TestApp) {
             let (_, seats) = four_stations(&app).await;
             let workers = people(&app, 1, "3700").await;

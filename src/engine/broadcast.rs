@@ -115,6 +115,7 @@ impl Engine {
             };
             let Ok(sms) = self
                 .catalog
+                .get()
                 .render(TEMPLATE, "sms", language, &context.to_tera())
             else {
                 continue;

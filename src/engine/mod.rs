@@ -38,7 +38,7 @@ pub use swap::SwapChoice;
 pub use swap_approval::SwapDecision;
 
 use crate::clock::Clock;
-use crate::messages::{Catalog, Contact};
+use crate::messages::{Contact, Templates};
 use crate::sms::SmsProvider;
 use crate::store::{Db, WorkflowRevision};
 use crate::workflow::Workflow;
@@ -87,7 +87,7 @@ impl LinkSettings {
 pub struct Engine {
     pub db: Db,
     pub clock: Clock,
-    pub catalog: Arc<Catalog>,
+    pub catalog: Templates,
     pub contact: Contact,
     pub sms: Arc<dyn SmsProvider>,
     pub delivery: DeliveryPolicy,
@@ -105,7 +105,7 @@ impl Engine {
     pub fn new(
         db: Db,
         clock: Clock,
-        catalog: Arc<Catalog>,
+        catalog: Templates,
         contact: Contact,
         sms: Arc<dyn SmsProvider>,
     ) -> Engine {

@@ -96,7 +96,7 @@ impl Engine {
     /// stored. Running instances stay on their revisions.
     pub async fn publish_dir(&self, dir: &Path) -> Result<Vec<Published>, PublishError> {
         let files = definition_files(dir)?;
-        let (report, compiled) = check_files(&files, Some(self.catalog.names()))?;
+        let (report, compiled) = check_files(&files, Some(self.catalog.get().names()))?;
         let Some(compiled) = compiled else {
             return Err(PublishError::Invalid(report));
         };

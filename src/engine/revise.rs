@@ -68,7 +68,7 @@ impl Engine {
             names.insert(name);
         }
         let ctx = CheckContext {
-            templates: Some(self.catalog.names().clone()),
+            templates: Some(self.catalog.get().names().clone()),
             workflows: Some(names),
         };
         Ok(workflow::compile(source, &ctx))

@@ -91,13 +91,16 @@ impl Engine {
                         return Some(("sms", phone.clone()));
                     }
                 }
-                Channel::Email if self.email.is_some() && self.catalog.has(template, "email") => {
+                Channel::Email
+                    if self.email.is_some() && self.catalog.get().has(template, "email") =>
+                {
                     if let Some(email) = person.email.as_ref().filter(|e| !e.is_empty()) {
                         return Some(("email", email.clone()));
                     }
                 }
                 Channel::Telegram
-                    if self.telegram().is_some() && self.catalog.has(template, "telegram") =>
+                    if self.telegram().is_some()
+                        && self.catalog.get().has(template, "telegram") =>
                 {
                     if let Some(chat) = person.telegram_chat_id {
                         return Some(("telegram", chat.to_string()));
@@ -212,14 +215,12 @@ impl Engine {
         fallback: Option<&str>,
         now: DateTime<Utc>,
     ) -> Result<(), EngineError> {
+        let catalog = self.catalog.get();
         // Only a message with links needs a context of its own. An e-mail
         // carries the links of its question; an SMS only those its
         // template prints (a link is long for an SMS).
         let prints = |purpose: &str| {
-            channel == "email"
-                || self
-                    .catalog
-                    .prints_link(template, channel, language, purpose)
+            channel == "email" || catalog.prints_link(template, channel, language, purpose)
         };
         let carries_links = matches!(channel, "email" | "sms" | "telegram");
         let asks = match (about.question, person_id, about.deadline) {
@@ -232,10 +233,7 @@ impl Engine {
         };
         let cancels = match (about.seat, person_id) {
             (Some(seat), Some(person))
-                if carries_links
-                    && self
-                        .catalog
-                        .prints_link(template, channel, language, "cancel") =>
+                if carries_links && catalog.prints_link(template, channel, language, "cancel") =>
             {
                 tx.seat_details(seat)
                     .await?
@@ -250,9 +248,7 @@ impl Engine {
             Some(person)
                 if channel != "telegram"
                     && self.telegram().is_some()
-                    && self
-                        .catalog
-                        .prints_link(template, channel, language, "telegram") =>
+                    && catalog.prints_link(template, channel, language, "telegram") =>
             {
                 tx.person(person)
                     .await?
@@ -310,19 +306,15 @@ impl Engine {
         } else {
             context
         };
-        let rendered = self
-            .catalog
+        let rendered = catalog
             .render(template, channel, language, &context.to_tera())
             .map_err(|e| e.to_string())
             .and_then(|text| match channel {
-                "email" => crate::mail::compose(
-                    &text,
-                    language,
-                    &self.contact,
-                    self.catalog.email_layout(),
-                )
-                .map(|c| (c.text, Some((c.subject, c.html))))
-                .map_err(|e| format!("template `{template}` for e-mail: {e}")),
+                "email" => {
+                    crate::mail::compose(&text, language, &self.contact, catalog.email_layout())
+                        .map(|c| (c.text, Some((c.subject, c.html))))
+                        .map_err(|e| format!("template `{template}` for e-mail: {e}"))
+                }
                 _ => Ok((text, None)),
             });
         let (body, email) = match rendered {

@@ -59,6 +59,7 @@ fn render(state: &AppState, page: &LinkPage) -> ApiResult<Response> {
     context.insert("taken_station", &page.taken_station);
     let html = engine
         .catalog
+        .get()
         .render_page("link.html", page.language, &context)
         .map_err(|e| ApiError::Internal(e.into()))?;
     let status = match page.state {

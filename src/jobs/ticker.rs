@@ -26,6 +26,10 @@ pub struct TickReport {
 }
 
 pub async fn tick(engine: &Engine) -> Result<TickReport, EngineError> {
+    // Templates edited in the admin on another host.
+    if let Err(e) = engine.catalog.refresh(&engine.db).await {
+        tracing::warn!(error = %e, "the edited message templates could not be loaded");
+    }
     let released = engine.release_stuck_deliveries().await?;
     let now = engine.clock.now();
     let mut tx = engine.db.begin().await?;

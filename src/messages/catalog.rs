@@ -1,6 +1,7 @@
-//! The templates under `templates/messages/<lang>/<name>.<channel>.tera`
-//! and the e-mail layout `templates/email/layout.html.tera`, loaded once at
-//! start.
+//! The templates under `templates/messages/<lang>/<name>.<channel>.tera`,
+//! with those edited in the admin laid over them, and the e-mail layout
+//! `templates/email/layout.html.tera`. A catalog never changes once built;
+//! [`Templates`](super::Templates) swaps in a new one when an edit is saved.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
@@ -18,6 +19,38 @@ pub struct Catalog {
     email_layout: tera::Tera,
     /// `pages/<lang>/<name>.html.tera` as `<lang>/<name>.html`, escaped.
     pages: tera::Tera,
+    /// Each template's text as it is used, by `<lang>/<name>.<channel>`.
+    sources: BTreeMap<String, String>,
+    /// The text of its file, where there is one.
+    files: BTreeMap<String, String>,
+}
+
+/// A template edited in the admin, laid over its file.
+pub struct Edited<'a> {
+    pub name: &'a str,
+    pub channel: &'a str,
+    pub language: &'a str,
+    pub body: &'a str,
+}
+
+/// What prints each link: the purposes whose `links.<purpose>` a text names.
+fn printed_links(text: &str) -> Vec<&'static str> {
+    LINK_PURPOSES
+        .into_iter()
+        .filter(|p| text.contains(&format!("links.{p}")))
+        .collect()
+}
+
+/// Renders one template text on its own, as a message would be: the
+/// check before an edited template is saved, and the editor's preview.
+pub fn render_text(body: &str, context: &tera::Context) -> Result<String, String> {
+    let mut tera = tera::Tera::default();
+    tera.autoescape_on(vec![]);
+    tera.add_raw_template("edited", body)
+        .map_err(|e| error_chain(&e))?;
+    tera.render("edited", context)
+        .map(|s| s.trim().to_string())
+        .map_err(|e| error_chain(&e))
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -38,11 +71,19 @@ const LINK_PURPOSES: [&str; 5] = ["accept", "decline", "swap", "cancel", "telegr
 impl Catalog {
     /// Loads every `*.tera` file below `dir/messages`.
     pub fn load(dir: &Path) -> anyhow::Result<Catalog> {
+        Catalog::load_with(dir, &[])
+    }
+
+    /// Loads the files and lays the edited templates over them. An edit
+    /// that no longer parses is left out, and its file used, with a
+    /// warning.
+    pub fn load_with(dir: &Path, edited: &[Edited<'_>]) -> anyhow::Result<Catalog> {
         let root = dir.join("messages");
         let mut tera = tera::Tera::default();
         tera.autoescape_on(vec![]);
         let mut names = BTreeSet::new();
         let mut links = BTreeMap::new();
+        let mut sources = BTreeMap::new();
         let mut files = Vec::new();
         for lang in [Language::Da, Language::En] {
             let lang_dir = root.join(lang.code());
@@ -65,11 +106,8 @@ impl Catalog {
                 names.insert(name.to_string());
                 let key = format!("{}/{stem}", lang.code());
                 let text = std::fs::read_to_string(&path)?;
-                let printed: Vec<&'static str> = LINK_PURPOSES
-                    .into_iter()
-                    .filter(|p| text.contains(&format!("links.{p}")))
-                    .collect();
-                links.insert(key.clone(), printed);
+                links.insert(key.clone(), printed_links(&text));
+                sources.insert(key.clone(), text);
                 files.push((path.clone(), Some(key)));
             }
         }
@@ -79,6 +117,23 @@ impl Catalog {
         tera.add_template_files(files).map_err(|e| {
             anyhow::anyhow!("a message template does not parse: {}", error_chain(&e))
         })?;
+        let file_sources = sources.clone();
+        for e in edited {
+            let key = format!("{}/{}.{}", e.language, e.name, e.channel);
+            match tera.add_raw_template(&key, e.body) {
+                Ok(()) => {
+                    names.insert(e.name.to_string());
+                    links.insert(key.clone(), printed_links(e.body));
+                    sources.insert(key, e.body.to_string());
+                }
+                Err(err) => {
+                    tracing::warn!(template = %key, error = %error_chain(&err), "an edited template does not parse; its file is used");
+                    if let Some(text) = file_sources.get(&key) {
+                        tera.add_raw_template(&key, text)?;
+                    }
+                }
+            }
+        }
         let layout_path = dir.join("email").join("layout.html.tera");
         let layout = std::fs::read_to_string(&layout_path)
             .map_err(|e| anyhow::anyhow!("cannot read {}: {e}", layout_path.display()))?;
@@ -117,7 +172,33 @@ impl Catalog {
             links,
             email_layout,
             pages,
+            sources,
+            files: file_sources,
         })
+    }
+
+    /// Every template as `(name, channel, language)`, sorted.
+    pub fn templates(&self) -> Vec<(String, String, String)> {
+        self.sources
+            .keys()
+            .filter_map(|k| {
+                let (lang, rest) = k.split_once('/')?;
+                let (name, channel) = rest.rsplit_once('.')?;
+                Some((name.to_string(), channel.to_string(), lang.to_string()))
+            })
+            .collect()
+    }
+
+    /// A template's text as it is used, and the text of its file.
+    pub fn source(
+        &self,
+        name: &str,
+        channel: &str,
+        language: &str,
+    ) -> Option<(&str, Option<&str>)> {
+        let key = format!("{language}/{name}.{channel}");
+        let used = self.sources.get(&key)?;
+        Some((used.as_str(), self.files.get(&key).map(String::as_str)))
     }
 
     /// Renders page `name` (`link.html`) in `language`, falling back to

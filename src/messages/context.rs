@@ -139,6 +139,106 @@ impl MessageContext {
         self
     }
 
+    /// Every placeholder filled with made-up values, for checking and
+    /// previewing a template without a seat.
+    pub fn sample(contact: &Contact, language: Language) -> MessageContext {
+        let day = NaiveDate::from_ymd_opt(2029, 11, 20).unwrap_or_default();
+        let link = |purpose: &str| format!("https://valg.example.dk/l/{purpose}-eksempel");
+        let date = format_date(day, language);
+        MessageContext {
+            name: "Anna Jensen".into(),
+            election: "Kommunalvalg 2029".into(),
+            station: "Rådhushallen".into(),
+            address: "Rådhuspladsen 1".into(),
+            task_type: "Valgstyrer".into(),
+            team: "Borgerlisten".into(),
+            date: date.clone(),
+            start: "07:30".into(),
+            end: "21:00".into(),
+            payment: format_payment(60000, language),
+            code: "K7".into(),
+            seat_code: "S3".into(),
+            answer: "JA".into(),
+            unknown_code: "K9".into(),
+            questions: vec![QuestionSummary {
+                code: "K7".into(),
+                station: "Rådhushallen".into(),
+                task_type: "Valgstyrer".into(),
+                date: date.clone(),
+            }],
+            options: vec![
+                SwapOption {
+                    n: 1,
+                    station: "Østre Skole".into(),
+                    address: "Skolevej 12".into(),
+                },
+                SwapOption {
+                    n: 2,
+                    station: "Hallen".into(),
+                    address: "Idrætsvej 3".into(),
+                },
+            ],
+            taken_station: "Hallen".into(),
+            requested_station: "Østre Skole".into(),
+            seats: vec![SeatLine {
+                station: "Rådhushallen".into(),
+                address: "Rådhuspladsen 1".into(),
+                task_type: "Valgstyrer".into(),
+                date,
+                start: "07:30".into(),
+                end: "21:00".into(),
+                status: "confirmed".into(),
+            }],
+            reason: "used".into(),
+            text: "Husk at tage legitimation med.".into(),
+            links: Links {
+                accept: link("ja"),
+                decline: link("nej"),
+                swap: link("skift"),
+                cancel: link("afmeld"),
+                telegram: "https://t.me/valgvagt_bot?start=eksempel".into(),
+            },
+            ..MessageContext::new(contact)
+        }
+    }
+
+    /// The placeholders a template can use, as it writes them: `{{ name }}`,
+    /// `{{ links.accept }}`, and a loop for a list.
+    pub fn placeholders() -> Vec<String> {
+        let sample = MessageContext::sample(
+            &Contact {
+                municipality: String::new(),
+                contact: String::new(),
+            },
+            Language::Da,
+        );
+        let Ok(serde_json::Value::Object(map)) = serde_json::to_value(&sample) else {
+            return Vec::new();
+        };
+        let mut out = Vec::new();
+        for (k, v) in map {
+            match v {
+                serde_json::Value::Object(inner) => {
+                    out.extend(inner.keys().map(|i| format!("{{{{ {k}.{i} }}}}")));
+                }
+                serde_json::Value::Array(items) => {
+                    let fields = match items.first() {
+                        Some(serde_json::Value::Object(f)) => f
+                            .keys()
+                            .map(|f| format!("{{{{ x.{f} }}}}"))
+                            .collect::<Vec<_>>()
+                            .join(" "),
+                        _ => "{{ x }}".into(),
+                    };
+                    out.push(format!("{{% for x in {k} %}}{fields}{{% endfor %}}"));
+                }
+                _ => out.push(format!("{{{{ {k} }}}}")),
+            }
+        }
+        out.sort();
+        out
+    }
+
     pub fn to_tera(&self) -> tera::Context {
         tera::Context::from_serialize(self).unwrap_or_default()
     }

@@ -3,8 +3,10 @@
 mod catalog;
 mod context;
 pub mod segments;
+mod templates;
 
-pub use catalog::{Catalog, RenderError};
+pub use catalog::{Catalog, Edited, RenderError, render_text};
 pub use context::{
     Contact, MessageContext, QuestionSummary, SeatLine, SwapOption, format_date, format_short_date,
 };
+pub use templates::Templates;

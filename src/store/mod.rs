@@ -24,6 +24,7 @@ pub mod seats;
 pub mod setup;
 pub mod standby;
 pub mod swaps;
+pub mod templates;
 pub mod users;
 pub mod workflows;
 

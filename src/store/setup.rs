@@ -293,3 +293,77 @@ impl Tx {
         Ok(n == 1)
     }
 }
+
+/// A swap waiting for the secretariat, with the names it is about.
+#[derive(Clone, Serialize, sqlx::FromRow)]
+pub struct SwapListed {
+    pub id: i64,
+    pub person_id: i64,
+    pub name: String,
+    pub from_seat_id: i64,
+    pub from_station: String,
+    pub to_seat_id: i64,
+    pub to_station: String,
+    pub date: NaiveDate,
+    pub created_at: chrono::DateTime<chrono::Utc>,
+}
+
+impl std::fmt::Debug for SwapListed {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "SwapListed({}, person {})", self.id, self.person_id)
+    }
+}
+
+impl Tx {
+    /// Swaps waiting for approval, oldest first.
+    pub async fn pending_swaps_listed(&mut self) -> sqlx::Result<Vec<SwapListed>> {
+        q!(
+            self,
+            fetch_all,
+            sqlx::query_as(
+                "SELECT r.id, r.person_id, p.name, r.from_seat_id, fs.name AS from_station,
+                        r.to_seat_id, ts.name AS to_station, t.date, r.created_at
+                 FROM swap_requests r
+                 JOIN people p ON p.id = r.person_id
+                 JOIN seats f ON f.id = r.from_seat_id
+                 JOIN stations fs ON fs.id = f.station_id
+                 JOIN seats t ON t.id = r.to_seat_id
+                 JOIN stations ts ON ts.id = t.station_id
+                 WHERE r.status = 'pending'
+                 ORDER BY r.created_at, r.id"
+            )
+        )
+    }
+
+    /// What the secretariat has not yet marked as seen to, newest first.
+    pub async fn open_notifications(
+        &mut self,
+        limit: i64,
+    ) -> sqlx::Result<Vec<super::Notification>> {
+        q!(
+            self,
+            fetch_all,
+            sqlx::query_as(
+                "SELECT * FROM notifications WHERE resolved_at IS NULL ORDER BY id DESC LIMIT $1"
+            )
+            .bind(limit)
+        )
+    }
+
+    /// Marks a notification as seen to. False if it was already, or is not there.
+    pub async fn resolve_notification(
+        &mut self,
+        id: i64,
+        now: chrono::DateTime<chrono::Utc>,
+    ) -> sqlx::Result<bool> {
+        let n = exec!(
+            self,
+            sqlx::query(
+                "UPDATE notifications SET resolved_at = $1 WHERE id = $2 AND resolved_at IS NULL"
+            )
+            .bind(now)
+            .bind(id)
+        )?;
+        Ok(n == 1)
+    }
+}

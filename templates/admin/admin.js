@@ -98,9 +98,52 @@
     });
   }
 
+  // The template editor: the message as it will read, and for an SMS its
+  // parts, while it is typed; on sample data or a real seat.
+  function templatePreview(body) {
+    var seat = document.getElementById("preview-seat");
+    var out = document.getElementById("template-preview");
+    var problem = document.getElementById("template-preview-error");
+    var timer = null;
+    var asked = 0;
+    function show() {
+      var mine = ++asked;
+      var form = "body=" + encodeURIComponent(body.value) +
+        "&channel=" + encodeURIComponent(body.getAttribute("data-channel")) +
+        "&language=" + encodeURIComponent(body.getAttribute("data-language")) +
+        "&seat=" + encodeURIComponent(seat ? seat.value : "");
+      fetch(body.getAttribute("data-preview"), {
+        method: "POST",
+        credentials: "same-origin",
+        headers: { "X-CSRF-Token": token, "Content-Type": "application/x-www-form-urlencoded" },
+        body: form
+      })
+        .then(function (r) { return r.ok ? r.json() : null; })
+        .then(function (p) {
+          if (!p || mine !== asked) { return; }
+          out.textContent = p.ok ? p.text : "";
+          problem.textContent = p.error || "";
+          problem.hidden = p.ok;
+          var parts = document.getElementById("template-parts");
+          if (parts && p.segments) {
+            parts.innerHTML = '<b id="parts">' + p.segments.parts + "</b> " + esc(parts.getAttribute("data-parts-word") || "") +
+              ' · <span id="units">' + p.segments.units + "</span> " + esc(parts.getAttribute("data-chars-word") || "") +
+              ' · <span id="encoding">' + esc(p.segments.encoding.toUpperCase()) + "</span>";
+          }
+          out.setAttribute("data-previewed", String(mine));
+        })
+        .catch(function () { /* the next keystroke tries again */ });
+    }
+    function later() { clearTimeout(timer); timer = setTimeout(show, 250); }
+    body.addEventListener("input", later);
+    if (seat) { seat.addEventListener("input", later); }
+  }
+
   document.addEventListener("DOMContentLoaded", function () {
     var source = document.getElementById("source");
     if (source && source.hasAttribute("data-check")) { editor(source); }
+    var body = document.getElementById("template-body");
+    if (body && body.hasAttribute("data-preview")) { templatePreview(body); }
     document.querySelectorAll("[data-live]").forEach(function (el) {
       var every = parseInt(el.getAttribute("data-every") || "2000", 10);
       setInterval(function () {

@@ -6,6 +6,7 @@
 mod audit;
 mod board;
 pub mod error;
+mod followup;
 mod login;
 mod messages;
 pub mod pages;
@@ -14,6 +15,7 @@ mod person;
 mod seat;
 pub mod session;
 mod setup;
+mod templates;
 mod upload;
 mod workflows;
 
@@ -38,6 +40,18 @@ pub fn router(state: AppState) -> Router<AppState> {
         .route("/admin/board/live", get(board::live))
         .route("/admin/seats/{id}", get(seat::show))
         .route("/admin/seats/{id}/assign", post(seat::assign))
+        .route("/admin/seats/{id}/no-show", post(seat::no_show))
+        .route("/admin/seats/{id}/remove", post(seat::remove))
+        .route("/admin/followup", get(followup::show))
+        .route(
+            "/admin/followup/swaps/{id}/approve",
+            post(followup::approve),
+        )
+        .route("/admin/followup/swaps/{id}/refuse", post(followup::refuse))
+        .route(
+            "/admin/followup/notifications/{id}/resolve",
+            post(followup::resolve),
+        )
         .route("/admin/audit", get(audit::show))
         .route("/admin/messages", get(messages::outbox))
         .route("/admin/messages/{id}/retry", post(messages::retry))
@@ -65,6 +79,16 @@ pub fn router(state: AppState) -> Router<AppState> {
         )
         .route("/admin/export", get(people::export))
         .merge(setup_routes())
+        .route("/admin/templates", get(templates::list))
+        .route("/admin/templates/preview", post(templates::preview))
+        .route(
+            "/admin/templates/{name}/{channel}/{language}",
+            get(templates::edit).post(templates::save),
+        )
+        .route(
+            "/admin/templates/{name}/{channel}/{language}/reset",
+            post(templates::reset),
+        )
         .route("/admin/workflows", get(workflows::list))
         .route("/admin/workflows/check", post(workflows::check))
         .route("/admin/workflows/{name}", get(workflows::edit))

@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 
 use crate::domain::Language;
 
-const TEMPLATES: [(&str, &str); 21] = [
+const TEMPLATES: [(&str, &str); 24] = [
     (
         "layout.html",
         include_str!("../../../templates/admin/layout.html.tera"),
@@ -86,6 +86,18 @@ const TEMPLATES: [(&str, &str); 21] = [
     (
         "person.html",
         include_str!("../../../templates/admin/person.html.tera"),
+    ),
+    (
+        "templates.html",
+        include_str!("../../../templates/admin/templates.html.tera"),
+    ),
+    (
+        "template_edit.html",
+        include_str!("../../../templates/admin/template_edit.html.tera"),
+    ),
+    (
+        "followup.html",
+        include_str!("../../../templates/admin/followup.html.tera"),
     ),
     (
         "audit.html",

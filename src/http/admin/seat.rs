@@ -158,15 +158,7 @@ pub async fn assign(
     Path(id): Path<i64>,
     Form(form): Form<AssignForm>,
 ) -> PageResult<Redirect> {
-    let seat = {
-        let mut tx = state.engine.db.read().await?;
-        tx.seat(id)
-            .await?
-            .ok_or_else(|| PageError::NotFound(format!("seat {id} does not exist")))?
-    };
-    if !session.role.staffs_team(seat.team_id) {
-        return Err(PageError::Forbidden);
-    }
+    staffed_seat(&state, &session, id).await?;
     if let Some(team) = session.role.team_id() {
         let mut tx = state.engine.db.read().await?;
         if !tx.is_team_member(team, form.person_id).await? {
@@ -178,5 +170,78 @@ pub async fn assign(
         .assign(id, form.person_id, &session.actor())
         .await
         .map_err(crate::http::error::ApiError::from)?;
+    Ok(Redirect::to(&format!("/admin/seats/{id}")))
+}
+
+/// The seat, if the role may take its person off it: the secretariat, or
+/// the responsible of the seat's team.
+async fn staffed_seat(state: &AppState, session: &Session, id: i64) -> PageResult<()> {
+    let seat = {
+        let mut tx = state.engine.db.read().await?;
+        tx.seat(id)
+            .await?
+            .ok_or_else(|| PageError::NotFound(format!("seat {id} does not exist")))?
+    };
+    match session.role.staffs_team(seat.team_id) {
+        true => Ok(()),
+        false => Err(PageError::Forbidden),
+    }
+}
+
+impl From<crate::engine::OffSeatError> for PageError {
+    fn from(e: crate::engine::OffSeatError) -> Self {
+        use crate::engine::OffSeatError;
+        match e {
+            OffSeatError::NoSuchSeat(_) => PageError::NotFound(e.to_string()),
+            OffSeatError::Vacant(_) => PageError::Conflict(e.to_string()),
+            OffSeatError::Engine(e) => e.into(),
+        }
+    }
+}
+
+/// `POST /admin/seats/{id}/no-show`: the person has not come; the seat is
+/// freed and offered to standby, and the no-show stays in its history.
+pub async fn no_show(
+    State(state): State<AppState>,
+    session: Session,
+    Path(id): Path<i64>,
+) -> PageResult<Redirect> {
+    staffed_seat(&state, &session, id).await?;
+    state.engine.report_no_show(id, &session.actor()).await?;
+    Ok(Redirect::to(&format!("/admin/seats/{id}")))
+}
+
+#[derive(Deserialize)]
+pub struct RemoveForm {
+    /// `secretariat` (the default) or `validation` (the secretariat only).
+    #[serde(default)]
+    pub reason: String,
+}
+
+/// `POST /admin/seats/{id}/remove`: takes the person off the seat; they
+/// are told, and the seat is offered to standby.
+pub async fn remove(
+    State(state): State<AppState>,
+    session: Session,
+    Path(id): Path<i64>,
+    Form(form): Form<RemoveForm>,
+) -> PageResult<Redirect> {
+    staffed_seat(&state, &session, id).await?;
+    let why = match form.reason.as_str() {
+        "" | "secretariat" => crate::engine::Removal::Secretariat,
+        "validation" => {
+            session.must_run_election()?;
+            crate::engine::Removal::Validation
+        }
+        other => {
+            return Err(PageError::BadRequest(format!(
+                "reason: `{other}` is not secretariat or validation"
+            )));
+        }
+    };
+    state
+        .engine
+        .remove_from_seat(id, why, &session.actor())
+        .await?;
     Ok(Redirect::to(&format!("/admin/seats/{id}")))
 }

@@ -1,0 +1,348 @@
+//! The message templates: each kind × channel × language edited in the
+//! browser with its placeholders, a preview on sample data or a real seat
+//! as it is typed, and for SMS the parts it costs. A saved edit replaces
+//! the file's text on every host until it is reset; a template that does
+//! not parse or render is refused and nothing is stored.
+
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::{Form, Json};
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+
+use super::error::{PageError, PageResult};
+use super::session::Session;
+use super::{Frame, empty_as_none};
+use crate::domain::Language;
+use crate::http::AppState;
+use crate::messages::segments::{self, Segments};
+use crate::messages::{MessageContext, render_text};
+
+/// One template as the list shows it.
+#[derive(Serialize)]
+struct Listed {
+    name: String,
+    channel: String,
+    language: String,
+    edited: bool,
+}
+
+pub async fn list(State(state): State<AppState>, session: Session) -> PageResult<Html<String>> {
+    session.must_see_everything()?;
+    let catalog = state.engine.catalog.get();
+    let edited: std::collections::HashSet<(String, String, String)> = {
+        let mut tx = state.engine.db.read().await?;
+        tx.template_overrides()
+            .await?
+            .into_iter()
+            .map(|o| (o.name, o.channel, o.language))
+            .collect()
+    };
+    let rows: Vec<Listed> = catalog
+        .templates()
+        .into_iter()
+        .map(|(name, channel, language)| Listed {
+            edited: edited.contains(&(name.clone(), channel.clone(), language.clone())),
+            name,
+            channel,
+            language,
+        })
+        .collect();
+    let mut frame = Frame::new(&state, &session, "templates");
+    frame.context.insert("rows", &rows);
+    frame.render("templates.html")
+}
+
+/// A template's address, checked against the catalog.
+#[derive(Deserialize)]
+pub struct Key {
+    name: String,
+    channel: String,
+    language: String,
+}
+
+impl Key {
+    fn language(&self) -> PageResult<Language> {
+        Language::parse(&self.language).ok_or_else(|| self.missing())
+    }
+
+    fn must_exist(&self, state: &AppState) -> PageResult<()> {
+        let catalog = state.engine.catalog.get();
+        match catalog.source(&self.name, &self.channel, &self.language) {
+            Some(_) => Ok(()),
+            None => Err(self.missing()),
+        }
+    }
+
+    fn missing(&self) -> PageError {
+        PageError::NotFound(format!(
+            "there is no template `{}` for {} in `{}`",
+            self.name, self.channel, self.language
+        ))
+    }
+}
+
+#[derive(Deserialize)]
+pub struct EditQuery {
+    #[serde(default)]
+    saved: Option<String>,
+}
+
+pub async fn edit(
+    State(state): State<AppState>,
+    session: Session,
+    Path(key): Path<Key>,
+    Query(q): Query<EditQuery>,
+) -> PageResult<Html<String>> {
+    session.must_see_everything()?;
+    let catalog = state.engine.catalog.get();
+    let (used, _) = catalog
+        .source(&key.name, &key.channel, &key.language)
+        .ok_or_else(|| key.missing())?;
+    let body = used.to_string();
+    render_editor(&state, &session, &key, &body, None, q.saved.is_some()).await
+}
+
+async fn render_editor(
+    state: &AppState,
+    session: &Session,
+    key: &Key,
+    body: &str,
+    error: Option<String>,
+    saved: bool,
+) -> PageResult<Html<String>> {
+    let language = key.language()?;
+    let catalog = state.engine.catalog.get();
+    let (_, file) = catalog
+        .source(&key.name, &key.channel, &key.language)
+        .ok_or_else(|| key.missing())?;
+    let edited = {
+        let mut tx = state.engine.db.read().await?;
+        tx.template_overrides()
+            .await?
+            .into_iter()
+            .find(|o| o.name == key.name && o.channel == key.channel && o.language == key.language)
+    };
+    let preview = preview_of(&state.engine.contact, body, &key.channel, language, None);
+    let mut frame = Frame::new(state, session, "templates");
+    let c = &mut frame.context;
+    c.insert("name", &key.name);
+    c.insert("channel", &key.channel);
+    c.insert("language", &key.language);
+    c.insert("body", body);
+    c.insert("file", &file);
+    c.insert("edited", &edited);
+    c.insert("placeholders", &MessageContext::placeholders());
+    c.insert("preview", &preview);
+    c.insert("error", &error);
+    c.insert("saved", &saved);
+    frame.render("template_edit.html")
+}
+
+/// What the preview shows: the message, or why it cannot be made, and for
+/// an SMS its parts.
+#[derive(Serialize)]
+pub struct Preview {
+    ok: bool,
+    text: String,
+    error: Option<String>,
+    segments: Option<Segments>,
+}
+
+fn preview_of(
+    contact: &crate::messages::Contact,
+    body: &str,
+    channel: &str,
+    language: Language,
+    context: Option<MessageContext>,
+) -> Preview {
+    let context = context.unwrap_or_else(|| MessageContext::sample(contact, language));
+    match render_text(body, &context.to_tera()) {
+        Ok(text) => Preview {
+            ok: true,
+            segments: (channel == "sms").then(|| segments::count(&text)),
+            text,
+            error: None,
+        },
+        Err(e) => Preview {
+            ok: false,
+            text: String::new(),
+            error: Some(e),
+            segments: None,
+        },
+    }
+}
+
+#[derive(Deserialize)]
+pub struct PreviewForm {
+    #[serde(default)]
+    body: String,
+    #[serde(default)]
+    channel: String,
+    #[serde(default)]
+    language: String,
+    /// A seat to preview on; empty for sample data.
+    #[serde(default, deserialize_with = "empty_as_none")]
+    seat: Option<i64>,
+}
+
+/// `POST /admin/templates/preview`: the text rendered as it is typed.
+pub async fn preview(
+    State(state): State<AppState>,
+    session: Session,
+    Form(f): Form<PreviewForm>,
+) -> PageResult<Json<Preview>> {
+    session.must_see_everything()?;
+    let language = Language::parse(&f.language).unwrap_or(Language::Da);
+    let context = match f.seat {
+        None => None,
+        Some(id) => {
+            let mut tx = state.engine.db.read().await?;
+            let seat = tx
+                .seat_details(id)
+                .await?
+                .ok_or_else(|| PageError::NotFound(format!("seat {id} does not exist")))?;
+            let mut c =
+                MessageContext::sample(&state.engine.contact, language).with_seat(&seat, language);
+            match seat.person_id {
+                Some(p) => {
+                    if let Some(person) = tx.person(p).await? {
+                        c.name = person.name;
+                    }
+                }
+                None => c.name = String::new(),
+            }
+            Some(c)
+        }
+    };
+    Ok(Json(preview_of(
+        &state.engine.contact,
+        &f.body,
+        &f.channel,
+        language,
+        context,
+    )))
+}
+
+#[derive(Deserialize)]
+pub struct SaveForm {
+    #[serde(default)]
+    body: String,
+}
+
+/// The longest template text kept.
+const MAX_BODY: usize = 20_000;
+
+/// `POST /admin/templates/{name}/{channel}/{language}`: stores the edit
+/// if it renders, and every host uses it from its next tick (this one at
+/// once).
+pub async fn save(
+    State(state): State<AppState>,
+    session: Session,
+    Path(key): Path<Key>,
+    Form(f): Form<SaveForm>,
+) -> PageResult<Response> {
+    session.must_run_election()?;
+    let language = key.language()?;
+    key.must_exist(&state)?;
+    let body = f.body.replace("\r\n", "\n");
+    let problem = if body.trim().is_empty() {
+        Some("the template is empty".to_string())
+    } else if body.len() > MAX_BODY {
+        Some(format!("the template is longer than {MAX_BODY} characters"))
+    } else {
+        let sample = MessageContext::sample(&state.engine.contact, language);
+        match render_text(&body, &sample.to_tera()) {
+            Err(e) => Some(e),
+            // An e-mail must also make a subject and a body.
+            Ok(text) if key.channel == "email" => crate::mail::compose(
+                &text,
+                language,
+                &state.engine.contact,
+                state.engine.catalog.get().email_layout(),
+            )
+            .err(),
+            Ok(_) => None,
+        }
+    };
+    if let Some(error) = problem {
+        let page = render_editor(&state, &session, &key, &body, Some(error), false).await?;
+        return Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response());
+    }
+    let now = state.engine.clock.now();
+    let mut tx = state.engine.db.begin().await?;
+    tx.save_template(
+        &key.name,
+        &key.channel,
+        &key.language,
+        &body,
+        session.user.id,
+        now,
+    )
+    .await?;
+    audit(&mut tx, &session, now, "template.saved", &key).await?;
+    tx.commit().await?;
+    state
+        .engine
+        .catalog
+        .refresh(&state.engine.db)
+        .await
+        .map_err(PageError::Internal)?;
+    tracing::info!(user = session.user.id, template = %key.name, channel = %key.channel, language = %key.language, "template saved");
+    Ok(Redirect::to(&format!(
+        "/admin/templates/{}/{}/{}?saved=1",
+        key.name, key.channel, key.language
+    ))
+    .into_response())
+}
+
+/// `POST /admin/templates/{name}/{channel}/{language}/reset`: back to the
+/// file's text.
+pub async fn reset(
+    State(state): State<AppState>,
+    session: Session,
+    Path(key): Path<Key>,
+) -> PageResult<Response> {
+    session.must_run_election()?;
+    key.must_exist(&state)?;
+    let now = state.engine.clock.now();
+    let mut tx = state.engine.db.begin().await?;
+    if tx
+        .reset_template(&key.name, &key.channel, &key.language)
+        .await?
+    {
+        audit(&mut tx, &session, now, "template.reset", &key).await?;
+    }
+    tx.commit().await?;
+    state
+        .engine
+        .catalog
+        .refresh(&state.engine.db)
+        .await
+        .map_err(PageError::Internal)?;
+    Ok(Redirect::to(&format!(
+        "/admin/templates/{}/{}/{}",
+        key.name, key.channel, key.language
+    ))
+    .into_response())
+}
+
+async fn audit(
+    tx: &mut crate::store::Tx,
+    session: &Session,
+    now: chrono::DateTime<chrono::Utc>,
+    action: &str,
+    key: &Key,
+) -> PageResult<()> {
+    let detail = json!({ "name": key.name, "channel": key.channel, "language": key.language });
+    tx.audit(
+        now,
+        &session.actor(),
+        action,
+        Default::default(),
+        Some(&detail.to_string()),
+    )
+    .await?;
+    Ok(())
+}
