@@ -75,7 +75,12 @@ on_both_backends! {
         let before = used(&app);
         let mut b = Browser::logged_in(&app, SECRETARIAT.0, SECRETARIAT.1).await;
         b.get(EDIT).await.assert_ok();
-        for bad in ["Hej {{ nam }}, svar JA {{ code }}", "Hej {% if %}", "   "] {
+        for bad in [
+            "Hej {{ nam }}, svar JA {{ code }}",
+            "Hej {% if %}",
+            "   ",
+            "Svar her: {{ links[\"accept\"] }}",
+        ] {
             let page = b.post(EDIT, &[("body", bad)]).await;
             assert_eq!(page.status, StatusCode::UNPROCESSABLE_ENTITY, "{bad}");
             assert!(page.body.contains("id=\"template-error\""), "{}", page.body);
@@ -111,6 +116,15 @@ on_both_backends! {
         let p = preview(b.post("/admin/templates/preview", &[("body", "{{ nam }}"), ("channel", "email"), ("language", "da")]).await);
         assert_eq!(p["ok"], false);
         assert!(p["error"].as_str().unwrap().contains("nam"), "{p}");
+        let p = preview(
+            b.post(
+                "/admin/templates/preview",
+                &[("body", "{{ get_env(name=\"PATH\") }}"), ("channel", "sms"), ("language", "da")],
+            )
+            .await,
+        );
+        assert_eq!(p["ok"], false, "a template may not read the server's environment: {p}");
+        assert!(p["error"].as_str().unwrap().contains("get_env is not available"), "{p}");
     }
 
     async fn another_host_uses_an_edit_from_its_next_tick(app: TestApp) {

@@ -41,10 +41,61 @@ fn printed_links(text: &str) -> Vec<&'static str> {
         .collect()
 }
 
+/// Templates edited in the admin are code a user wrote: they may not read
+/// the server's environment (its keys and passwords), and a loop over
+/// `range` is bounded.
+fn harden(tera: &mut tera::Tera) {
+    tera.register_function(
+        "get_env",
+        |_: &std::collections::HashMap<String, tera::Value>| -> tera::Result<tera::Value> {
+            Err(tera::Error::msg(
+                "get_env is not available in message templates",
+            ))
+        },
+    );
+    tera.register_function("range", bounded_range);
+}
+
+/// The most numbers `range` gives.
+const MAX_RANGE: i64 = 1000;
+
+fn bounded_range(
+    args: &std::collections::HashMap<String, tera::Value>,
+) -> tera::Result<tera::Value> {
+    let number = |key: &str, default: Option<i64>| match args.get(key) {
+        Some(v) => v
+            .as_i64()
+            .ok_or_else(|| tera::Error::msg(format!("range: `{key}` must be a whole number"))),
+        None => default.ok_or_else(|| tera::Error::msg(format!("range: `{key}` is missing"))),
+    };
+    let start = number("start", Some(0))?;
+    let end = number("end", None)?;
+    let step = number("step_by", Some(1))?;
+    if step < 1 {
+        return Err(tera::Error::msg("range: `step_by` must be at least 1"));
+    }
+    let count = if end > start {
+        (end.saturating_sub(start)).saturating_add(step - 1) / step
+    } else {
+        0
+    };
+    if count > MAX_RANGE {
+        return Err(tera::Error::msg(format!(
+            "range: at most {MAX_RANGE} numbers"
+        )));
+    }
+    Ok(tera::Value::Array(
+        (0..count)
+            .map(|i| tera::Value::from(start + i * step))
+            .collect(),
+    ))
+}
+
 /// Renders one template text on its own, as a message would be: the
 /// check before an edited template is saved, and the editor's preview.
 pub fn render_text(body: &str, context: &tera::Context) -> Result<String, String> {
     let mut tera = tera::Tera::default();
+    harden(&mut tera);
     tera.autoescape_on(vec![]);
     tera.add_raw_template("edited", body)
         .map_err(|e| error_chain(&e))?;
@@ -80,6 +131,7 @@ impl Catalog {
     pub fn load_with(dir: &Path, edited: &[Edited<'_>]) -> anyhow::Result<Catalog> {
         let root = dir.join("messages");
         let mut tera = tera::Tera::default();
+        harden(&mut tera);
         tera.autoescape_on(vec![]);
         let mut names = BTreeSet::new();
         let mut links = BTreeMap::new();
@@ -317,4 +369,31 @@ fn error_chain(e: &dyn std::error::Error) -> String {
         source = s.source();
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_edited_template_cannot_read_the_environment_or_loop_without_end() {
+        let context = tera::Context::new();
+        let e = render_text(r#"{{ get_env(name="PATH") }}"#, &context).unwrap_err();
+        assert!(e.contains("get_env is not available"), "{e}");
+        let e = render_text(
+            "{% for i in range(end=5, step_by=0) %}{% endfor %}",
+            &context,
+        )
+        .unwrap_err();
+        assert!(e.contains("step_by"), "{e}");
+        assert!(render_text("{% for i in range(end=100000) %}{% endfor %}", &context).is_err());
+        assert_eq!(
+            render_text(
+                "{% for i in range(start=1, end=7, step_by=2) %}{{ i }}{% endfor %}",
+                &context
+            )
+            .unwrap(),
+            "135"
+        );
+    }
 }

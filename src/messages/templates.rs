@@ -32,7 +32,7 @@ impl Templates {
     }
 
     /// Builds the catalog again if the edited templates changed since it
-    /// was built. True when it did.
+    /// was built. True when the stored version had moved.
     pub async fn refresh(&self, db: &Db) -> anyhow::Result<bool> {
         let (version, edited) = {
             let mut tx = db.read().await?;
