@@ -252,3 +252,13 @@ pub struct AuditIds {
     pub person: Option<i64>,
     pub instance: Option<i64>,
 }
+
+impl Tx {
+    pub async fn election_types(&mut self) -> sqlx::Result<Vec<ElectionType>> {
+        q!(
+            self,
+            fetch_all,
+            sqlx::query_as("SELECT id, name, min_age FROM election_types ORDER BY name")
+        )
+    }
+}

@@ -319,3 +319,34 @@ impl Tx {
         )
     }
 }
+
+impl Tx {
+    /// What the secretariat has not yet marked as seen to, newest first.
+    pub async fn open_notifications(&mut self, limit: i64) -> sqlx::Result<Vec<Notification>> {
+        q!(
+            self,
+            fetch_all,
+            sqlx::query_as(
+                "SELECT * FROM notifications WHERE resolved_at IS NULL ORDER BY id DESC LIMIT $1"
+            )
+            .bind(limit)
+        )
+    }
+
+    /// Marks a notification as seen to. False if it was already, or is not there.
+    pub async fn resolve_notification(
+        &mut self,
+        id: i64,
+        now: DateTime<Utc>,
+    ) -> sqlx::Result<bool> {
+        let n = exec!(
+            self,
+            sqlx::query(
+                "UPDATE notifications SET resolved_at = $1 WHERE id = $2 AND resolved_at IS NULL"
+            )
+            .bind(now)
+            .bind(id)
+        )?;
+        Ok(n == 1)
+    }
+}

@@ -138,3 +138,34 @@ impl Tx {
         )
     }
 }
+
+impl Tx {
+    /// Updates a person's name and contact details by id. False if there
+    /// is no such person.
+    pub async fn update_person(&mut self, id: i64, p: &NewPerson<'_>) -> sqlx::Result<bool> {
+        let n = exec!(
+            self,
+            sqlx::query(
+                "UPDATE people SET name = $1, cpr = $2, phone = $3, email = $4,
+                        preferred_channel = $5, language = $6
+                 WHERE id = $7"
+            )
+            .bind(p.name)
+            .bind(p.cpr.as_string())
+            .bind(p.phone.map(PhoneNumber::as_e164))
+            .bind(p.email)
+            .bind(p.preferred_channel)
+            .bind(p.language.code())
+            .bind(id)
+        )?;
+        Ok(n == 1)
+    }
+
+    pub async fn person_by_cpr(&mut self, cpr: &Cpr) -> sqlx::Result<Option<i64>> {
+        q!(
+            self,
+            fetch_optional,
+            sqlx::query_scalar("SELECT id FROM people WHERE cpr = $1").bind(cpr.as_string())
+        )
+    }
+}

@@ -301,3 +301,14 @@ impl Tx {
         )
     }
 }
+
+impl Tx {
+    /// Seats per election.
+    pub async fn seats_per_election(&mut self) -> sqlx::Result<Vec<(i64, i64)>> {
+        q!(
+            self,
+            fetch_all,
+            sqlx::query_as("SELECT election_id, COUNT(*) FROM seats GROUP BY election_id")
+        )
+    }
+}

@@ -209,3 +209,54 @@ impl Tx {
         Ok(n == 1)
     }
 }
+
+/// A person on standby, named, and what for.
+#[derive(Clone, Serialize, sqlx::FromRow)]
+pub struct StandbyListed {
+    pub id: i64,
+    pub person_id: i64,
+    pub name: String,
+    pub date: NaiveDate,
+    pub station: Option<String>,
+    pub area: Option<String>,
+    pub task_type: Option<String>,
+}
+
+impl std::fmt::Debug for StandbyListed {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "StandbyListed({}, person {})", self.id, self.person_id)
+    }
+}
+
+impl Tx {
+    pub async fn standby_listed(&mut self, election_id: i64) -> sqlx::Result<Vec<StandbyListed>> {
+        q!(
+            self,
+            fetch_all,
+            sqlx::query_as(
+                "SELECT sb.id, sb.person_id, p.name, sb.date, st.name AS station, a.name AS area,
+                        tt.name AS task_type
+                 FROM standby sb
+                 JOIN people p ON p.id = sb.person_id
+                 LEFT JOIN stations st ON st.id = sb.station_id
+                 LEFT JOIN areas a ON a.id = sb.area_id
+                 LEFT JOIN task_types tt ON tt.id = sb.task_type_id
+                 WHERE sb.election_id = $1
+                 ORDER BY sb.date, p.name, sb.id"
+            )
+            .bind(election_id)
+        )
+    }
+
+    /// Takes a person off an election's standby pool. False if that entry
+    /// is not there.
+    pub async fn delete_standby(&mut self, election_id: i64, id: i64) -> sqlx::Result<bool> {
+        let n = exec!(
+            self,
+            sqlx::query("DELETE FROM standby WHERE id = $1 AND election_id = $2")
+                .bind(id)
+                .bind(election_id)
+        )?;
+        Ok(n == 1)
+    }
+}

@@ -265,3 +265,45 @@ impl Tx {
         Ok(())
     }
 }
+
+/// A swap waiting for the secretariat, with the names it is about.
+#[derive(Clone, serde::Serialize, sqlx::FromRow)]
+pub struct SwapListed {
+    pub id: i64,
+    pub person_id: i64,
+    pub name: String,
+    pub from_seat_id: i64,
+    pub from_station: String,
+    pub to_seat_id: i64,
+    pub to_station: String,
+    pub date: NaiveDate,
+    pub created_at: DateTime<Utc>,
+}
+
+impl std::fmt::Debug for SwapListed {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "SwapListed({}, person {})", self.id, self.person_id)
+    }
+}
+
+impl Tx {
+    /// Swaps waiting for approval, oldest first.
+    pub async fn pending_swaps_listed(&mut self) -> sqlx::Result<Vec<SwapListed>> {
+        q!(
+            self,
+            fetch_all,
+            sqlx::query_as(
+                "SELECT r.id, r.person_id, p.name, r.from_seat_id, fs.name AS from_station,
+                        r.to_seat_id, ts.name AS to_station, t.date, r.created_at
+                 FROM swap_requests r
+                 JOIN people p ON p.id = r.person_id
+                 JOIN seats f ON f.id = r.from_seat_id
+                 JOIN stations fs ON fs.id = f.station_id
+                 JOIN seats t ON t.id = r.to_seat_id
+                 JOIN stations ts ON ts.id = t.station_id
+                 WHERE r.status = 'pending'
+                 ORDER BY r.created_at, r.id"
+            )
+        )
+    }
+}

@@ -7,9 +7,9 @@ use axum::response::{Html, Redirect};
 use serde::Deserialize;
 use serde_json::json;
 
-use super::Frame;
 use super::error::{PageError, PageResult};
 use super::session::Session;
+use super::{Frame, audited_commit};
 use crate::engine::SwapDecision;
 use crate::http::AppState;
 
@@ -106,16 +106,12 @@ pub async fn resolve(
     session.must_run_election()?;
     let now = state.engine.clock.now();
     let mut tx = state.engine.db.begin().await?;
-    if tx.resolve_notification(id, now).await? {
-        tx.audit(
-            now,
-            &session.actor(),
-            "notification.resolved",
-            Default::default(),
-            Some(&json!({ "notification_id": id }).to_string()),
-        )
-        .await?;
+    match tx.resolve_notification(id, now).await? {
+        true => {
+            let detail = json!({ "notification_id": id });
+            audited_commit(tx, &session, now, "notification.resolved", detail).await?;
+        }
+        false => tx.commit().await?,
     }
-    tx.commit().await?;
     Ok(Redirect::to("/admin/followup"))
 }

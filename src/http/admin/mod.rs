@@ -221,6 +221,27 @@ impl<'a> Frame<'a> {
     }
 }
 
+/// Writes a change to the audit log and commits it with the change, as
+/// the user's doing.
+pub(crate) async fn audited_commit(
+    mut tx: crate::store::Tx,
+    session: &Session,
+    now: chrono::DateTime<chrono::Utc>,
+    action: &str,
+    detail: serde_json::Value,
+) -> PageResult<()> {
+    tx.audit(
+        now,
+        &session.actor(),
+        action,
+        Default::default(),
+        Some(&detail.to_string()),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
 /// A query parameter left empty by a form's "all" choice is no filter.
 pub(crate) fn empty_as_none<'de, D, T>(d: D) -> Result<Option<T>, D::Error>
 where

@@ -13,7 +13,7 @@ use serde_json::json;
 
 use super::error::{PageError, PageResult};
 use super::session::Session;
-use super::{Frame, empty_as_none};
+use super::{Frame, audited_commit, empty_as_none};
 use crate::domain::Language;
 use crate::http::AppState;
 use crate::messages::segments::{self, Segments};
@@ -73,6 +73,11 @@ impl Key {
             Some(_) => Ok(()),
             None => Err(self.missing()),
         }
+    }
+
+    /// The template, as the audit log names it.
+    fn detail(&self) -> serde_json::Value {
+        json!({ "name": self.name, "channel": self.channel, "language": self.language })
     }
 
     fn missing(&self) -> PageError {
@@ -292,8 +297,7 @@ pub async fn save(
         now,
     )
     .await?;
-    audit(&mut tx, &session, now, "template.saved", &key).await?;
-    tx.commit().await?;
+    audited_commit(tx, &session, now, "template.saved", key.detail()).await?;
     state
         .engine
         .catalog
@@ -319,13 +323,13 @@ pub async fn reset(
     key.must_exist(&state)?;
     let now = state.engine.clock.now();
     let mut tx = state.engine.db.begin().await?;
-    if tx
+    match tx
         .reset_template(&key.name, &key.channel, &key.language)
         .await?
     {
-        audit(&mut tx, &session, now, "template.reset", &key).await?;
+        true => audited_commit(tx, &session, now, "template.reset", key.detail()).await?,
+        false => tx.commit().await?,
     }
-    tx.commit().await?;
     state
         .engine
         .catalog
@@ -337,23 +341,4 @@ pub async fn reset(
         key.name, key.channel, key.language
     ))
     .into_response())
-}
-
-async fn audit(
-    tx: &mut crate::store::Tx,
-    session: &Session,
-    now: chrono::DateTime<chrono::Utc>,
-    action: &str,
-    key: &Key,
-) -> PageResult<()> {
-    let detail = json!({ "name": key.name, "channel": key.channel, "language": key.language });
-    tx.audit(
-        now,
-        &session.actor(),
-        action,
-        Default::default(),
-        Some(&detail.to_string()),
-    )
-    .await?;
-    Ok(())
 }

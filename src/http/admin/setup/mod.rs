@@ -12,8 +12,6 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 
 use super::error::{PageError, PageResult};
-use super::session::Session;
-use crate::store::Tx;
 
 /// A form that could not be stored: the key of its words in
 /// `strings.<lang>.yaml`, and what it was about.
@@ -58,26 +56,7 @@ pub(crate) fn name(s: &str) -> Result<&str, Problem> {
     }
 }
 
-/// Writes a setup change to the audit log and commits it. A name that is
-/// taken comes back as a problem, and nothing is stored.
-pub(crate) async fn commit(
-    mut tx: Tx,
-    session: &Session,
-    now: chrono::DateTime<chrono::Utc>,
-    action: &str,
-    detail: serde_json::Value,
-) -> PageResult<()> {
-    tx.audit(
-        now,
-        &session.actor(),
-        action,
-        Default::default(),
-        Some(&detail.to_string()),
-    )
-    .await?;
-    tx.commit().await?;
-    Ok(())
-}
+pub(crate) use super::audited_commit as commit;
 
 /// A store error that is the user's: a name another row has already.
 pub(crate) fn taken(e: sqlx::Error, what: &str) -> Result<Problem, PageError> {

@@ -116,6 +116,32 @@ where
     .await
 }
 
+/// A name another row of its kind has already, case forgiven.
+fn taken_by_other<'a>(
+    mut rows: impl Iterator<Item = (i64, &'a str)>,
+    id: Option<i64>,
+    name: &str,
+) -> Option<Problem> {
+    let wanted = name.to_lowercase();
+    rows.any(|(other, n)| Some(other) != id && n.to_lowercase() == wanted)
+        .then(|| Problem::about("err_name_taken", name.to_string()))
+}
+
+/// What a change by id came to: the id, a name taken in the meantime, or
+/// no such row.
+fn updated(
+    result: sqlx::Result<bool>,
+    id: i64,
+    what: &str,
+    name: &str,
+) -> PageResult<Result<i64, Problem>> {
+    match result {
+        Ok(true) => Ok(Ok(id)),
+        Ok(false) => Err(PageError::NotFound(format!("{what} {id} does not exist"))),
+        Err(e) => Ok(Err(taken(e, name)?)),
+    }
+}
+
 #[derive(Deserialize)]
 pub struct NameForm {
     #[serde(default)]
@@ -165,31 +191,20 @@ async fn save_named(
             .map(|t| (t.id, t.name))
             .collect(),
     };
-    if existing
-        .iter()
-        .any(|(other, x)| Some(*other) != id && x.to_lowercase() == n.to_lowercase())
-    {
-        return Ok(Err(Problem::about("err_name_taken", n.to_string())));
+    if let Some(p) = taken_by_other(existing.iter().map(|(i, x)| (*i, x.as_str())), id, n) {
+        return Ok(Err(p));
     }
     let id = match (kind, id) {
         (Named::Area, None) => tx.upsert_area(n).await?,
         (Named::Team, None) => tx.upsert_team(n).await?,
-        (_, Some(id)) => {
-            let renamed = match kind {
-                Named::Area => tx.rename_area(id, n).await,
-                Named::Team => tx.rename_team(id, n).await,
-            };
-            match renamed {
-                Ok(true) => id,
-                Ok(false) => {
-                    return Err(PageError::NotFound(format!(
-                        "{} {id} does not exist",
-                        kind.word()
-                    )));
-                }
-                Err(e) => return Ok(Err(taken(e, n)?)),
-            }
-        }
+        (Named::Area, Some(id)) => match updated(tx.rename_area(id, n).await, id, "area", n)? {
+            Ok(id) => id,
+            Err(p) => return Ok(Err(p)),
+        },
+        (Named::Team, Some(id)) => match updated(tx.rename_team(id, n).await, id, "team", n)? {
+            Ok(id) => id,
+            Err(p) => return Ok(Err(p)),
+        },
     };
     let action = format!("{}.saved", kind.word());
     commit(tx, session, now, &action, json!({ "id": id })).await?;
@@ -263,19 +278,18 @@ async fn save_station(
         return Ok(Err(Problem::new("err_area")));
     }
     let stations = tx.stations().await?;
-    if stations
-        .iter()
-        .any(|s| Some(s.id) != id && s.name.to_lowercase() == n.to_lowercase())
-    {
-        return Ok(Err(Problem::about("err_name_taken", n.to_string())));
+    if let Some(p) = taken_by_other(stations.iter().map(|s| (s.id, s.name.as_str())), id, n) {
+        return Ok(Err(p));
     }
     let id = match id {
         None => tx.upsert_station(area, n, address, voting_area).await?,
-        Some(id) => match tx.update_station(id, area, n, address, voting_area).await {
-            Ok(true) => id,
-            Ok(false) => return Err(PageError::NotFound(format!("station {id} does not exist"))),
-            Err(e) => return Ok(Err(taken(e, n)?)),
-        },
+        Some(id) => {
+            let result = tx.update_station(id, area, n, address, voting_area).await;
+            match updated(result, id, "station", n)? {
+                Ok(id) => id,
+                Err(p) => return Ok(Err(p)),
+            }
+        }
     };
     commit(tx, session, now, "station.saved", json!({ "id": id })).await?;
     Ok(Ok(()))
@@ -332,13 +346,9 @@ async fn save_task_type(
     let trusted = f.trusted.is_some();
     let now = state.engine.clock.now();
     let mut tx = state.engine.db.begin().await?;
-    if tx
-        .task_types()
-        .await?
-        .iter()
-        .any(|t| Some(t.id) != id && t.name.to_lowercase() == n.to_lowercase())
-    {
-        return Ok(Err(Problem::about("err_name_taken", n.to_string())));
+    let task_types = tx.task_types().await?;
+    if let Some(p) = taken_by_other(task_types.iter().map(|t| (t.id, t.name.as_str())), id, n) {
+        return Ok(Err(p));
     }
     let id = match id {
         None => {
@@ -351,18 +361,15 @@ async fn save_task_type(
             })
             .await?
         }
-        Some(id) => match tx
-            .update_task_type(id, n, start, end, payment, trusted)
-            .await
-        {
-            Ok(true) => id,
-            Ok(false) => {
-                return Err(PageError::NotFound(format!(
-                    "task type {id} does not exist"
-                )));
+        Some(id) => {
+            let result = tx
+                .update_task_type(id, n, start, end, payment, trusted)
+                .await;
+            match updated(result, id, "task type", n)? {
+                Ok(id) => id,
+                Err(p) => return Ok(Err(p)),
             }
-            Err(e) => return Ok(Err(taken(e, n)?)),
-        },
+        }
     };
     commit(tx, session, now, "task_type.saved", json!({ "id": id })).await?;
     Ok(Ok(()))

@@ -69,6 +69,19 @@ async fn render(
     frame.render("setup_seats.html")
 }
 
+/// On to the seats page, or this page again with the form's problem.
+async fn answered(
+    state: &AppState,
+    session: &Session,
+    election: &Election,
+    outcome: Result<String, Problem>,
+) -> PageResult<Response> {
+    answer(outcome, async |p| {
+        render(state, session, election, Some(p), None).await
+    })
+    .await
+}
+
 #[derive(Deserialize)]
 pub struct SeatsForm {
     #[serde(default)]
@@ -134,10 +147,7 @@ pub async fn add(
         Err(p) => Err(p),
         Ok((kind, count)) => add_seats(&state, &session, &election, &kind, count).await?,
     };
-    answer(outcome, async |p| {
-        render(&state, &session, &election, Some(p), None).await
-    })
-    .await
+    answered(&state, &session, &election, outcome).await
 }
 
 async fn add_seats(
@@ -202,10 +212,7 @@ pub async fn remove(
     let (kind, count) = match f.parse(&election) {
         Ok(k) => k,
         Err(p) => {
-            return answer(Err(p), async |p| {
-                render(&state, &session, &election, Some(p), None).await
-            })
-            .await;
+            return answered(&state, &session, &election, Err(p)).await;
         }
     };
     let now = state.engine.clock.now();
@@ -213,9 +220,12 @@ pub async fn remove(
     let removed = tx.delete_vacant_seats(election.id, &kind, count).await?;
     if removed == 0 {
         drop(tx);
-        return answer(Err(Problem::new("err_none_removable")), async |p| {
-            render(&state, &session, &election, Some(p), None).await
-        })
+        return answered(
+            &state,
+            &session,
+            &election,
+            Err(Problem::new("err_none_removable")),
+        )
         .await;
     }
     commit(
@@ -228,10 +238,7 @@ pub async fn remove(
     )
     .await?;
     let outcome = Ok(format!("/admin/setup/seats?election={}", election.id));
-    answer(outcome, async |p| {
-        render(&state, &session, &election, Some(p), None).await
-    })
-    .await
+    answered(&state, &session, &election, outcome).await
 }
 
 #[derive(Deserialize)]
@@ -256,10 +263,7 @@ pub async fn add_standby(
     session.must_run_election()?;
     let election = the_election(&state, Some(election_id)).await?;
     let outcome = put_on_standby(&state, &session, &election, &f).await?;
-    answer(outcome, async |p| {
-        render(&state, &session, &election, Some(p), None).await
-    })
-    .await
+    answered(&state, &session, &election, outcome).await
 }
 
 async fn put_on_standby(
