@@ -2,7 +2,13 @@
 //! (chromedriver), against the real service. It logs in, puts a person on
 //! a seat, and watches the staffing board change by itself when the SMS
 //! answer arrives, and sets up an election from nothing. Screenshots go to
-//! `target/screenshots/`.
+//! `target/screenshots/`, and a step that gives up leaves one there too.
+//!
+//! Every step waits for what it needs, up to [`PATIENCE`]: an action that
+//! leads to another page waits for that page to be loaded (the old one
+//! gone, the new one's scripts run) and for the element the next step
+//! uses; an update a script makes waits for what it shows. Nothing sleeps
+//! a fixed time and nothing is looked up the moment after a click.
 //!
 //! Needs Debian's `chromium` and `chromium-driver` (`.ci/run` installs
 //! them). Without them the test says so loudly and skips, unless
@@ -10,11 +16,16 @@
 
 mod support;
 
-use std::net::TcpListener;
+use std::fmt::Display;
+use std::io::Read;
+use std::os::unix::process::CommandExt;
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
+use std::sync::mpsc;
 use std::time::Duration;
 
+use fantoccini::elements::Element;
+use fantoccini::error::{CmdError, ErrorStatus};
 use fantoccini::{Client, ClientBuilder, Locator};
 use support::builders::{code_in, import, person};
 use support::{Backend, SECRETARIAT, TestApp};
@@ -22,7 +33,14 @@ use support::{Backend, SECRETARIAT, TestApp};
 const CHROMEDRIVER: &str = "/usr/bin/chromedriver";
 const CHROMIUM: &str = "/usr/bin/chromium";
 
-/// chromedriver on a free port, ended when dropped.
+/// How long a step waits for what it needs before the test fails, naming
+/// what it waited for. Generous, for a machine whose cores are busy with a
+/// build: a step that is ready returns at once.
+const PATIENCE: Duration = Duration::from_secs(60);
+/// How often a waiting step looks again.
+const LOOK_EVERY: Duration = Duration::from_millis(50);
+
+/// chromedriver on a port of its own choosing, ended when dropped.
 struct Driver {
     child: Child,
     port: u16,
@@ -30,7 +48,11 @@ struct Driver {
 }
 
 impl Drop for Driver {
+    /// Ends chromedriver and the browser it started, also when a test
+    /// failed without closing its session: they share a process group.
     fn drop(&mut self) {
+        let group = format!("-{}", self.child.id());
+        let _ = Command::new("kill").args(["-KILL", "--", &group]).status();
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
@@ -48,24 +70,84 @@ fn driver() -> Option<Driver> {
         );
         return None;
     }
-    let port = TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .expect("a free port")
-        .port();
-    let child = Command::new(CHROMEDRIVER)
-        .arg(format!("--port={port}"))
-        .stdout(Stdio::null())
+    // Port 0: chromedriver picks a free port and says which. It takes one
+    // for IPv6 and then the same number for IPv4, which another program
+    // may hold; then it ends, and a second start picks another.
+    let mut said = Vec::new();
+    for _ in 0..5 {
+        match start_chromedriver() {
+            Ok((child, port)) => {
+                return Some(Driver {
+                    child,
+                    port,
+                    _profile: tempfile::tempdir().expect("profile dir"),
+                });
+            }
+            Err(output) => said.push(output),
+        }
+    }
+    panic!(
+        "chromedriver ended five times before it listened; it said:\n{}",
+        said.join("\n---\n")
+    );
+}
+
+/// chromedriver listening, and its port; or what it said before it ended.
+fn start_chromedriver() -> Result<(Child, u16), String> {
+    let mut child = Command::new(CHROMEDRIVER)
+        .arg("--port=0")
+        .process_group(0)
+        .stdout(Stdio::piped())
         .stderr(Stdio::null())
         .spawn()
         .expect("start chromedriver");
-    Some(Driver {
-        child,
-        port,
-        _profile: tempfile::tempdir().expect("profile dir"),
-    })
+    let mut out = child.stdout.take().expect("chromedriver's output");
+    let (told, port) = mpsc::channel();
+    std::thread::spawn(move || {
+        let mut seen = String::new();
+        let mut buf = [0u8; 1024];
+        let mut told = Some(told);
+        // Read to the end, so that chromedriver never blocks on a full pipe.
+        while let Ok(n @ 1..) = out.read(&mut buf) {
+            seen.push_str(&String::from_utf8_lossy(&buf[..n]));
+            if let Some(port) = listening_port(&seen)
+                && let Some(told) = told.take()
+            {
+                let _ = told.send(Ok(port));
+            }
+        }
+        if let Some(told) = told {
+            let _ = told.send(Err(seen));
+        }
+    });
+    let answer = port.recv_timeout(PATIENCE);
+    if !matches!(answer, Ok(Ok(_))) {
+        let _ = child.kill();
+        let _ = child.wait();
+    }
+    match answer {
+        Ok(Ok(port)) => Ok((child, port)),
+        Ok(Err(said)) => Err(said),
+        Err(_) => Err(format!("nothing that says it listens within {PATIENCE:?}")),
+    }
 }
 
-async fn browser(driver: &Driver) -> Client {
+/// The port in chromedriver's "ChromeDriver was started successfully on
+/// port 41283." line.
+fn listening_port(said: &str) -> Option<u16> {
+    let (_, rest) = said.split_once("started successfully on port ")?;
+    let digits: String = rest.chars().take_while(char::is_ascii_digit).collect();
+    digits.parse().ok()
+}
+
+/// A browser on the admin whose every step waits for what it needs.
+struct Browser {
+    c: Client,
+    /// Names the screenshot left by a step that gives up.
+    test: &'static str,
+}
+
+async fn browser(driver: &Driver, test: &'static str) -> Browser {
     let caps = serde_json::json!({
         "goog:chromeOptions": {
             "binary": CHROMIUM,
@@ -82,23 +164,13 @@ async fn browser(driver: &Driver) -> Client {
     // the WebDriver client): say which.
     let _ = rustls::crypto::ring::default_provider().install_default();
     let url = format!("http://127.0.0.1:{}", driver.port);
-    // chromedriver takes a moment to listen; try until it answers.
-    let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
-    loop {
-        match ClientBuilder::rustls()
-            .expect("rustls")
-            .capabilities(caps.clone())
-            .connect(&url)
-            .await
-        {
-            Ok(c) => return c,
-            Err(e) if tokio::time::Instant::now() < deadline => {
-                let _ = e;
-                tokio::time::sleep(Duration::from_millis(100)).await;
-            }
-            Err(e) => panic!("cannot reach chromedriver: {e}"),
-        }
-    }
+    let c = ClientBuilder::rustls()
+        .expect("rustls")
+        .capabilities(caps)
+        .connect(&url)
+        .await
+        .unwrap_or_else(|e| panic!("chromedriver did not start a browser: {e}"));
+    Browser { c, test }
 }
 
 fn screenshot_dir() -> PathBuf {
@@ -109,41 +181,186 @@ fn screenshot_dir() -> PathBuf {
     dir
 }
 
-async fn save_screenshot(c: &Client, name: &str) {
-    let png = c.screenshot().await.expect("screenshot");
-    let path = screenshot_dir().join(name);
-    std::fs::write(&path, png).expect("write screenshot");
-    eprintln!("screenshot: {}", path.display());
-}
-
-/// Opens `path`, is sent to the login page, and logs in as the
-/// secretariat, typing as a person does.
-async fn log_in(c: &Client, app: &TestApp, path: &str) {
-    c.goto(&app.url(path)).await.expect("open the page");
-    let typed = [
-        ("input[name=login]", SECRETARIAT.0),
-        ("input[name=password]", SECRETARIAT.1),
-    ];
-    for (css, text) in typed {
-        let field = c.find(Locator::Css(css)).await.expect("a login field");
-        field.send_keys(text).await.expect("type");
+impl Browser {
+    /// Asks `probe` again and again until it finds what it looks for, and
+    /// fails after [`PATIENCE`] saying what it waited for, on which page,
+    /// and what the browser last answered. An error is an answer too: the
+    /// page may be between two documents.
+    async fn until<T>(
+        &self,
+        what: impl Display,
+        mut probe: impl AsyncFnMut(&Client) -> Result<Option<T>, CmdError>,
+    ) -> T {
+        let deadline = tokio::time::Instant::now() + PATIENCE;
+        loop {
+            let last = match probe(&self.c).await {
+                Ok(Some(found)) => return found,
+                Ok(None) => String::from("not there yet"),
+                Err(e) => e.to_string(),
+            };
+            if tokio::time::Instant::now() >= deadline {
+                let page = match self.c.current_url().await {
+                    Ok(url) => url.to_string(),
+                    Err(e) => format!("an unknown page ({e})"),
+                };
+                let shot = format!("failed-{}.png", self.test);
+                if let Ok(png) = self.c.screenshot().await {
+                    let _ = std::fs::write(screenshot_dir().join(&shot), png);
+                }
+                panic!(
+                    "waited {PATIENCE:?} for {what} on {page}; the browser last said: {last} \
+                     (screenshot target/screenshots/{shot})"
+                );
+            }
+            tokio::time::sleep(LOOK_EVERY).await;
+        }
     }
-    let button = c
-        .find(Locator::Css("form button[type=submit]"))
-        .await
-        .expect("button");
-    button.click().await.expect("log in");
-}
 
-/// Waits until the element with `id` reads `text` (the board fetches its
-/// numbers again every two seconds).
-async fn wait_for_text(c: &Client, id: &str, text: &str) {
-    let xpath = format!("//*[@id='{id}' and normalize-space(text())='{text}']");
-    c.wait()
-        .at_most(Duration::from_secs(15))
-        .for_element(Locator::XPath(&xpath))
+    /// The element `at` on the page shown, once it is there.
+    async fn element(&self, at: Locator<'_>) -> Element {
+        let what = format!("{at:?}");
+        self.until(what, async |c: &Client| c.find(at).await.map(Some))
+            .await
+    }
+
+    /// The element matching `css` on the page shown, once it is there.
+    async fn find(&self, css: &str) -> Element {
+        self.element(Locator::Css(css)).await
+    }
+
+    /// Waits until the element with `id` reads `text`, as a page's script
+    /// updates it (the board fetches its numbers every two seconds).
+    async fn reads(&self, id: &str, text: &str) {
+        let xpath = format!("//*[@id='{id}' and normalize-space(text())='{text}']");
+        self.element(Locator::XPath(&xpath)).await;
+    }
+
+    /// Types `text` into the field `css` (emptied first).
+    async fn fill(&self, css: &str, text: &str) {
+        let field = self.find(css).await;
+        field
+            .clear()
+            .await
+            .unwrap_or_else(|e| panic!("empty {css}: {e}"));
+        field
+            .send_keys(text)
+            .await
+            .unwrap_or_else(|e| panic!("type into {css}: {e}"));
+    }
+
+    /// Clicks what stays on this page (a box to tick).
+    async fn click(&self, css: &str) {
+        self.click_at(Locator::Css(css)).await;
+    }
+
+    /// Marks the document shown, so that [`Browser::arrive`] can tell it
+    /// from the next one.
+    async fn leave(&self) {
+        self.c
+            .execute("window.__valgvagtLeft = true;", vec![])
+            .await
+            .expect("mark the page being left");
+    }
+
+    /// Waits for the next document: the marked one gone, the new one
+    /// loaded with its scripts run, and `css` on it.
+    async fn arrive(&self, css: &str) -> Element {
+        let ready = "return window.__valgvagtLeft !== true \
+                     && document.readyState === 'complete' \
+                     && document.querySelector(arguments[0]) !== null;";
+        let what = format!("the next page, with {css}");
+        self.until(what, async |c: &Client| {
+            let ok = c.execute(ready, vec![serde_json::json!(css)]).await?;
+            Ok((ok == serde_json::Value::Bool(true)).then_some(()))
+        })
+        .await;
+        self.find(css).await
+    }
+
+    /// Clicks `at`, which leads to another page, and waits for that page
+    /// with `then` on it.
+    async fn click_to(&self, at: Locator<'_>, then: &str) -> Element {
+        self.leave().await;
+        self.click_at(at).await;
+        self.arrive(then).await
+    }
+
+    /// Clicks `at` once it is there. A click the browser refused (the
+    /// element replaced by a script, or covered for a moment) is tried
+    /// again; such a click did nothing, so nothing is done twice.
+    async fn click_at(&self, at: Locator<'_>) {
+        let what = format!("a click on {at:?}");
+        self.until(what, async |c: &Client| {
+            match c.find(at).await?.click().await {
+                Ok(()) => Ok(Some(())),
+                Err(CmdError::Standard(e))
+                    if matches!(
+                        e.error,
+                        ErrorStatus::StaleElementReference
+                            | ErrorStatus::ElementClickIntercepted
+                            | ErrorStatus::ElementNotInteractable
+                    ) =>
+                {
+                    Err(CmdError::Standard(e))
+                }
+                Err(e) => panic!("click {at:?}: {e}"),
+            }
+        })
         .await
-        .unwrap_or_else(|e| panic!("#{id} never read {text}: {e}"));
+    }
+
+    /// Clicks the button or link `css`, which leads to another page, and
+    /// waits for that page with `then` on it.
+    async fn press(&self, css: &str, then: &str) -> Element {
+        self.click_to(Locator::Css(css), then).await
+    }
+
+    /// Opens `url` and waits for `then` on it.
+    async fn open(&self, url: &str, then: &str) -> Element {
+        self.leave().await;
+        self.c
+            .goto(url)
+            .await
+            .unwrap_or_else(|e| panic!("open {url}: {e}"));
+        self.arrive(then).await
+    }
+
+    /// Opens `path`, is sent to the login page, logs in as the secretariat,
+    /// typing as a person does, and waits for `then` on the page asked for.
+    async fn log_in(&self, app: &TestApp, path: &str, then: &str) -> Element {
+        self.c
+            .goto(&app.url(path))
+            .await
+            .unwrap_or_else(|e| panic!("open {path}: {e}"));
+        self.fill("input[name=login]", SECRETARIAT.0).await;
+        self.fill("input[name=password]", SECRETARIAT.1).await;
+        let landed = self.press("form button[type=submit]", then).await;
+        let url = self.c.current_url().await.expect("url");
+        assert!(
+            url.path().ends_with(path.split('?').next().unwrap_or(path)),
+            "logging in leads back to {path}, not {url}"
+        );
+        landed
+    }
+
+    /// Runs a script on the page shown.
+    async fn run(&self, script: &str, args: Vec<serde_json::Value>) {
+        self.c
+            .execute(script, args)
+            .await
+            .unwrap_or_else(|e| panic!("run {script}: {e}"));
+    }
+
+    async fn screenshot(&self, name: &str) {
+        let png = self.c.screenshot().await.expect("screenshot");
+        let path = screenshot_dir().join(name);
+        std::fs::write(&path, png).expect("write screenshot");
+        eprintln!("screenshot: {}", path.display());
+    }
+
+    async fn close(self) {
+        self.c.close().await.expect("close the browser");
+    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -175,75 +392,47 @@ seats:
     )
     .await;
     let anna = person().create(&app).await;
-    let c = browser(&driver).await;
+    let b = browser(&driver, "board").await;
 
     // Logging in lands on the board.
-    log_in(&c, &app, "/admin/board").await;
-    wait_for_text(&c, "total-vacant", "14").await;
-    assert!(
-        c.current_url()
-            .await
-            .expect("url")
-            .path()
-            .ends_with("/admin/board")
-    );
+    b.log_in(&app, "/admin/board", "#board-live").await;
+    b.reads("total-vacant", "14").await;
 
     // To the seat, by the station's list, and assign Anna.
-    c.find(Locator::LinkText("Rådhushallen"))
-        .await
-        .expect("station link")
-        .click()
-        .await
-        .expect("open station");
     let seat = e.seats[0];
-    c.find(Locator::Css(&format!("tr[data-seat='{seat}'] a")))
+    let seat_link = format!("tr[data-seat='{seat}'] a");
+    b.click_to(Locator::LinkText("Rådhushallen"), &seat_link)
+        .await;
+    b.press(&seat_link, "#assign-person")
         .await
-        .expect("seat link")
-        .click()
-        .await
-        .expect("open seat");
-    c.find(Locator::Css("#assign-person"))
-        .await
-        .expect("the person list")
         .select_by_value(&anna.to_string())
         .await
         .expect("choose Anna");
-    c.find(Locator::Css("#assign-submit"))
-        .await
-        .expect("assign button")
-        .click()
-        .await
-        .expect("assign");
+    b.press("#assign-submit", "#seat-status").await;
     app.settle().await;
-    wait_for_text(&c, "seat-status", "inviteret").await;
+    b.reads("seat-status", "inviteret").await;
 
-    c.goto(&app.url("/admin/board"))
-        .await
-        .expect("back to the board");
-    wait_for_text(&c, "total-invited", "1").await;
-    wait_for_text(&c, "total-confirmed", "0").await;
+    b.open(&app.url("/admin/board"), "#board-live").await;
+    b.reads("total-invited", "1").await;
+    b.reads("total-confirmed", "0").await;
 
     // Anna answers by SMS; the open board shows it without a reload.
     let code = code_in(&app.fake.to("+4520000001")[0]);
     app.sms_from("+4520000001", &format!("JA {code}")).await;
-    wait_for_text(&c, "total-confirmed", "1").await;
-    wait_for_text(&c, "total-invited", "0").await;
-    save_screenshot(&c, "board.png").await;
-
-    c.close().await.expect("close the browser");
+    b.reads("total-confirmed", "1").await;
+    b.reads("total-invited", "0").await;
+    b.screenshot("board.png").await;
+    b.close().await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_secretariat_edits_a_workflow_sees_the_mistake_at_its_line_and_publishes_the_fix() {
     let Some(driver) = driver() else { return };
     let app = TestApp::spawn(Backend::Sqlite).await.expect("app");
-    let c = browser(&driver).await;
-    log_in(&c, &app, "/admin/workflows/invite").await;
-    c.wait()
-        .at_most(Duration::from_secs(10))
-        .for_element(Locator::Id("no-problems"))
-        .await
-        .expect("the published workflow has no problems");
+    let b = browser(&driver, "workflow").await;
+    // The published workflow has no problems.
+    b.log_in(&app, "/admin/workflows/invite", "#no-problems")
+        .await;
 
     // Put the caret after `max: 2` and type a letter, as a person would.
     let source = std::fs::read_to_string(concat!(
@@ -255,76 +444,38 @@ async fn the_secretariat_edits_a_workflow_sees_the_mistake_at_its_line_and_publi
     let end = source.find("max: 2").unwrap() + "max: 2".len();
     // The browser counts in UTF-16 units.
     let caret = source[..end].encode_utf16().count();
-    c.execute(
+    b.run(
         "const t = document.getElementById('source'); t.focus(); t.setSelectionRange(arguments[0], arguments[0]);",
         vec![serde_json::json!(caret)],
     )
-    .await
-    .expect("place the caret");
-    let textarea = c.find(Locator::Id("source")).await.expect("the text");
+    .await;
+    let textarea = b.find("#source").await;
     textarea.send_keys("x").await.expect("type a mistake");
-    let at_line = format!("li.diag.error[data-line='{line}']");
-    c.wait()
-        .at_most(Duration::from_secs(10))
-        .for_element(Locator::Css(&at_line))
-        .await
-        .unwrap_or_else(|e| panic!("no error shown at line {line}: {e}"));
-    c.find(Locator::Css(&format!(
-        "#gutter span.error[data-line='{line}']"
-    )))
-    .await
-    .expect("the gutter marks the line");
-    save_screenshot(&c, "workflow-editor-mistake.png").await;
+    // The check answers a moment after the typing stops.
+    b.find(&format!("li.diag.error[data-line='{line}']")).await;
+    b.find(&format!("#gutter span.error[data-line='{line}']"))
+        .await;
+    b.screenshot("workflow-editor-mistake.png").await;
 
     // Fix it: two backspaces and a 3 make it three reminders.
     textarea
         .send_keys("\u{E003}\u{E003}3")
         .await
         .expect("fix it");
-    c.wait()
-        .at_most(Duration::from_secs(10))
-        .for_element(Locator::Id("no-problems"))
-        .await
-        .expect("the problem goes away");
-    c.find(Locator::Id("save-draft"))
-        .await
-        .expect("save")
-        .click()
-        .await
-        .expect("save the draft");
-    c.find(Locator::Id("review-link"))
-        .await
-        .expect("review link")
-        .click()
-        .await
-        .expect("review");
-    c.find(Locator::Css("#diff tr.added"))
-        .await
-        .expect("the diff shows the change");
-    c.find(Locator::Id("publish"))
-        .await
-        .expect("publish button")
-        .click()
-        .await
-        .expect("publish");
-    let note = c
-        .wait()
-        .at_most(Duration::from_secs(10))
-        .for_element(Locator::Id("published-note"))
-        .await
-        .expect("published");
+    b.find("#no-problems").await;
+    // Saving shows the page again, now with the draft to review.
+    b.press("#save-draft", "#review-link").await;
+    b.press("#review-link", "#diff tr.added").await;
+    let note = b.press("#publish", "#published-note").await;
     assert!(note.text().await.expect("text").contains('2'), "revision 2");
-    c.find(Locator::Css("#diagram svg g.state[data-state='asking']"))
-        .await
-        .expect("the diagram");
-    c.execute(
+    b.find("#diagram svg g.state[data-state='asking']").await;
+    b.run(
         "document.getElementById('diagram').scrollIntoView();",
         vec![],
     )
-    .await
-    .expect("scroll");
-    save_screenshot(&c, "workflow-diagram.png").await;
-    c.close().await.expect("close the browser");
+    .await;
+    b.screenshot("workflow-diagram.png").await;
+    b.close().await;
 
     let mut tx = app.engine().db.read().await.expect("read");
     let latest = tx
@@ -347,184 +498,114 @@ async fn the_secretariat_imports_a_csv_sees_the_bad_row_and_imports_the_rest() {
         "Navn;CPR;Telefon\r\nAnna Jensen;120385-1234;20 00 00 01\r\nBo Nielsen;311385-2345;20 00 00 02\r\nCarla Hansen;250999-4321;20 00 00 03\r\n",
     )
     .expect("write the file");
-    let c = browser(&driver).await;
-    log_in(&c, &app, "/admin/people/import").await;
-    c.find(Locator::Id("import-file"))
+    let b = browser(&driver, "import").await;
+    b.log_in(&app, "/admin/people/import", "#import-file")
         .await
-        .expect("file field")
         .send_keys(&file.display().to_string())
         .await
         .expect("choose the file");
-    c.find(Locator::Id("import-preview-button"))
-        .await
-        .expect("check button")
-        .click()
-        .await
-        .expect("check");
-    let bad = c
-        .wait()
-        .at_most(Duration::from_secs(10))
-        .for_element(Locator::Css(
+    let bad = b
+        .press(
+            "#import-preview-button",
             "#import-errors tr[data-line='3'][data-column='cpr']",
-        ))
-        .await
-        .expect("the bad row is named by its line");
+        )
+        .await;
     assert!(bad.text().await.expect("text").contains("real date"));
-    save_screenshot(&c, "people-import-errors.png").await;
+    b.screenshot("people-import-errors.png").await;
 
-    c.find(Locator::Id("skip-bad"))
-        .await
-        .expect("the choice")
-        .click()
-        .await
-        .expect("tick");
-    c.find(Locator::Id("import-submit"))
-        .await
-        .expect("import button")
-        .click()
-        .await
-        .expect("import");
-    let note = c
-        .wait()
-        .at_most(Duration::from_secs(10))
-        .for_element(Locator::Id("imported-note"))
-        .await
-        .expect("imported");
+    b.click("#skip-bad").await;
+    let note = b.press("#import-submit", "#imported-note").await;
     assert!(note.text().await.expect("text").starts_with("2 "));
-    c.close().await.expect("close the browser");
-}
-
-/// Types `text` into the field `css` (emptied first).
-async fn fill(c: &Client, css: &str, text: &str) {
-    let field = c
-        .find(Locator::Css(css))
-        .await
-        .unwrap_or_else(|e| panic!("{css}: {e}"));
-    field.clear().await.expect("clear");
-    field.send_keys(text).await.expect("type");
-}
-
-async fn click(c: &Client, css: &str) {
-    c.find(Locator::Css(css))
-        .await
-        .unwrap_or_else(|e| panic!("{css}: {e}"))
-        .click()
-        .await
-        .expect("click");
-}
-
-/// Waits for the page that has `css`.
-async fn wait_for(c: &Client, css: &str) -> fantoccini::elements::Element {
-    c.wait()
-        .at_most(Duration::from_secs(10))
-        .for_element(Locator::Css(css))
-        .await
-        .unwrap_or_else(|e| panic!("{css}: {e}"))
+    b.close().await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_secretariat_sets_up_an_election_in_the_browser_and_changes_a_station_in_place() {
     let Some(driver) = driver() else { return };
     let app = TestApp::spawn(Backend::Sqlite).await.expect("app");
-    let c = browser(&driver).await;
-    log_in(&c, &app, "/admin/setup").await;
-    wait_for(&c, "#new-election").await;
-    fill(&c, "#new-election input[name=title]", "Kommunalvalg 2029").await;
-    fill(
-        &c,
-        "#new-election input[name=election_type]",
-        "Kommunalvalg",
-    )
-    .await;
+    let b = browser(&driver, "setup").await;
+    b.log_in(&app, "/admin/setup", "#new-election").await;
+    b.fill("#new-election input[name=title]", "Kommunalvalg 2029")
+        .await;
+    b.fill("#new-election input[name=election_type]", "Kommunalvalg")
+        .await;
     // A date field is typed as the browser's locale writes dates; set it.
-    c.execute(
+    b.run(
         "document.querySelector('#new-election input[name=election_day]').value = '2029-11-20'",
         vec![],
     )
-    .await
-    .expect("set the day");
-    click(&c, "#new-election button[type=submit]").await;
-    wait_for(&c, "#add-standby").await;
-
-    c.goto(&app.url("/admin/setup/places"))
-        .await
-        .expect("places");
-    fill(&c, "#add-area input[name=name]", "Midtbyen").await;
-    click(&c, "#add-area button").await;
-    wait_for(&c, "tr[data-area]").await;
-    fill(&c, "input[form=add-station][name=name]", "Rådhushallen").await;
-    fill(
-        &c,
-        "input[form=add-station][name=address]",
-        "Rådhuspladsen 1",
-    )
     .await;
-    click(&c, "button[form=add-station]").await;
-    wait_for(&c, "tr[data-station]").await;
-    fill(&c, "#add-team input[name=name]", "Venstre").await;
-    click(&c, "#add-team button").await;
-    wait_for(&c, "tr[data-team]").await;
-    fill(&c, "input[form=add-task-type][name=name]", "Tilforordnet").await;
-    fill(&c, "input[form=add-task-type][name=start]", "08:00").await;
-    fill(&c, "input[form=add-task-type][name=end]", "20:00").await;
-    fill(&c, "input[form=add-task-type][name=payment]", "450").await;
-    click(&c, "button[form=add-task-type]").await;
-    wait_for(&c, "tr[data-task-type]").await;
+    b.press("#new-election button[type=submit]", "#add-standby")
+        .await;
+
+    b.open(&app.url("/admin/setup/places"), "#add-area").await;
+    b.fill("#add-area input[name=name]", "Midtbyen").await;
+    b.press("#add-area button", "tr[data-area]").await;
+    b.fill("input[form=add-station][name=name]", "Rådhushallen")
+        .await;
+    b.fill("input[form=add-station][name=address]", "Rådhuspladsen 1")
+        .await;
+    b.press("button[form=add-station]", "tr[data-station]")
+        .await;
+    b.fill("#add-team input[name=name]", "Venstre").await;
+    b.press("#add-team button", "tr[data-team]").await;
+    b.fill("input[form=add-task-type][name=name]", "Tilforordnet")
+        .await;
+    b.fill("input[form=add-task-type][name=start]", "08:00")
+        .await;
+    b.fill("input[form=add-task-type][name=end]", "20:00").await;
+    b.fill("input[form=add-task-type][name=payment]", "450")
+        .await;
+    b.press("button[form=add-task-type]", "tr[data-task-type]")
+        .await;
 
     // The station's address changed in its row.
-    let row = wait_for(&c, "tr[data-station]").await;
+    let row = b.find("tr[data-station]").await;
     let id = row.attr("data-station").await.expect("attr").expect("id");
-    fill(
-        &c,
+    b.fill(
         &format!("input[form=station-{id}][name=address]"),
         "Torvet 2",
     )
     .await;
-    click(&c, &format!("button[form=station-{id}]")).await;
-    wait_for(
-        &c,
+    b.press(
+        &format!("button[form=station-{id}]"),
         &format!("input[form=station-{id}][name=address][value='Torvet 2']"),
     )
     .await;
-    save_screenshot(&c, "setup-places.png").await;
+    b.screenshot("setup-places.png").await;
 
-    c.goto(&app.url("/admin/setup/seats")).await.expect("seats");
-    fill(&c, "#add-seats input[name=count]", "2").await;
-    click(&c, "#add-seats button[value=add]").await;
-    let seats = wait_for(&c, "#seat-plan td.seats").await;
+    b.open(&app.url("/admin/setup/seats"), "#add-seats").await;
+    b.fill("#add-seats input[name=count]", "2").await;
+    let seats = b
+        .press("#add-seats button[value=add]", "#seat-plan td.seats")
+        .await;
     assert_eq!(seats.text().await.expect("text"), "2");
-    save_screenshot(&c, "setup-seats.png").await;
+    b.screenshot("setup-seats.png").await;
     let mut tx = app.engine().db.read().await.expect("read");
     let stations = tx.stations().await.expect("stations");
     assert_eq!(stations[0].address, "Torvet 2");
     drop(tx);
-    c.close().await.expect("close the browser");
+    b.close().await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_template_editor_previews_the_sms_and_its_parts_as_it_is_typed() {
     let Some(driver) = driver() else { return };
     let app = TestApp::spawn(Backend::Sqlite).await.expect("app");
-    let c = browser(&driver).await;
-    log_in(&c, &app, "/admin/templates/invitation/sms/da").await;
-    wait_for(&c, "#template-body").await;
+    let b = browser(&driver, "template").await;
+    b.log_in(&app, "/admin/templates/invitation/sms/da", "#template-body")
+        .await;
     // ChromeDriver types characters of the Basic Multilingual Plane only.
-    fill(&c, "#template-body", "Hej {{ name }} på {{ station }} ✓").await;
-    let preview = c
-        .wait()
-        .at_most(Duration::from_secs(10))
-        .for_element(Locator::XPath(
+    b.fill("#template-body", "Hej {{ name }} på {{ station }} ✓")
+        .await;
+    let preview = b
+        .element(Locator::XPath(
             "//*[@id='template-preview' and normalize-space(text())='Hej Anna Jensen på Rådhushallen ✓']",
         ))
-        .await
-        .expect("the preview follows the typing");
+        .await;
     assert!(preview.is_displayed().await.expect("shown"));
-    let encoding = wait_for(&c, "#encoding").await;
-    assert_eq!(
-        encoding.text().await.expect("text"),
-        "UCS2",
-        "a tick needs UCS-2"
-    );
-    save_screenshot(&c, "template-editor.png").await;
-    c.close().await.expect("close the browser");
+    // A tick needs UCS-2.
+    b.reads("encoding", "UCS2").await;
+    b.screenshot("template-editor.png").await;
+    b.close().await;
 }
