@@ -18,7 +18,8 @@ pub struct Generated {
 }
 
 /// An election on [`election_day`] with `seats` seats over `stations`
-/// stations (one area, one team, one task type) and `people` people.
+/// stations (one area, one team, one task type) and `people` people, all
+/// members of the team.
 pub async fn election(
     engine: &Engine,
     seats: usize,
@@ -109,6 +110,7 @@ pub async fn election(
                 .bind(format!("+45{}", 30_000_000 + i))
                 .bind(now)
             )?;
+            tx.add_team_member(team, id).await?;
             out.people.push(id);
         }
         tx.commit().await?;

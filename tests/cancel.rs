@@ -40,7 +40,7 @@ with_email_on_both_backends! {
         let (e, cancel) = confirmed_ane(&app, &smtp).await;
         let reserves = people(&app, 1, "3100").await;
         let (bo, bo_phone) = &reserves[0];
-        standby(&app, e.id, *bo, DAY).await;
+        party_standby(&app, e.id, *bo, DAY, "Borgerlisten").await;
 
         let (status, page) = get(&app, &cancel).await;
         assert_eq!(status, 200);

@@ -23,6 +23,7 @@ fn seat() -> SeatDetails {
         start_time: NaiveTime::from_hms_opt(7, 30, 0).unwrap(),
         end_time: NaiveTime::from_hms_opt(21, 0, 0).unwrap(),
         payment_ore: 60_000,
+        team_id: 1,
         team: "Borgerlisten".into(),
         person_id: Some(1),
         code: Some("S3".into()),

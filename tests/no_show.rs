@@ -6,7 +6,7 @@
 mod support;
 
 use support::builders::{
-    assign, code_in, election, people, person, responsible_for_station_of, standby,
+    assign, code_in, election, party_standby, people, person, responsible_for_station_of,
 };
 use support::{Backend, TestApp};
 
@@ -24,7 +24,7 @@ on_both_backends! {
         responsible_for_station_of(&app, seat, rita).await;
         let reserves = people(&app, 1, "3000").await;
         let (bo, bo_phone) = &reserves[0];
-        standby(&app, e.id, *bo, "2029-11-20").await;
+        party_standby(&app, e.id, *bo, "2029-11-20", "Borgerlisten").await;
         assign(&app, seat, anna).await;
         app.sms_from(ANNA, "JA").await;
         let code = app.get_json(&format!("/api/seats/{seat}")).await["seat"]["code"].as_str().unwrap().to_string();
@@ -117,7 +117,7 @@ async fn not_checked_in_by_half_past_seven_is_a_no_show(backend: Backend) {
         .await;
     let reserves = people(&app, 1, "3000").await;
     let (_, reserve_phone) = &reserves[0];
-    standby(&app, e.id, reserves[0].0, "2029-11-20").await;
+    party_standby(&app, e.id, reserves[0].0, "2029-11-20", "Borgerlisten").await;
     for (seat, (id, phone)) in e.seats.iter().zip([(anna, ANNA), (bo, "+4520000002")]) {
         assign(&app, *seat, id).await;
         app.sms_from(phone, "JA").await;

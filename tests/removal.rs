@@ -5,7 +5,7 @@
 mod support;
 
 use serde_json::json;
-use support::builders::{assign, election, people, person, standby};
+use support::builders::{assign, election, party_standby, people, person};
 use support::{Backend, TestApp};
 
 const ANNA: &str = "+4520000001";
@@ -31,7 +31,7 @@ on_both_backends! {
         let e = election(&app, 1).await;
         let anna = person().create(&app).await;
         let reserves = people(&app, 1, "3000").await;
-        standby(&app, e.id, reserves[0].0, "2029-11-20").await;
+        party_standby(&app, e.id, reserves[0].0, "2029-11-20", "Borgerlisten").await;
         assign(&app, e.seats[0], anna).await;
 
         assert_eq!(remove(&app, e.seats[0], None).await.status(), 200);

@@ -5,7 +5,7 @@
 mod support;
 
 use chrono::Duration;
-use support::builders::{Election, assign, code_in, election, people, person, standby};
+use support::builders::{Election, assign, code_in, election, party_standby, people, person};
 use support::{Backend, Setup, TestApp};
 
 const ANNA: &str = "+4520000001";
@@ -32,10 +32,10 @@ on_both_backends! {
         let anna = anna_invited(&app, &e).await;
         let reserves = people(&app, 2, "3000").await;
         for (id, _) in &reserves {
-            standby(&app, e.id, *id, DAY).await;
+            party_standby(&app, e.id, *id, DAY, "Borgerlisten").await;
         }
         // Anna is on standby too, but she declined this very seat.
-        standby(&app, e.id, anna, DAY).await;
+        party_standby(&app, e.id, anna, DAY, "Borgerlisten").await;
 
         app.sms_from(ANNA, "NEJ").await;
 
@@ -70,7 +70,7 @@ on_both_backends! {
         anna_invited(&app, &e).await;
         let reserves = people(&app, 5, "3000").await;
         for (id, _) in &reserves {
-            standby(&app, e.id, *id, DAY).await;
+            party_standby(&app, e.id, *id, DAY, "Borgerlisten").await;
         }
         app.sms_from(ANNA, "NEJ").await;
         let offered = |app: &TestApp| reserves.iter().filter(|(_, p)| !offers_to(app, p).is_empty()).count();
@@ -98,7 +98,7 @@ on_both_backends! {
         anna_invited(&app, &e).await;
         let reserves = people(&app, 4, "3000").await;
         for (id, _) in &reserves {
-            standby(&app, e.id, *id, DAY).await;
+            party_standby(&app, e.id, *id, DAY, "Borgerlisten").await;
         }
         app.sms_from(ANNA, "NEJ").await;
         for (_, phone) in &reserves[..3] {
@@ -117,7 +117,7 @@ on_both_backends! {
         anna_invited(&app, &e).await;
         let reserves = people(&app, 1, "3000").await;
         let (bo, bo_phone) = &reserves[0];
-        standby(&app, e.id, *bo, DAY).await;
+        party_standby(&app, e.id, *bo, DAY, "Borgerlisten").await;
         assign(&app, e.seats[1], *bo).await;
 
         app.sms_from(ANNA, "NEJ").await;
@@ -149,7 +149,7 @@ async fn fifty_yeses_at_once_fill_exactly_three_seats(backend: Backend) {
     }
     let reserves = people(&app, 50, "3000").await;
     for (id, _) in &reserves {
-        standby(&app, e.id, *id, DAY).await;
+        party_standby(&app, e.id, *id, DAY, "Borgerlisten").await;
     }
     for (_, phone) in &invited {
         app.sms_from(phone, "NEJ").await;

@@ -5,7 +5,8 @@
 
 mod support;
 
-use support::builders::{assign, code_in, import, people, person, standby};
+use support::builders::{assign, code_in, import, party_standby, people, person, swap_code};
+use support::pages::post_form;
 use support::smtp::SmtpServer;
 use support::{Backend, Setup, TestApp};
 
@@ -48,16 +49,6 @@ async fn confirmed_on(app: &TestApp, seat: i64, person: i64, phone: &str) {
     assert_eq!(app.seat_status(seat).await, "confirmed");
 }
 
-/// The code a swap message asks to be answered with (`Svar K7 og tallet`).
-fn swap_code(message: &str) -> String {
-    let words: Vec<&str> = message.split_whitespace().collect();
-    words
-        .windows(2)
-        .find(|w| w[0] == "Svar" && valgvagt::domain::ShortCode::parse(w[1]).is_ok())
-        .map(|w| w[1].to_string())
-        .unwrap_or_else(|| panic!("no swap code in {message:?}"))
-}
-
 async fn seat_holder(app: &TestApp, seat: i64) -> Option<i64> {
     app.get_json(&format!("/api/seats/{seat}")).await["seat"]["person_id"].as_i64()
 }
@@ -69,7 +60,7 @@ on_both_backends! {
         let (anna, anna_phone) = &workers[0];
         let (bo, bo_phone) = &workers[1];
         confirmed_on(&app, seats[0], *anna, anna_phone).await;
-        standby(&app, election, *bo, DAY).await;
+        party_standby(&app, election, *bo, DAY, "Borgerlisten").await;
 
         app.sms_from(anna_phone, "Skift").await;
         let list = app.fake.to(anna_phone).last().unwrap().clone();
@@ -174,20 +165,6 @@ on_both_backends! {
         assert!(told.contains(&format!("1) {freed}.")), "{told}");
         assert!(app.fake.to(&workers[w].1).last().unwrap().contains("Du er flyttet"));
     }
-}
-
-async fn post_form(app: &TestApp, url: &str, body: &str) -> (u16, String) {
-    let r = app
-        .http
-        .post(url)
-        .header("Content-Type", "application/x-www-form-urlencoded")
-        .body(body.to_string())
-        .send()
-        .await
-        .expect("POST");
-    let out = (r.status().as_u16(), r.text().await.unwrap_or_default());
-    app.settle().await;
-    out
 }
 
 /// The `seat` values of the buttons on a swap page, with their station.
@@ -367,7 +344,7 @@ mod approval {
             let workers = people(&app, 2, "3600").await;
             let (anna, phone) = &workers[0];
             let (bo, bo_phone) = &workers[1];
-            standby(&app, election, *bo, DAY).await;
+            party_standby(&app, election, *bo, DAY, "Borgerlisten").await;
             let request = anna_asks_for(&app, &seats, *anna, phone, 2).await;
 
             let told = app.fake.to(phone).last().unwrap().clone();
@@ -417,7 +394,8 @@ mod approval {
             let page = b.get("/admin/followup?outcome=moved").await;
             assert!(page.body.contains("data-outcome=\"moved\""));
             assert!(!page.body.contains(&format!("data-swap=\"{id}\"")), "no longer waiting");
-            let notice = app.get_json("/api/notifications").await[0]["id"].as_i64().unwrap();
+            let notes = app.get_json("/api/notifications").await;
+            let notice = notes.as_array().unwrap().iter().find(|n| n["team_id"].is_null()).expect("the secretariat's")["id"].as_i64().unwrap();
             assert!(page.body.contains(&format!("data-notification=\"{notice}\"")));
             let done = b.post(&format!("/admin/followup/notifications/{notice}/resolve"), &[]).await;
             assert_eq!(done.status, reqwest::StatusCode::SEE_OTHER);

@@ -259,6 +259,7 @@ impl Engine {
                 .swap_candidates(
                     seat.seat_id,
                     swap.within == SwapScope::Area,
+                    swap.same_team,
                     i64::from(swap.options),
                 )
                 .await?
@@ -288,12 +289,20 @@ impl Engine {
         let Some(target) = choice.filter(|_| page.state == LinkState::Ready) else {
             return Ok(page);
         };
+        let Some((revision, _, Some(swap))) = self.swap_workflow(&mut tx).await? else {
+            return Ok(page);
+        };
         if !page.options.iter().any(|o| o.seat_id == target) {
             // Chosen from a page shown earlier: that seat is gone.
             let station = match tx.seat_details(target).await? {
                 Some(s)
                     if s.status != "vacant"
-                        && super::swap::swappable(page.seat.as_ref(), Some(&s), link.person_id) =>
+                        && super::swap::swappable(
+                            page.seat.as_ref(),
+                            Some(&s),
+                            link.person_id,
+                            swap.same_team,
+                        ) =>
                 {
                     s.station
                 }
@@ -304,9 +313,6 @@ impl Engine {
                 ..page
             });
         }
-        let Some((revision, _, Some(swap))) = self.swap_workflow(&mut tx).await? else {
-            return Ok(page);
-        };
         let Some(seat_id) = question.seat_id else {
             return Ok(page);
         };

@@ -71,7 +71,7 @@ impl Engine {
             return Ok(());
         }
         let people = tx
-            .standby_candidates(seat_id, instance_id, i64::from(offer.wave))
+            .standby_candidates(seat_id, instance_id, offer.same_team, i64::from(offer.wave))
             .await?;
         if people.is_empty() {
             tx.close_open_questions_of(instance_id, "expired", now)

@@ -12,7 +12,7 @@ use crate::store::directory::AuditIds;
 use crate::store::engine::NotificationIds;
 use crate::store::seats::HistoryEvent;
 use crate::store::{Instance, Person, SeatDetails, Tx};
-use crate::workflow::{Next, SeatTarget, StateId, Step, Trigger, Workflow};
+use crate::workflow::{Audience, Next, SeatTarget, StateId, Step, Trigger, Workflow};
 
 /// How many states one event may pass through. Validation refuses `goto`
 /// loops; this bounds a revision stored before that check existed.
@@ -444,7 +444,7 @@ impl Engine {
                 .await
                 .map(|_| ())
             }
-            Step::Notify { message, .. } => {
+            Step::Notify { audience, message } => {
                 let text = message.clone().unwrap_or_else(|| {
                     format!(
                         "Workflow `{}` reached state `{}`.",
@@ -457,10 +457,83 @@ impl Engine {
                     instance: Some(run.instance.id),
                     inbound: None,
                 };
-                tx.notify_secretariat("workflow", ids, &text, now).await?;
+                match audience {
+                    Audience::Secretariat => {
+                        tx.notify_secretariat("workflow", ids, &text, now).await?;
+                    }
+                    Audience::Team => self.tell_team(tx, fx, run, ids, &text, now).await?,
+                }
                 Ok(())
             }
         }
+    }
+
+    /// `notify: {to: team}`: a note on the follow-up list of the seat's
+    /// team, and an e-mail to each of the team's responsibles whose login
+    /// is an e-mail address (when e-mail is configured), in their
+    /// language.
+    async fn tell_team(
+        &self,
+        tx: &mut Tx,
+        fx: &mut Effects,
+        run: &mut Running,
+        ids: NotificationIds,
+        text: &str,
+        now: DateTime<Utc>,
+    ) -> Result<(), EngineError> {
+        if (run.seat.is_none() || !run.seat_fresh)
+            && let Some(seat_id) = run.instance.seat_id
+        {
+            run.seat = tx.seat_details(seat_id).await?;
+            run.seat_fresh = true;
+        }
+        let Some(seat) = run.seat.clone() else {
+            tx.audit(
+                now,
+                "system",
+                "notify.no_team",
+                run.ids(),
+                Some(r#"{"reason":"the instance has no seat, so no team"}"#),
+            )
+            .await?;
+            return Ok(());
+        };
+        tx.notify_team(seat.team_id, "workflow", ids, text, now)
+            .await?;
+        if self.email.is_none() {
+            return Ok(());
+        }
+        let member = run.person.as_ref().map(|p| p.name.clone());
+        for user in tx.team_responsibles(seat.team_id).await? {
+            if !user.login.contains('@') {
+                continue;
+            }
+            let language = Language::parse(&user.language).unwrap_or_default();
+            let mut context = self.seat_context(Some(&seat), language);
+            context.name = user.name.clone();
+            context.text = text.to_string();
+            context.member = member.clone().unwrap_or_default();
+            let about = About {
+                seat: Some(seat.seat_id),
+                instance: Some(run.instance.id),
+                ..About::default()
+            };
+            self.send_rendered(
+                tx,
+                fx,
+                None,
+                "email",
+                &user.login,
+                "team_notice",
+                language,
+                &context,
+                about,
+                None,
+                now,
+            )
+            .await?;
+        }
+        Ok(())
     }
 
     /// `set_seat`: acts only while the seat is still held by the instance's

@@ -172,6 +172,7 @@ impl Engine {
             .swap_candidates(
                 seat_id,
                 swap.within == SwapScope::Area,
+                swap.same_team,
                 i64::from(swap.options),
             )
             .await?;
@@ -282,7 +283,12 @@ impl Engine {
             .as_ref()
             .map(|s| s.station.clone())
             .unwrap_or_default();
-        if !swappable(run.seat.as_ref(), target_seat.as_ref(), person_id) {
+        if !swappable(
+            run.seat.as_ref(),
+            target_seat.as_ref(),
+            person_id,
+            swap.same_team,
+        ) {
             return Ok(SwapChoice::NoLongerOpen);
         }
         // The chosen seat first: see the module's comment.
@@ -391,11 +397,13 @@ impl Engine {
 
 /// Whether a person on `from` may move to `to`: they still hold `from`,
 /// and `to` is of the same election, task type and date at another
-/// station. Vacancy is checked by claiming the seat.
+/// station, and of the same team when `same_team`. Vacancy is checked by
+/// claiming the seat.
 pub(crate) fn swappable(
     from: Option<&SeatDetails>,
     to: Option<&SeatDetails>,
     person_id: i64,
+    same_team: bool,
 ) -> bool {
     match (from, to) {
         (Some(from), Some(to)) => {
@@ -404,6 +412,7 @@ pub(crate) fn swappable(
                 && from.task_type == to.task_type
                 && from.date == to.date
                 && from.station_id != to.station_id
+                && (!same_team || from.team_id == to.team_id)
         }
         _ => false,
     }

@@ -90,7 +90,12 @@ impl Engine {
         let Some(target_seat) = tx.seat_details(target).await? else {
             return Ok(SwapChoice::NoLongerOpen);
         };
-        if !swappable(run.seat.as_ref(), Some(&target_seat), person.id) {
+        if !swappable(
+            run.seat.as_ref(),
+            Some(&target_seat),
+            person.id,
+            swap.same_team,
+        ) {
             return Ok(SwapChoice::NoLongerOpen);
         }
         if target_seat.status != "vacant" {

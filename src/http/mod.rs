@@ -78,6 +78,11 @@ pub fn router(state: AppState) -> Router {
         .route("/api/teams", get(api::elections::teams))
         .route("/api/task-types", get(api::elections::task_types))
         .route("/api/people", post(api::people::create))
+        .route("/api/teams/{id}/members", post(api::people::join_team))
+        .route(
+            "/api/teams/{id}/members/{person}",
+            axum::routing::delete(api::people::leave_team),
+        )
         .route("/api/people/{id}", get(api::people::show))
         .route("/api/seats", post(api::seats::create))
         .route("/api/seats/{id}", get(api::seats::show))

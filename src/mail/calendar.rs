@@ -198,6 +198,7 @@ mod tests {
             start_time: NaiveTime::from_hms_opt(start.0, start.1, 0).unwrap(),
             end_time: NaiveTime::from_hms_opt(end.0, end.1, 0).unwrap(),
             payment_ore: 60_000,
+            team_id: 1,
             team: "Borgerlisten".into(),
             person_id: Some(3),
             code: Some("S1".into()),

@@ -93,9 +93,13 @@ pub struct MessageContext {
     /// Why a chat could not be linked: `used`, `expired` or `invalid`.
     #[serde(default)]
     pub reason: String,
-    /// In a group message: what the secretariat wrote, as written.
+    /// In a group message: what the secretariat wrote, as written; in a
+    /// notice to a team's responsible, what the workflow says happened.
     #[serde(default)]
     pub text: String,
+    /// In a notice to a team's responsible: the member it is about.
+    #[serde(default)]
+    pub member: String,
     /// In e-mails that ask a question: where to click to answer.
     pub links: Links,
 }
@@ -191,6 +195,7 @@ impl MessageContext {
             }],
             reason: "used".into(),
             text: "Husk at tage legitimation med.".into(),
+            member: "Bo Nielsen".into(),
             links: Links {
                 accept: link("ja"),
                 decline: link("nej"),

@@ -31,6 +31,27 @@ pub struct StationCounts {
     pub confirmed: i64,
 }
 
+/// A standby entry: person, date, and the station, area and task type it
+/// is for (each `None` for any).
+type PoolEntry = (i64, NaiveDate, Option<i64>, Option<i64>, Option<i64>);
+
+/// The people on standby who could take the board's seats.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct StandbyCounts {
+    pub per_station: std::collections::HashMap<i64, i64>,
+    /// Each person once, however many stations they could go to.
+    pub total: i64,
+    /// Teams by name.
+    pub per_team: Vec<TeamStandby>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct TeamStandby {
+    pub team_id: i64,
+    pub team: String,
+    pub people: i64,
+}
+
 /// A seat as a station's list shows it.
 #[derive(Clone, Serialize, sqlx::FromRow)]
 pub struct SeatLine {
@@ -156,29 +177,82 @@ impl Tx {
         )
     }
 
-    /// People on standby who could take a seat at each station (for it,
-    /// for its area, or for any), on the filter's date and task type.
-    pub async fn board_standby(&mut self, f: &BoardFilter) -> sqlx::Result<Vec<(i64, i64)>> {
-        q!(
+    /// The people on standby who could take one of the filter's seats:
+    /// on standby for its date and for it (its station, its area, its task
+    /// type, or any seat), a member of its team, and holding no seat that
+    /// day. Counted per station, in all (each person once), and per team.
+    pub async fn board_standby(&mut self, f: &BoardFilter) -> sqlx::Result<StandbyCounts> {
+        // The kinds of seat the filter covers: few, however many seats.
+        let sql = format!(
+            "SELECT DISTINCT s.station_id, st.area_id, s.date, s.task_type_id, s.team_id
+             FROM seats s JOIN stations st ON st.id = s.station_id
+             WHERE {SEAT_FILTER}"
+        );
+        let kinds: Vec<(i64, i64, NaiveDate, i64, i64)> = q!(
+            self,
+            fetch_all,
+            bind_filter!(sqlx::query_as(sqlx::AssertSqlSafe(sql.as_str())), f)
+        )?;
+        let pool: Vec<PoolEntry> = q!(
             self,
             fetch_all,
             sqlx::query_as(
-                "SELECT st.id, COUNT(DISTINCT sb.person_id)
-                 FROM stations st JOIN standby sb ON sb.election_id = $1
-                   AND (sb.station_id = st.id
-                        OR (sb.station_id IS NULL AND (sb.area_id = st.area_id OR sb.area_id IS NULL)))
-                 WHERE ($2 IS NULL OR st.area_id = $2)
-                   AND ($3 IS NULL OR st.id = $3)
-                   AND ($4 IS NULL OR sb.task_type_id IS NULL OR sb.task_type_id = $4)
-                   AND ($5 IS NULL OR sb.date = $5)
-                 GROUP BY st.id"
+                "SELECT sb.person_id, sb.date, sb.station_id, sb.area_id, sb.task_type_id
+                 FROM standby sb
+                 WHERE sb.election_id = $1 AND ($2 IS NULL OR sb.date = $2)
+                   AND NOT EXISTS (
+                       SELECT 1 FROM seats h WHERE h.person_id = sb.person_id AND h.date = sb.date)"
             )
             .bind(f.election_id)
-            .bind(f.area_id)
-            .bind(f.station_id)
-            .bind(f.task_type_id)
             .bind(f.date)
-        )
+        )?;
+        let members: std::collections::HashSet<(i64, i64)> = self
+            .standby_memberships(f.election_id)
+            .await?
+            .into_iter()
+            .collect();
+        let teams: std::collections::HashMap<i64, String> = self
+            .teams()
+            .await?
+            .into_iter()
+            .map(|t| (t.id, t.name))
+            .collect();
+        let mut per_station: std::collections::HashMap<i64, std::collections::HashSet<i64>> =
+            Default::default();
+        let mut per_team: std::collections::BTreeMap<i64, std::collections::HashSet<i64>> =
+            Default::default();
+        let mut everyone = std::collections::HashSet::new();
+        for (person, date, station, area, task_type) in &pool {
+            for (k_station, k_area, k_date, k_task_type, k_team) in &kinds {
+                let fits = date == k_date
+                    && station.is_none_or(|s| s == *k_station)
+                    && area.is_none_or(|a| a == *k_area)
+                    && task_type.is_none_or(|t| t == *k_task_type)
+                    && members.contains(&(*person, *k_team));
+                if fits {
+                    per_station.entry(*k_station).or_default().insert(*person);
+                    per_team.entry(*k_team).or_default().insert(*person);
+                    everyone.insert(*person);
+                }
+            }
+        }
+        let mut per_team: Vec<TeamStandby> = per_team
+            .into_iter()
+            .map(|(team_id, people)| TeamStandby {
+                team: teams.get(&team_id).cloned().unwrap_or_default(),
+                team_id,
+                people: people.len() as i64,
+            })
+            .collect();
+        per_team.sort_by(|a, b| a.team.cmp(&b.team));
+        Ok(StandbyCounts {
+            per_station: per_station
+                .into_iter()
+                .map(|(s, p)| (s, p.len() as i64))
+                .collect(),
+            total: everyone.len() as i64,
+            per_team,
+        })
     }
 
     /// The seats the filter names, by station, date, task type and code.

@@ -186,6 +186,14 @@ impl Tx {
         )
     }
 
+    pub async fn team(&mut self, id: i64) -> sqlx::Result<Option<Team>> {
+        q!(
+            self,
+            fetch_optional,
+            sqlx::query_as("SELECT id, name FROM teams WHERE id = $1").bind(id)
+        )
+    }
+
     pub async fn teams(&mut self) -> sqlx::Result<Vec<Team>> {
         q!(
             self,

@@ -294,12 +294,37 @@ impl Tx {
         message: &str,
         now: DateTime<Utc>,
     ) -> sqlx::Result<i64> {
+        self.insert_notification(None, kind, ids, message, now)
+            .await
+    }
+
+    /// Puts a note on the follow-up list of a team's responsibles.
+    pub async fn notify_team(
+        &mut self,
+        team_id: i64,
+        kind: &str,
+        ids: NotificationIds,
+        message: &str,
+        now: DateTime<Utc>,
+    ) -> sqlx::Result<i64> {
+        self.insert_notification(Some(team_id), kind, ids, message, now)
+            .await
+    }
+
+    async fn insert_notification(
+        &mut self,
+        team_id: Option<i64>,
+        kind: &str,
+        ids: NotificationIds,
+        message: &str,
+        now: DateTime<Utc>,
+    ) -> sqlx::Result<i64> {
         q!(
             self,
             fetch_one,
             sqlx::query_scalar(
-                "INSERT INTO notifications (at, kind, seat_id, person_id, instance_id, inbound_id, message)
-                 VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id"
+                "INSERT INTO notifications (at, kind, seat_id, person_id, instance_id, inbound_id, message, team_id)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id"
             )
             .bind(now)
             .bind(kind)
@@ -308,6 +333,7 @@ impl Tx {
             .bind(ids.instance)
             .bind(ids.inbound)
             .bind(message)
+            .bind(team_id)
         )
     }
 
@@ -321,31 +347,46 @@ impl Tx {
 }
 
 impl Tx {
-    /// What the secretariat has not yet marked as seen to, newest first.
-    pub async fn open_notifications(&mut self, limit: i64) -> sqlx::Result<Vec<Notification>> {
+    /// What the secretariat (`team` `None`) or a team's responsibles have
+    /// not yet marked as seen to, newest first.
+    pub async fn open_notifications(
+        &mut self,
+        team: Option<i64>,
+        limit: i64,
+    ) -> sqlx::Result<Vec<Notification>> {
         q!(
             self,
             fetch_all,
             sqlx::query_as(
-                "SELECT * FROM notifications WHERE resolved_at IS NULL ORDER BY id DESC LIMIT $1"
+                "SELECT * FROM notifications
+                 WHERE resolved_at IS NULL
+                   AND (($1 IS NULL AND team_id IS NULL) OR team_id = $1)
+                 ORDER BY id DESC LIMIT $2"
             )
+            .bind(team)
             .bind(limit)
         )
     }
 
-    /// Marks a notification as seen to. False if it was already, or is not there.
+    /// Marks a notification of the secretariat's (`team` `None`) or of a
+    /// team's list as seen to. False if it was already, or is not on that
+    /// list.
     pub async fn resolve_notification(
         &mut self,
         id: i64,
+        team: Option<i64>,
         now: DateTime<Utc>,
     ) -> sqlx::Result<bool> {
         let n = exec!(
             self,
             sqlx::query(
-                "UPDATE notifications SET resolved_at = $1 WHERE id = $2 AND resolved_at IS NULL"
+                "UPDATE notifications SET resolved_at = $1
+                 WHERE id = $2 AND resolved_at IS NULL
+                   AND (($3 IS NULL AND team_id IS NULL) OR team_id = $3)"
             )
             .bind(now)
             .bind(id)
+            .bind(team)
         )?;
         Ok(n == 1)
     }

@@ -117,6 +117,7 @@ pub struct SeatDetails {
     pub start_time: NaiveTime,
     pub end_time: NaiveTime,
     pub payment_ore: i32,
+    pub team_id: i64,
     pub team: String,
     pub person_id: Option<i64>,
     pub code: Option<String>,
@@ -278,4 +279,6 @@ pub struct Notification {
     pub inbound_id: Option<i64>,
     pub message: String,
     pub resolved_at: Option<DateTime<Utc>>,
+    /// For this team's responsibles; `None` for the secretariat.
+    pub team_id: Option<i64>,
 }

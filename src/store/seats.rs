@@ -32,7 +32,7 @@ macro_rules! seat_details_sql {
         e.id AS election_id, e.title AS election, e.time_zone,
         st.id AS station_id, st.name AS station, st.address,
         tt.name AS task_type, tt.start_time, tt.end_time, tt.payment_ore,
-        t.name AS team
+        t.id AS team_id, t.name AS team
     FROM seats s
     JOIN elections e ON e.id = s.election_id
     JOIN stations st ON st.id = s.station_id

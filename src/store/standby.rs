@@ -18,6 +18,10 @@ pub struct Standby {
     pub area_id: Option<i64>,
     pub task_type_id: Option<i64>,
     pub created_at: DateTime<Utc>,
+    /// The teams (parties) the person belongs to: the seats of those
+    /// teams are the ones they are offered.
+    #[sqlx(skip)]
+    pub team_ids: Vec<i64>,
 }
 
 #[derive(Debug, Clone, Copy, serde::Deserialize)]
@@ -56,24 +60,54 @@ impl Tx {
         )
     }
 
+    /// An election's standby pool, each entry with its person's teams.
     pub async fn standby_of_election(&mut self, election_id: i64) -> sqlx::Result<Vec<Standby>> {
+        let mut pool: Vec<Standby> = q!(
+            self,
+            fetch_all,
+            sqlx::query_as(
+                "SELECT id, election_id, person_id, date, station_id, area_id, task_type_id, created_at
+                 FROM standby WHERE election_id = $1 ORDER BY date, id"
+            )
+            .bind(election_id)
+        )?;
+        let teams = self.standby_memberships(election_id).await?;
+        for s in &mut pool {
+            s.team_ids = teams
+                .iter()
+                .filter(|(p, _)| *p == s.person_id)
+                .map(|(_, t)| *t)
+                .collect();
+        }
+        Ok(pool)
+    }
+
+    /// (person, team) for every team membership of the election's
+    /// standby people.
+    pub async fn standby_memberships(&mut self, election_id: i64) -> sqlx::Result<Vec<(i64, i64)>> {
         q!(
             self,
             fetch_all,
-            sqlx::query_as("SELECT * FROM standby WHERE election_id = $1 ORDER BY date, id")
-                .bind(election_id)
+            sqlx::query_as(
+                "SELECT DISTINCT m.person_id, m.team_id FROM team_members m
+                 JOIN standby sb ON sb.person_id = m.person_id AND sb.election_id = $1
+                 ORDER BY m.person_id, m.team_id"
+            )
+            .bind(election_id)
         )
     }
 
     /// Up to `limit` people on standby for a seat who may be offered it
-    /// now, in the order they were put on standby: not holding a seat that
-    /// day, not asked in this offer (`instance_id`) already, without an
-    /// open offer of another seat that day, and never having declined,
-    /// left, missed or been taken off this seat.
+    /// now, in the order they were put on standby: members of the seat's
+    /// team when `same_team`, not holding a seat that day, not asked in
+    /// this offer (`instance_id`) already, without an open offer of
+    /// another seat that day, and never having declined, left, missed or
+    /// been taken off this seat.
     pub async fn standby_candidates(
         &mut self,
         seat_id: i64,
         instance_id: i64,
+        same_team: bool,
         limit: i64,
     ) -> sqlx::Result<Vec<i64>> {
         self.flush().await?;
@@ -88,6 +122,9 @@ impl Tx {
                    AND (sb.station_id IS NULL OR sb.station_id = s.station_id)
                    AND (sb.area_id IS NULL OR sb.area_id = st.area_id)
                    AND (sb.task_type_id IS NULL OR sb.task_type_id = s.task_type_id)
+                   AND (NOT $4 OR EXISTS (
+                       SELECT 1 FROM team_members tm
+                       WHERE tm.person_id = sb.person_id AND tm.team_id = s.team_id))
                    AND NOT EXISTS (SELECT 1 FROM seats h WHERE h.person_id = sb.person_id AND h.date = s.date)
                    AND NOT EXISTS (SELECT 1 FROM questions q WHERE q.instance_id = $2 AND q.person_id = sb.person_id)
                    AND NOT EXISTS (
@@ -105,6 +142,7 @@ impl Tx {
             .bind(seat_id)
             .bind(instance_id)
             .bind(limit)
+            .bind(same_team)
         )
     }
 
@@ -220,6 +258,9 @@ pub struct StandbyListed {
     pub station: Option<String>,
     pub area: Option<String>,
     pub task_type: Option<String>,
+    /// The teams the person belongs to, by name.
+    #[sqlx(skip)]
+    pub teams: Vec<String>,
 }
 
 impl std::fmt::Debug for StandbyListed {
@@ -230,7 +271,7 @@ impl std::fmt::Debug for StandbyListed {
 
 impl Tx {
     pub async fn standby_listed(&mut self, election_id: i64) -> sqlx::Result<Vec<StandbyListed>> {
-        q!(
+        let mut pool: Vec<StandbyListed> = q!(
             self,
             fetch_all,
             sqlx::query_as(
@@ -245,7 +286,26 @@ impl Tx {
                  ORDER BY sb.date, p.name, sb.id"
             )
             .bind(election_id)
-        )
+        )?;
+        let names: Vec<(i64, String)> = q!(
+            self,
+            fetch_all,
+            sqlx::query_as(
+                "SELECT DISTINCT m.person_id, t.name FROM team_members m
+                 JOIN teams t ON t.id = m.team_id
+                 JOIN standby sb ON sb.person_id = m.person_id AND sb.election_id = $1
+                 ORDER BY m.person_id, t.name"
+            )
+            .bind(election_id)
+        )?;
+        for s in &mut pool {
+            s.teams = names
+                .iter()
+                .filter(|(p, _)| *p == s.person_id)
+                .map(|(_, t)| t.clone())
+                .collect();
+        }
+        Ok(pool)
     }
 
     /// Takes a person off an election's standby pool. False if that entry

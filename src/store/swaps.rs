@@ -9,12 +9,13 @@ use crate::{exec, q};
 impl Tx {
     /// Vacant seats a person on `seat_id` could move to: the same election,
     /// task type and date at another station (in the same area when
-    /// `same_area`), one per station, those in the seat's own area first
-    /// and then by station name.
+    /// `same_area`; of the same team when `same_team`), one per station,
+    /// those in the seat's own area first and then by station name.
     pub async fn swap_candidates(
         &mut self,
         seat_id: i64,
         same_area: bool,
+        same_team: bool,
         limit: i64,
     ) -> sqlx::Result<Vec<i64>> {
         q!(
@@ -28,6 +29,7 @@ impl Tx {
                  WHERE c.election_id = s.election_id AND c.task_type_id = s.task_type_id
                    AND c.date = s.date AND c.station_id <> s.station_id AND c.status = 'vacant'
                    AND (NOT $2 OR cs.area_id = ss.area_id)
+                   AND (NOT $4 OR c.team_id = s.team_id)
                  GROUP BY c.station_id, cs.name, cs.area_id, ss.area_id
                  ORDER BY CASE WHEN cs.area_id = ss.area_id THEN 0 ELSE 1 END, cs.name
                  LIMIT $3"
@@ -35,6 +37,7 @@ impl Tx {
             .bind(seat_id)
             .bind(same_area)
             .bind(limit)
+            .bind(same_team)
         )
     }
 

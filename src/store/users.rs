@@ -370,6 +370,42 @@ impl Tx {
         Ok(())
     }
 
+    /// Takes a person out of a team. False if they were not in it.
+    pub async fn remove_team_member(&mut self, team_id: i64, person_id: i64) -> sqlx::Result<bool> {
+        let n = exec!(
+            self,
+            sqlx::query("DELETE FROM team_members WHERE team_id = $1 AND person_id = $2")
+                .bind(team_id)
+                .bind(person_id)
+        )?;
+        Ok(n == 1)
+    }
+
+    /// The teams a person belongs to.
+    pub async fn teams_of_person(&mut self, person_id: i64) -> sqlx::Result<Vec<i64>> {
+        q!(
+            self,
+            fetch_all,
+            sqlx::query_scalar(
+                "SELECT team_id FROM team_members WHERE person_id = $1 ORDER BY team_id"
+            )
+            .bind(person_id)
+        )
+    }
+
+    /// The team's responsibles (party secretaries) who may log in.
+    pub async fn team_responsibles(&mut self, team_id: i64) -> sqlx::Result<Vec<UserRow>> {
+        q!(
+            self,
+            fetch_all,
+            sqlx::query_as(
+                "SELECT id, login, name, role, team_id, station_id, language, disabled_at, created_at
+                 FROM users WHERE role = 'team' AND team_id = $1 AND disabled_at IS NULL ORDER BY id"
+            )
+            .bind(team_id)
+        )
+    }
+
     pub async fn is_team_member(&mut self, team_id: i64, person_id: i64) -> sqlx::Result<bool> {
         q!(
             self,

@@ -269,6 +269,7 @@ impl Checker<'_> {
             wait: def.wait?,
             filled: filled??,
             unfilled: unfilled??,
+            same_team: def.same_team?,
         })
     }
 
@@ -308,6 +309,7 @@ impl Checker<'_> {
             none: none??,
             kept: kept??,
             approval: approval?,
+            same_team: def.same_team?,
         })
     }
 

@@ -44,6 +44,7 @@ pub(super) struct OfferDef {
     pub wait: Option<Period>,
     pub filled: Option<Ref>,
     pub unfilled: Option<Ref>,
+    pub same_team: Option<bool>,
 }
 
 #[derive(Debug)]
@@ -57,6 +58,7 @@ pub(super) struct SwapDef {
     pub none: Option<Ref>,
     pub kept: Option<Ref>,
     pub approval: Option<ApprovalDef>,
+    pub same_team: Option<bool>,
 }
 
 #[derive(Debug)]

@@ -159,4 +159,6 @@ pub mod code {
     pub const CONFLICTING_NEXT: &str = "conflicting-next";
     /// `within` of a swap is neither `area` nor `municipality`.
     pub const BAD_SWAP_SCOPE: &str = "bad-swap-scope";
+    /// A switch such as `same_team` is neither `yes` nor `no`.
+    pub const BAD_BOOLEAN: &str = "bad-boolean";
 }

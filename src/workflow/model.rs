@@ -170,6 +170,16 @@ pub struct Offer {
     pub wait: Period,
     pub filled: StateId,
     pub unfilled: StateId,
+    /// Only people of the seat's team (party) are asked, as the council's
+    /// constitution shares the seats; `same_team: false` asks everyone on
+    /// standby for the seat. A seat of a team open to all is offered to
+    /// everyone either way.
+    #[serde(default = "yes")]
+    pub same_team: bool,
+}
+
+fn yes() -> bool {
+    true
 }
 
 /// Swapping polling station.
@@ -197,6 +207,10 @@ pub struct Swap {
     /// moving the person at once.
     #[serde(default)]
     pub approval: Option<SwapApproval>,
+    /// Only free seats of the person's seat's team (party) are listed;
+    /// `same_team: false` lists free seats of any team.
+    #[serde(default = "yes")]
+    pub same_team: bool,
 }
 
 /// A swap the secretariat approves: the person is told their choice
@@ -285,7 +299,8 @@ pub enum Step {
     /// `start: workflow` starts another workflow on the same seat.
     Start { workflow: String },
     /// `notify: secretariat` or `notify: {to: secretariat, message: "..."}`
-    /// puts a note on the secretariat's list.
+    /// puts a note on the secretariat's list; `to: team` on the seat's
+    /// team's.
     Notify {
         audience: Audience,
         message: Option<String>,
@@ -307,6 +322,9 @@ pub enum SeatTarget {
 #[serde(rename_all = "snake_case")]
 pub enum Audience {
     Secretariat,
+    /// The responsibles of the seat's team (the party secretary): their
+    /// follow-up list, and an e-mail to each of them.
+    Team,
 }
 
 /// An ISO 8601 duration without years or months (`P10D`, `PT12H`, `P1DT6H`,

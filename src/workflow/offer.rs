@@ -2,7 +2,7 @@
 
 use super::definition::OfferDef;
 use super::diagnostic::code;
-use super::read::{DEFAULT_CHANNELS, channels_field, period, reference};
+use super::read::{DEFAULT_CHANNELS, channels_field, period, reference, yes_or_no};
 use super::reader::{Place, Reader};
 use super::yaml::Node;
 
@@ -43,6 +43,7 @@ pub(super) fn offer(r: &mut Reader, state: &str, node: &Node) -> Option<OfferDef
     let unfilled = r
         .required(&fields, "unfilled", place)
         .and_then(|e| reference(r, &e.value, "a state name"));
+    let same_team = yes_or_no(r, &fields, "same_team", true);
     Some(OfferDef {
         template,
         channels,
@@ -50,5 +51,6 @@ pub(super) fn offer(r: &mut Reader, state: &str, node: &Node) -> Option<OfferDef
         wait,
         filled,
         unfilled,
+        same_team,
     })
 }

@@ -264,6 +264,32 @@ pub(super) fn reference(r: &mut Reader, node: &Node, expected: &str) -> Option<R
     })
 }
 
+/// `yes` or `no` (also `true` or `false`) for `key`; absent is `default`.
+pub(super) fn yes_or_no(
+    r: &mut Reader,
+    fields: &Fields<'_>,
+    key: &str,
+    default: bool,
+) -> Option<bool> {
+    let Some(e) = fields.get(key) else {
+        return Some(default);
+    };
+    let text = r.text(&e.value, "`yes` or `no`")?;
+    match text {
+        "yes" | "true" => Some(true),
+        "no" | "false" => Some(false),
+        other => {
+            r.error(
+                code::BAD_BOOLEAN,
+                e.value.pos,
+                format!("`{key}` is `yes` or `no`, not `{other}`"),
+                Some(format!("write `{key}: no` or leave it out")),
+            );
+            None
+        }
+    }
+}
+
 /// One of a fixed set of words, or a diagnostic with `code` and a suggestion.
 pub(super) fn choice<T: Clone>(
     r: &mut Reader,

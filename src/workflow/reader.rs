@@ -36,10 +36,26 @@ impl Place<'_> {
             Place::Notify => &["to", "message"],
             Place::StartsOn => &["schedule", "for_each"],
             Place::Schedule => &["at", "rrule", "catch_up"],
-            Place::Offer(_) => &["template", "channels", "wave", "wait", "filled", "unfilled"],
+            Place::Offer(_) => &[
+                "template",
+                "channels",
+                "wave",
+                "wait",
+                "filled",
+                "unfilled",
+                "same_team",
+            ],
             Place::Swap(_) => &[
-                "template", "channels", "within", "options", "wait", "moved", "none", "kept",
+                "template",
+                "channels",
+                "within",
+                "options",
+                "wait",
+                "moved",
+                "none",
+                "kept",
                 "approval",
+                "same_team",
             ],
         }
     }
@@ -73,7 +89,7 @@ fn belongs(key: &str) -> Option<&'static str> {
         "schedule" | "for_each" => "inside `starts_on:`",
         "at" | "rrule" | "catch_up" => "inside `schedule:`",
         "wave" | "filled" | "unfilled" => "inside `offer:`",
-        "wait" => "inside `offer:` or `swap:`",
+        "wait" | "same_team" => "inside `offer:` or `swap:`",
         "within" | "options" | "moved" | "none" | "kept" => "inside `swap:`",
         "goto" => "directly under a state's name, or inside `timeout:`",
         "template" => "inside `ask:`, `remind:` or a `send` step",
@@ -102,7 +118,7 @@ fn missing_help(key: &str) -> String {
         "every" => "add how often to remind, e.g. `every: P4D`".to_string(),
         "after" => "add how long to wait, e.g. `after: P10D`".to_string(),
         "goto" => "add the state to go to, e.g. `goto: unanswered`".to_string(),
-        "to" => "add who to notify: `to: secretariat`".to_string(),
+        "to" => "add who to notify: `to: secretariat` or `to: team`".to_string(),
         "schedule" => {
             "add when it runs, e.g. `schedule: { at: election_day - P1D 18:00 }`".to_string()
         }

@@ -15,7 +15,10 @@ const SEAT_STATUSES: [(&str, SeatTarget); 4] = [
     ("no_show", SeatTarget::NoShow),
 ];
 
-const AUDIENCES: [(&str, Audience); 1] = [("secretariat", Audience::Secretariat)];
+const AUDIENCES: [(&str, Audience); 2] = [
+    ("secretariat", Audience::Secretariat),
+    ("team", Audience::Team),
+];
 
 const STEPS: [&str; 4] = ["set_seat", "send", "start", "notify"];
 

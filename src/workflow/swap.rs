@@ -4,7 +4,7 @@
 use super::definition::{ApprovalDef, SwapDef};
 use super::diagnostic::code;
 use super::model::SwapScope;
-use super::read::{DEFAULT_CHANNELS, channels_field, choice, period, reference};
+use super::read::{DEFAULT_CHANNELS, channels_field, choice, period, reference, yes_or_no};
 use super::reader::{Place, Reader};
 use super::yaml::Node;
 
@@ -75,6 +75,7 @@ pub(super) fn swap(r: &mut Reader, state: &str, node: &Node) -> Option<SwapDef> 
     let approval = fields
         .get("approval")
         .and_then(|e| approval(r, state, &e.value));
+    let same_team = yes_or_no(r, &fields, "same_team", true);
     Some(SwapDef {
         template,
         channels,
@@ -85,6 +86,7 @@ pub(super) fn swap(r: &mut Reader, state: &str, node: &Node) -> Option<SwapDef> 
         none,
         kept,
         approval,
+        same_team,
     })
 }
 

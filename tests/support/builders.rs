@@ -170,6 +170,45 @@ pub async fn standby(app: &TestApp, election: i64, person: i64, date: &str) {
     );
 }
 
+/// The id of the team (party) named `name`.
+pub async fn team_id(app: &TestApp, name: &str) -> i64 {
+    let teams = app.get_json("/api/teams").await;
+    teams
+        .as_array()
+        .expect("teams")
+        .iter()
+        .find(|t| t["name"] == name)
+        .unwrap_or_else(|| panic!("no team {name}: {teams}"))["id"]
+        .as_i64()
+        .expect("team id")
+}
+
+/// Makes a person a member of the team (party) named `team`: its seats
+/// are the ones offered to them from standby.
+pub async fn join(app: &TestApp, person: i64, team: &str) {
+    let id = team_id(app, team).await;
+    let r = app
+        .http
+        .post(app.url(&format!("/api/teams/{id}/members")))
+        .json(&json!({ "person_id": person }))
+        .send()
+        .await
+        .expect("join");
+    assert_eq!(
+        r.status(),
+        200,
+        "join: {}",
+        r.text().await.unwrap_or_default()
+    );
+}
+
+/// Puts a member of `team` on standby for any seat of the election on
+/// `date`.
+pub async fn party_standby(app: &TestApp, election: i64, person: i64, date: &str, team: &str) {
+    join(app, person, team).await;
+    standby(app, election, person, date).await;
+}
+
 /// Makes a person the responsible of the station of `seat`.
 pub async fn responsible_for_station_of(app: &TestApp, seat: i64, person: i64) {
     let s = app.get_json(&format!("/api/seats/{seat}")).await;
@@ -206,6 +245,16 @@ pub async fn people(app: &TestApp, count: usize, prefix: &str) -> Vec<(i64, Stri
         out.push((id, phone));
     }
     out
+}
+
+/// The code a swap message asks to be answered with (`Svar K7 og tallet`).
+pub fn swap_code(message: &str) -> String {
+    let words: Vec<&str> = message.split_whitespace().collect();
+    words
+        .windows(2)
+        .find(|w| w[0] == "Svar" && valgvagt::domain::ShortCode::parse(w[1]).is_ok())
+        .map(|w| w[1].to_string())
+        .unwrap_or_else(|| panic!("no swap code in {message:?}"))
 }
 
 /// The code a message asks to be answered with (`… JA K7 …`).

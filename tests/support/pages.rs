@@ -15,3 +15,19 @@ pub async fn post(app: &TestApp, url: &str) -> (u16, String) {
     app.settle().await;
     out
 }
+
+/// POST a form (`seat=12`), as a page's form does, then waits for the
+/// jobs it caused.
+pub async fn post_form(app: &TestApp, url: &str, body: &str) -> (u16, String) {
+    let r = app
+        .http
+        .post(url)
+        .header("Content-Type", "application/x-www-form-urlencoded")
+        .body(body.to_string())
+        .send()
+        .await
+        .expect("POST");
+    let out = (r.status().as_u16(), r.text().await.unwrap_or_default());
+    app.settle().await;
+    out
+}

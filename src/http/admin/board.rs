@@ -113,15 +113,14 @@ async fn live_context(
 ) -> PageResult<()> {
     let mut tx = state.engine.db.read().await?;
     let counts = tx.board_counts(filter).await?;
-    let standby: std::collections::HashMap<i64, i64> =
-        tx.board_standby(filter).await?.into_iter().collect();
+    let standby = tx.board_standby(filter).await?;
     let mut areas: Vec<AreaRows> = Vec::new();
     let mut totals = Totals::default();
     for c in counts {
         let total = c.vacant + c.invited + c.confirmed;
         let t = total.max(1) as f64;
         let row = Row {
-            standby: standby.get(&c.station_id).copied().unwrap_or(0),
+            standby: standby.per_station.get(&c.station_id).copied().unwrap_or(0),
             total,
             pct_vacant: 100.0 * c.vacant as f64 / t,
             pct_invited: 100.0 * c.invited as f64 / t,
@@ -159,6 +158,9 @@ async fn live_context(
             v
         })
         .collect();
+    // A person who could go to several stations is one person.
+    totals.standby = standby.total;
+    context.insert("standby_per_team", &standby.per_team);
     context.insert("areas", &areas);
     context.insert("totals", &totals);
     context.insert("seats", &seats);

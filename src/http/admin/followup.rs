@@ -1,6 +1,8 @@
 //! What waits for the secretariat: station swaps to approve or refuse, and
 //! the notifications the engine raised (nobody answered, a reply it could
-//! not place), each marked as seen to once handled.
+//! not place), each marked as seen to once handled. A team's responsible
+//! (a party secretary) sees the notifications for their team instead
+//! (`notify: {to: team}`: their member declined, cancelled, did not come).
 
 use axum::extract::{Path, Query, State};
 use axum::response::{Html, Redirect};
@@ -25,10 +27,13 @@ pub async fn show(
     session: Session,
     Query(q): Query<FollowupQuery>,
 ) -> PageResult<Html<String>> {
-    session.must_see_everything()?;
+    let team = list_of(&session)?;
     let mut tx = state.engine.db.read().await?;
-    let swaps = tx.pending_swaps_listed().await?;
-    let notifications = tx.open_notifications(200).await?;
+    let swaps = match team {
+        None => tx.pending_swaps_listed().await?,
+        Some(_) => Vec::new(),
+    };
+    let notifications = tx.open_notifications(team, 200).await?;
     drop(tx);
     let outcome = q
         .outcome
@@ -49,6 +54,7 @@ pub async fn show(
     let mut frame = Frame::new(&state, &session, "followup");
     let c = &mut frame.context;
     c.insert("swaps", &swaps);
+    c.insert("for_team", &team.is_some());
     c.insert("notifications", &notifications);
     c.insert("outcome", &outcome);
     frame.render("followup.html")
@@ -97,16 +103,28 @@ async fn decide(
     }
 }
 
+/// Whose follow-up list the session sees: the secretariat's (`None`; also
+/// a reader's), or their team's for a team's responsible.
+fn list_of(session: &Session) -> PageResult<Option<i64>> {
+    match session.role.team_id() {
+        Some(team) => Ok(Some(team)),
+        None => session.must_see_everything().map(|()| None),
+    }
+}
+
 /// `POST /admin/followup/notifications/{id}/resolve`.
 pub async fn resolve(
     State(state): State<AppState>,
     session: Session,
     Path(id): Path<i64>,
 ) -> PageResult<Redirect> {
-    session.must_run_election()?;
+    let team = list_of(&session)?;
+    if team.is_none() {
+        session.must_run_election()?;
+    }
     let now = state.engine.clock.now();
     let mut tx = state.engine.db.begin().await?;
-    match tx.resolve_notification(id, now).await? {
+    match tx.resolve_notification(id, team, now).await? {
         true => {
             let detail = json!({ "notification_id": id });
             audited_commit(tx, &session, now, "notification.resolved", detail).await?;

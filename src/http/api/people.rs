@@ -18,6 +18,10 @@ pub struct CreatePerson {
     pub email: Option<String>,
     pub preferred_channel: Option<String>,
     pub language: Option<String>,
+    /// The teams (parties) the person belongs to: a seat of a team is
+    /// offered from standby to its members only.
+    #[serde(default)]
+    pub team_ids: Vec<i64>,
 }
 
 pub async fn create(
@@ -45,6 +49,11 @@ pub async fn create(
         return Err(bad("preferred_channel", &"must be sms, email or telegram"));
     }
     let mut tx = state.engine.db.begin().await?;
+    for team in &body.team_ids {
+        if tx.team(*team).await?.is_none() {
+            return Err(bad("team_ids", &format!("team {team} does not exist")));
+        }
+    }
     let id = tx
         .upsert_person(
             &NewPerson {
@@ -58,8 +67,54 @@ pub async fn create(
             state.engine.clock.now(),
         )
         .await?;
+    for team in &body.team_ids {
+        tx.add_team_member(*team, id).await?;
+    }
     tx.commit().await?;
     Ok((StatusCode::CREATED, Json(json!({ "id": id }))))
+}
+
+#[derive(Deserialize)]
+pub struct Member {
+    pub person_id: i64,
+}
+
+/// `POST /api/teams/{id}/members`: the person joins the team (party).
+pub async fn join_team(
+    State(state): State<AppState>,
+    Path(team): Path<i64>,
+    Json(body): Json<Member>,
+) -> ApiResult<Json<Value>> {
+    let mut tx = state.engine.db.begin().await?;
+    if tx.team(team).await?.is_none() {
+        return Err(ApiError::NotFound(format!("team {team} does not exist")));
+    }
+    if tx.person(body.person_id).await?.is_none() {
+        return Err(ApiError::NotFound(format!(
+            "person {} does not exist",
+            body.person_id
+        )));
+    }
+    tx.add_team_member(team, body.person_id).await?;
+    tx.commit().await?;
+    Ok(Json(
+        json!({ "team_id": team, "person_id": body.person_id }),
+    ))
+}
+
+/// `DELETE /api/teams/{id}/members/{person}`: the person leaves the team.
+pub async fn leave_team(
+    State(state): State<AppState>,
+    Path((team, person)): Path<(i64, i64)>,
+) -> ApiResult<StatusCode> {
+    let mut tx = state.engine.db.begin().await?;
+    if !tx.remove_team_member(team, person).await? {
+        return Err(ApiError::NotFound(format!(
+            "person {person} is not in team {team}"
+        )));
+    }
+    tx.commit().await?;
+    Ok(StatusCode::NO_CONTENT)
 }
 
 pub async fn show(State(state): State<AppState>, Path(id): Path<i64>) -> ApiResult<Json<Person>> {

@@ -97,6 +97,7 @@ fn an_offer_compiles_and_leads_to_its_filled_and_unfilled_states() {
         panic!("not an offer");
     };
     assert_eq!(offer.wave, 3);
+    assert!(offer.same_team, "only the seat's party, unless widened");
     assert_eq!(w.states[offer.filled.0].name, "filled");
     assert_eq!(w.states[offer.unfilled.0].name, "nobody");
 }
@@ -167,6 +168,26 @@ fn a_swap_with_an_unknown_scope_ten_options_or_no_kept_state_is_refused_where_wr
         d.message,
         "the `swap` of state `choosing` is missing `kept`"
     );
+}
+
+#[test]
+fn a_swap_keeps_to_the_seats_team_unless_told_same_team_no() {
+    let c = compile(&dedent(SWAPPING), &ctx());
+    let Next::Swap(swap) = &c.workflow.unwrap().states[0].next else {
+        panic!("not a swap");
+    };
+    assert!(swap.same_team, "the council's constitution by default");
+    let widened = dedent(SWAPPING).replace("within: area", "within: area\n      same_team: no");
+    let c = compile(&widened, &ctx());
+    assert!(c.diagnostics.is_empty(), "{}", c.render("swap.yaml"));
+    let Next::Swap(swap) = &c.workflow.unwrap().states[0].next else {
+        panic!("not a swap");
+    };
+    assert!(!swap.same_team);
+    let d =
+        single(&dedent(SWAPPING).replace("within: area", "within: area\n      same_team: maybe"));
+    assert_eq!((d.code, d.line, d.column), (code::BAD_BOOLEAN, 8, 18));
+    assert_eq!(d.message, "`same_team` is `yes` or `no`, not `maybe`");
 }
 
 #[test]

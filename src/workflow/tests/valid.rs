@@ -84,6 +84,10 @@ fn the_shipped_invite_workflow_compiles_without_any_diagnostics() {
                         channels: all.to_vec(),
                     },
                     notify("Declined; the seat is free again"),
+                    Step::Notify {
+                        audience: Audience::Team,
+                        message: Some("Jeres medlem har sagt nej tak; pladsen er ledig igen og tilbydes partiets reserver.".to_string()),
+                    },
                 ],
                 next: Next::Final,
             },
@@ -92,6 +96,10 @@ fn the_shipped_invite_workflow_compiles_without_any_diagnostics() {
                 steps: vec![
                     Step::SetSeat(SeatTarget::Vacant),
                     notify("No answer to the invitation; the seat is free again"),
+                    Step::Notify {
+                        audience: Audience::Team,
+                        message: Some("Jeres medlem har ikke svaret på invitationen; pladsen er ledig igen og tilbydes partiets reserver.".to_string()),
+                    },
                 ],
                 next: Next::Final,
             },

@@ -38,6 +38,31 @@ pub async fn show(
     render(&state, &session, &election, None, q.imported).await
 }
 
+/// How many people of the pool belong to each team, teams by name, and
+/// those in no team last (named by an empty name): they are offered only
+/// the seats of workflows that say `same_team: no`.
+fn per_team(pool: &[crate::store::standby::StandbyListed]) -> Vec<(String, usize)> {
+    let mut people: std::collections::BTreeMap<&str, std::collections::BTreeSet<i64>> =
+        Default::default();
+    let mut without = std::collections::BTreeSet::new();
+    for entry in pool {
+        if entry.teams.is_empty() {
+            without.insert(entry.person_id);
+        }
+        for team in &entry.teams {
+            people.entry(team).or_default().insert(entry.person_id);
+        }
+    }
+    let mut out: Vec<(String, usize)> = people
+        .into_iter()
+        .map(|(team, p)| (team.to_string(), p.len()))
+        .collect();
+    if !without.is_empty() {
+        out.push((String::new(), without.len()));
+    }
+    out
+}
+
 pub(super) async fn the_election(state: &AppState, id: Option<i64>) -> PageResult<Election> {
     crate::http::admin::board::election_of(state, id)
         .await?
@@ -58,7 +83,9 @@ async fn render(
     c.insert("election", election);
     c.insert("elections", &tx.elections().await?);
     c.insert("plan", &tx.seat_plan(election.id).await?);
-    c.insert("standby", &tx.standby_listed(election.id).await?);
+    let standby = tx.standby_listed(election.id).await?;
+    c.insert("standby_per_team", &per_team(&standby));
+    c.insert("standby", &standby);
     c.insert("areas", &tx.areas().await?);
     c.insert("stations", &tx.stations().await?);
     c.insert("teams", &tx.teams().await?);
@@ -250,6 +277,10 @@ pub struct StandbyForm {
     /// `station:ID`, `area:ID`, `task_type:ID` or empty for any seat.
     #[serde(default)]
     scope: String,
+    /// A team (party) the person joins, for its seats are offered to its
+    /// members; empty keeps their teams as they are.
+    #[serde(default)]
+    team: String,
 }
 
 /// `POST /admin/setup/elections/{id}/standby`: a person, found by CPR
@@ -283,9 +314,13 @@ async fn put_on_standby(
             Some(("task_type", v)) => task_type = Some(id(v, "err_task_type")?),
             _ => return Err(Problem::new("err_scope")),
         }
-        Ok((cpr, date, station, area, task_type))
+        let team = match f.team.trim() {
+            "" => None,
+            t => Some(id(t, "err_team")?),
+        };
+        Ok((cpr, date, station, area, task_type, team))
     })();
-    let (cpr, date, station_id, area_id, task_type_id) = match parsed {
+    let (cpr, date, station_id, area_id, task_type_id, team) = match parsed {
         Ok(p) => p,
         Err(p) => return Ok(Err(p)),
     };
@@ -294,6 +329,12 @@ async fn put_on_standby(
     let Some(person_id) = tx.person_by_cpr(&cpr).await? else {
         return Ok(Err(Problem::new("err_no_such_person")));
     };
+    if let Some(team) = team {
+        if tx.team(team).await?.is_none() {
+            return Ok(Err(Problem::new("err_team")));
+        }
+        tx.add_team_member(team, person_id).await?;
+    }
     let entry = NewStandby {
         election_id: election.id,
         person_id,
@@ -318,7 +359,7 @@ async fn put_on_standby(
             person: Some(person_id),
             ..Default::default()
         },
-        Some(&json!({ "standby_id": id, "election_id": election.id }).to_string()),
+        Some(&json!({ "standby_id": id, "election_id": election.id, "team_id": team }).to_string()),
     )
     .await?;
     tx.commit().await?;
