@@ -102,6 +102,9 @@ pub struct Config {
     /// Reverse proxies in front of the service, whose `X-Forwarded-For`
     /// is believed.
     pub trusted_proxies: Vec<std::net::IpAddr>,
+    /// The municipality's code in the CPR register, for the residence
+    /// rule.
+    pub municipality_code: Option<crate::domain::MunicipalityCode>,
 }
 
 impl Config {
@@ -128,6 +131,7 @@ impl Config {
             link_key: None,
             telegram: None,
             trusted_proxies: Vec::new(),
+            municipality_code: None,
         }
     }
 }
@@ -176,6 +180,12 @@ pub async fn engine(config: &Config, db: Db) -> anyhow::Result<Arc<Engine>> {
         config.contact.clone(),
         sms,
     );
+    engine.municipality_code = config.municipality_code.clone();
+    if engine.municipality_code.is_none() {
+        tracing::info!(
+            "no municipality code (VALGVAGT_MUNICIPALITY_CODE): the residence rule is not checked"
+        );
+    }
     match &config.email {
         Some(email) => engine.email = Some(crate::mail::Smtp::new(email)?),
         None => tracing::info!("e-mail is off: no SMTP server is configured"),

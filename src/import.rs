@@ -6,7 +6,7 @@ use chrono::{NaiveDate, NaiveTime};
 use serde::Deserialize;
 
 use crate::clock::Clock;
-use crate::domain::{Cpr, Language, PhoneNumber};
+use crate::domain::{Cpr, Facts, Language, MunicipalityCode, PhoneNumber};
 use crate::store::Db;
 use crate::store::directory::{NewElection, NewTaskType};
 use crate::store::people::NewPerson;
@@ -91,6 +91,12 @@ pub struct PersonSpec {
     /// responsible sees them and can put them on the team's seats.
     #[serde(default)]
     pub teams: Vec<String>,
+    /// The facts the election's rules need (given with any of them, the
+    /// others are not known).
+    pub municipality_code: Option<String>,
+    pub danish_citizen: Option<bool>,
+    pub under_guardianship: Option<bool>,
+    pub deceased: Option<bool>,
 }
 
 fn sms() -> String {
@@ -146,6 +152,7 @@ struct CheckedPerson<'a> {
     cpr: Cpr,
     phone: Option<PhoneNumber>,
     language: Language,
+    facts: Option<Facts>,
 }
 
 /// Checks everything that can be checked without the database.
@@ -239,12 +246,27 @@ fn check(file: &ElectionFile) -> Result<Vec<CheckedPerson<'_>>, ImportError> {
                 ));
             }
         }
-        if let (Ok(cpr), Ok(phone), Ok(language)) = (cpr, phone, language) {
+        let municipality = p
+            .municipality_code
+            .as_deref()
+            .map(MunicipalityCode::parse)
+            .transpose()
+            .map_err(|e| problems.push(format!("people[{i}].municipality_code: {e}")));
+        if let (Ok(cpr), Ok(phone), Ok(language), Ok(municipality)) =
+            (cpr, phone, language, municipality)
+        {
+            let facts = Facts::given(
+                municipality,
+                p.danish_citizen,
+                p.under_guardianship,
+                p.deceased,
+            );
             people.push(CheckedPerson {
                 spec: p,
                 cpr,
                 phone,
                 language,
+                facts,
             });
         }
     }
@@ -330,6 +352,7 @@ pub async fn import(
                     email: p.spec.email.as_deref(),
                     preferred_channel: &p.spec.preferred_channel,
                     language: p.language,
+                    facts: p.facts.as_ref(),
                 },
                 now,
             )

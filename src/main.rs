@@ -183,6 +183,11 @@ struct ServeArgs {
     /// How people reach the secretariat, printed in messages.
     #[arg(long, env = "VALGVAGT_CONTACT", default_value = "valg@kommune.dk")]
     contact: String,
+    /// The municipality's code in the CPR register (`0461` for Odense):
+    /// who lives elsewhere is refused where the election type keeps the
+    /// residence rule. Without it that rule is not checked.
+    #[arg(long, env = "VALGVAGT_MUNICIPALITY_CODE", value_parser = parse_municipality_code)]
+    municipality_code: Option<valgvagt::domain::MunicipalityCode>,
     /// Where e-mail goes out: `smtp://host:25`, `smtp://user:pass@host:587?tls=required`
     /// (STARTTLS) or `smtps://user:pass@host:465`. Without it, e-mail is off.
     #[arg(long, env = "VALGVAGT_SMTP_URL", hide_env_values = true)]
@@ -337,6 +342,7 @@ async fn serve(mut config: Config, args: ServeArgs) -> anyhow::Result<ExitCode> 
     config.bind = args.bind;
     config.contact.municipality = args.municipality;
     config.contact.contact = args.contact;
+    config.municipality_code = args.municipality_code;
     config.gatewayapi_webhook_secret = args.gatewayapi_webhook_secret;
     config.gatewayapi_keyword = args.gatewayapi_keyword;
     config.email = args.smtp_url.map(|smtp_url| valgvagt::mail::EmailConfig {
@@ -439,4 +445,8 @@ async fn shutdown_signal() -> std::io::Result<()> {
         r = tokio::signal::ctrl_c() => r,
         _ = term.recv() => Ok(()),
     }
+}
+
+fn parse_municipality_code(s: &str) -> Result<valgvagt::domain::MunicipalityCode, String> {
+    valgvagt::domain::MunicipalityCode::parse(s).map_err(|e| e.to_string())
 }

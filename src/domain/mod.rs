@@ -3,6 +3,7 @@
 
 pub mod account;
 pub mod cpr;
+pub mod eligibility;
 pub mod language;
 pub mod link_token;
 pub mod phone;
@@ -11,6 +12,7 @@ pub mod short_code;
 
 pub use account::{Login, LoginError, Password, PasswordError, Role, RoleError};
 pub use cpr::{Cpr, CprError};
+pub use eligibility::{Facts, Ineligible, MunicipalityCode, Rules};
 pub use language::Language;
 pub use link_token::{LinkFacts, LinkKey, LinkToken};
 pub use phone::{PhoneError, PhoneNumber};

@@ -20,7 +20,7 @@ pub struct Via<'a> {
     pub extra: Option<&'a str>,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum AnswerOutcome {
     /// The instance moved on.
     Taken,
@@ -31,6 +31,10 @@ pub enum AnswerOutcome {
     /// A yes to an offer that someone else took first; the person stays
     /// on standby.
     SeatTaken,
+    /// A yes to an offer from someone who no longer meets the rules (or
+    /// is no longer of the seat's party); nothing changed but the offer,
+    /// which is closed.
+    NotEligible(super::Refusal),
 }
 
 impl Engine {

@@ -2,11 +2,10 @@
 
 use chrono::{DateTime, Utc};
 
-use std::collections::HashMap;
-
+use super::eligibility::{Refusal, RuleBook};
 use super::run::Latest;
 use super::{Effects, Engine, EngineError};
-use crate::domain::Cpr;
+use crate::domain::Ineligible;
 use crate::store::Tx;
 use crate::store::directory::AuditIds;
 use crate::store::is_unique_violation;
@@ -29,17 +28,9 @@ pub enum AssignError {
         /// before the write: the transaction cannot go on.
         raced: bool,
     },
-    #[error(
-        "person {person} is {age} on {date}; this election requires {min_age} on the day of the task"
-    )]
-    TooYoung {
-        person: i64,
-        age: i32,
-        min_age: i32,
-        date: chrono::NaiveDate,
-    },
-    #[error("person {0} has a CPR number that does not parse")]
-    BadCpr(i64),
+    /// A rule of the election type (age, residence, …).
+    #[error("person {person} {why}")]
+    NotEligible { person: i64, why: Ineligible },
     #[error(transparent)]
     Engine(#[from] EngineError),
 }
@@ -59,8 +50,8 @@ impl From<sqlx::Error> for AssignError {
 /// What one operation has read once and reuses for every assignment.
 #[derive(Default)]
 struct Known {
-    /// The minimum age of each election's type.
-    min_age: HashMap<i64, i32>,
+    /// The rules of each election's type.
+    book: RuleBook,
     latest: Option<Vec<Latest>>,
 }
 
@@ -174,29 +165,15 @@ impl Engine {
         if seat.status != "vacant" {
             return Err(AssignError::SeatTaken(seat_id));
         }
-        let min_age = match known.min_age.get(&seat.election_id) {
-            Some(age) => *age,
-            None => {
-                let election = tx.election(seat.election_id).await?.ok_or_else(|| {
-                    EngineError::Invariant(format!("seat {seat_id} has no election"))
-                })?;
-                let age = tx
-                    .election_type(election.election_type_id)
-                    .await?
-                    .map(|t| t.min_age)
-                    .unwrap_or(18);
-                known.min_age.insert(seat.election_id, age);
-                age
-            }
-        };
-        let cpr = Cpr::parse(&person.cpr).map_err(|_| AssignError::BadCpr(person_id))?;
-        let age = cpr.age_on(seat.date);
-        if age < min_age {
-            return Err(AssignError::TooYoung {
+        // The secretariat (or a party secretary, for their own team's
+        // seats) may give a seat to anyone who meets the election's rules.
+        if let Some(Refusal::Ineligible(why)) = self
+            .refusal(tx, &mut known.book, &person, &seat, false)
+            .await?
+        {
+            return Err(AssignError::NotEligible {
                 person: person_id,
-                age,
-                min_age,
-                date: seat.date,
+                why,
             });
         }
         match tx.assign_seat(seat_id, person_id, now).await {

@@ -84,6 +84,7 @@ struct Words {
     swap_coming: &'static str,
     swap_not_possible: &'static str,
     received: &'static str,
+    not_eligible: &'static str,
 }
 
 impl Words {
@@ -103,6 +104,7 @@ impl Words {
                 swap_coming: "Du får de ledige valgsteder om et øjeblik.",
                 swap_not_possible: "Det er ikke muligt at skifte valgsted nu.",
                 received: "Dit svar er allerede modtaget.",
+                not_eligible: "Du opfylder desværre ikke betingelserne for pladsen. Kontakt valgsekretariatet, hvis det er forkert.",
             },
             Language::En => &Words {
                 yes: "Yes",
@@ -118,6 +120,7 @@ impl Words {
                 swap_coming: "The free polling stations are on their way.",
                 swap_not_possible: "Swapping polling station is not possible now.",
                 received: "Your answer was received already.",
+                not_eligible: "Sorry, you do not meet the conditions for this seat. Contact the election office if this is wrong.",
             },
         }
     }
@@ -276,6 +279,16 @@ impl Engine {
                             ..shown(words.seat_taken)
                         },
                     ),
+                    AnswerOutcome::NotEligible(why) => {
+                        self.tell_refused(tx, &question, &why, now).await?;
+                        (
+                            InboundOutcome::NotEligible,
+                            ButtonAnswer {
+                                notice: words.not_eligible.to_string(),
+                                ..shown(words.not_eligible)
+                            },
+                        )
+                    }
                     AnswerOutcome::NoLongerOpen | AnswerOutcome::NotAccepted => stale(),
                 }
             }
@@ -312,6 +325,9 @@ impl Engine {
                         ..shown(words.seat_taken)
                     },
                 ),
+                SwapChoice::NotEligible(_) => {
+                    (InboundOutcome::NotEligible, notice(words.not_eligible))
+                }
                 SwapChoice::NoSuchOption | SwapChoice::NoLongerOpen => stale(),
             },
         })

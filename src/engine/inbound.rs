@@ -32,6 +32,8 @@ pub enum InboundOutcome {
     AlreadyProcessed,
     /// A yes to an offer someone else took first.
     AlreadyTaken,
+    /// A yes from someone who no longer meets the election's rules.
+    NotEligible,
     CheckedIn,
     NoSeatToday,
     NoShowReported,
@@ -73,6 +75,7 @@ impl InboundOutcome {
             InboundOutcome::BadSender => "bad-sender",
             InboundOutcome::AlreadyProcessed => "already-processed",
             InboundOutcome::AlreadyTaken => "already-taken",
+            InboundOutcome::NotEligible => "not-eligible",
             InboundOutcome::CheckedIn => "checked-in",
             InboundOutcome::NoSeatToday => "no-seat-today",
             InboundOutcome::NoShowReported => "no-show-reported",
@@ -478,6 +481,10 @@ impl Engine {
                             .await?;
                         Ok(InboundOutcome::AlreadyTaken)
                     }
+                    AnswerOutcome::NotEligible(why) => {
+                        self.refused(tx, fx, to, question, &why, now).await?;
+                        Ok(InboundOutcome::NotEligible)
+                    }
                     AnswerOutcome::NotAccepted => {
                         let mut context = MessageContext::new(&self.contact);
                         context.code = question.code.clone();
@@ -583,6 +590,10 @@ impl Engine {
         {
             SwapChoice::Moved | SwapChoice::AwaitingApproval => Ok(InboundOutcome::Answered),
             SwapChoice::Taken(_) => Ok(InboundOutcome::SwapTaken),
+            SwapChoice::NotEligible(why) => {
+                self.refused(tx, fx, to, question, &why, now).await?;
+                Ok(InboundOutcome::NotEligible)
+            }
             SwapChoice::NoSuchOption => {
                 let mut context = MessageContext::new(&self.contact);
                 context.code = question.code.clone();
@@ -625,6 +636,23 @@ impl Engine {
         Ok(out)
     }
 
+    /// A yes the rules refused: the person is told which rule, and the
+    /// secretariat is told too.
+    pub(super) async fn refused(
+        &self,
+        tx: &mut Tx,
+        fx: &mut Effects,
+        to: &ReplyTo<'_>,
+        question: &Question,
+        why: &super::Refusal,
+        now: DateTime<Utc>,
+    ) -> Result<(), EngineError> {
+        let mut context = self.reply_context(tx, to, question.seat_id).await?;
+        context.rule = why.rule().to_string();
+        self.reply(tx, fx, to, "not_eligible", context, now).await?;
+        self.tell_refused(tx, question, why, now).await
+    }
+
     /// A reply that names a seat (its station, task type, code).
     #[allow(clippy::too_many_arguments)]
     async fn reply_about_seat(
@@ -636,6 +664,17 @@ impl Engine {
         seat_id: Option<i64>,
         now: DateTime<Utc>,
     ) -> Result<(), EngineError> {
+        let context = self.reply_context(tx, to, seat_id).await?;
+        self.reply(tx, fx, to, template, context, now).await
+    }
+
+    /// The placeholders of a reply about a seat, in the sender's language.
+    async fn reply_context(
+        &self,
+        tx: &mut Tx,
+        to: &ReplyTo<'_>,
+        seat_id: Option<i64>,
+    ) -> Result<MessageContext, EngineError> {
         let seat = match seat_id {
             Some(id) => tx.seat_details(id).await?,
             None => None,
@@ -644,8 +683,7 @@ impl Engine {
             .person
             .and_then(|p| Language::parse(&p.language))
             .unwrap_or_default();
-        let context = self.seat_context(seat.as_ref(), language);
-        self.reply(tx, fx, to, template, context, now).await
+        Ok(self.seat_context(seat.as_ref(), language))
     }
 
     pub(super) async fn reply(

@@ -10,7 +10,7 @@ use super::{Effects, Engine, EngineError};
 use crate::domain::{Language, LinkToken};
 use crate::store::links::Link;
 use crate::store::{Question, SeatDetails, Tx};
-use crate::workflow::{Answer, SwapScope};
+use crate::workflow::Answer;
 
 /// What a link page says.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -34,6 +34,9 @@ pub enum LinkState {
     NoOptions,
     /// A swap link's choice, sent to the secretariat for approval.
     AwaitingApproval,
+    /// A yes from someone who does not meet the election's rules (or is
+    /// not of the seat's party).
+    NotEligible,
 }
 
 impl LinkState {
@@ -48,6 +51,7 @@ impl LinkState {
             LinkState::SeatTaken => "seat_taken",
             LinkState::NoOptions => "no_options",
             LinkState::AwaitingApproval => "awaiting_approval",
+            LinkState::NotEligible => "not_eligible",
         }
     }
 }
@@ -162,6 +166,10 @@ impl Engine {
         let state = match outcome {
             AnswerOutcome::Taken => LinkState::Done,
             AnswerOutcome::SeatTaken => LinkState::SeatTaken,
+            AnswerOutcome::NotEligible(why) => {
+                self.tell_refused(&mut tx, &question, &why, now).await?;
+                LinkState::NotEligible
+            }
             AnswerOutcome::NoLongerOpen | AnswerOutcome::NotAccepted => LinkState::Closed,
         };
         tracing::info!(
@@ -255,15 +263,12 @@ impl Engine {
         };
         let mut page = self.page(tx, link, question.seat_id, state).await?;
         if let (LinkState::Ready, Some(seat), Some(swap)) = (state, &held, &swap) {
-            for id in tx
-                .swap_candidates(
-                    seat.seat_id,
-                    swap.within == SwapScope::Area,
-                    swap.same_team,
-                    i64::from(swap.options),
-                )
-                .await?
-            {
+            let person = tx.person(link.person_id).await?;
+            let options = match &person {
+                Some(p) => self.swap_options(tx, p, seat.seat_id, swap).await?,
+                None => Vec::new(),
+            };
+            for id in options {
                 page.options.extend(tx.seat_details(id).await?);
             }
             if page.options.is_empty() {
@@ -386,6 +391,12 @@ impl Engine {
                 let mut fresh = self.swap_page(&mut tx, link, question, now).await?;
                 fresh.taken_station = Some(station);
                 Ok(fresh)
+            }
+            SwapChoice::NotEligible(_) => {
+                drop(tx);
+                let mut tx = self.db.read().await?;
+                self.page(&mut tx, link, question.seat_id, LinkState::NotEligible)
+                    .await
             }
             SwapChoice::NoSuchOption | SwapChoice::NoLongerOpen => {
                 drop(tx);

@@ -10,6 +10,7 @@ mod assign;
 pub mod broadcast;
 mod chat;
 mod deliver;
+mod eligibility;
 mod inbound;
 pub mod links;
 mod no_show;
@@ -21,6 +22,7 @@ pub mod revise;
 mod run;
 mod schedule;
 mod send;
+mod standby;
 mod swap;
 mod swap_approval;
 
@@ -29,11 +31,13 @@ use std::sync::{Arc, Mutex};
 
 pub use assign::{AssignError, Assignment, BulkAssignError};
 pub use deliver::{DeliveryOutcome, DeliveryPolicy};
+pub use eligibility::Refusal;
 pub use inbound::InboundOutcome;
 pub use no_show::OffSeatError;
 pub use publish::{PublishError, Published};
 pub use remove::Removal;
 pub use schedule::ScheduleReport;
+pub use standby::StandbyError;
 pub use swap::SwapChoice;
 pub use swap_approval::SwapDecision;
 
@@ -98,6 +102,9 @@ pub struct Engine {
     /// Off when no bot token is configured: workflows that list
     /// `telegram` fall through to their next channel.
     pub telegram: valgvagt_bots::telegram::BotCell,
+    /// The municipality's own code in the CPR register: the residence
+    /// rule is checked against it, and cannot be without it.
+    pub municipality_code: Option<crate::domain::MunicipalityCode>,
     compiled: Mutex<HashMap<i64, Arc<Workflow>>>,
 }
 
@@ -122,6 +129,7 @@ impl Engine {
                 base_url: "http://127.0.0.1:8080".into(),
             },
             telegram: Default::default(),
+            municipality_code: None,
             compiled: Mutex::new(HashMap::new()),
         }
     }

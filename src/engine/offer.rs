@@ -12,6 +12,7 @@
 use chrono::{DateTime, Utc};
 
 use super::answer::{AnswerOutcome, Via};
+use super::eligibility::RuleBook;
 use super::run::Running;
 use super::send::{About, LinkPurposes};
 use super::{Effects, Engine, EngineError};
@@ -21,6 +22,10 @@ use crate::store::engine::NotificationIds;
 use crate::store::seats::HistoryEvent;
 use crate::store::{Question, Tx};
 use crate::workflow::{Answer, Offer};
+
+/// How many of a seat's standby candidates a wave reads, to find those
+/// who meet the rules.
+const CANDIDATES_READ: i64 = 500;
 
 impl Engine {
     /// Offers the seat to the next `wave` standby people, or moves on to
@@ -70,9 +75,38 @@ impl Engine {
             }
             return Ok(());
         }
-        let people = tx
-            .standby_candidates(seat_id, instance_id, offer.same_team, i64::from(offer.wave))
-            .await?;
+        if run.seat.is_none() || !run.seat_fresh {
+            run.seat = tx.seat_details(seat_id).await?;
+            run.seat_fresh = true;
+        }
+        let Some(seat) = run.seat.clone() else {
+            return Ok(());
+        };
+        // The next people in the pool who meet the election's rules on
+        // the seat's date; those who do not are passed over (the pool
+        // beyond a few hundred is not read).
+        let mut people = Vec::new();
+        let mut book = RuleBook::default();
+        for id in tx
+            .standby_candidates(seat_id, instance_id, offer.same_team, CANDIDATES_READ)
+            .await?
+        {
+            if people.len() >= offer.wave as usize {
+                break;
+            }
+            let Some(person) = tx.person(id).await? else {
+                continue;
+            };
+            match self.refusal(tx, &mut book, &person, &seat, false).await? {
+                None => people.push(person),
+                Some(why) => tracing::info!(
+                    person_id = person.id,
+                    seat_id,
+                    rule = why.rule(),
+                    "standby person passed over"
+                ),
+            }
+        }
         if people.is_empty() {
             tx.close_open_questions_of(instance_id, "expired", now)
                 .await?;
@@ -92,15 +126,8 @@ impl Engine {
             run.seat_fresh = false;
             return Box::pin(self.enter(tx, fx, run, offer.unfilled, now)).await;
         }
-        if run.seat.is_none() || !run.seat_fresh {
-            run.seat = tx.seat_details(seat_id).await?;
-            run.seat_fresh = true;
-        }
-        for person_id in &people {
-            let Some(person) = tx.person(*person_id).await? else {
-                continue;
-            };
-            let code = self.fresh_code(tx, &person).await?;
+        for person in &people {
+            let code = self.fresh_code(tx, person).await?;
             let question = tx
                 .insert_question(
                     instance_id,
@@ -125,7 +152,7 @@ impl Engine {
             self.send_to_person(
                 tx,
                 fx,
-                &person,
+                person,
                 &offer.template,
                 &offer.channels,
                 context,
@@ -231,6 +258,33 @@ impl Engine {
                 self.offer_wave(tx, fx, &mut run, offer, now).await?;
             }
             return Ok(AnswerOutcome::Taken);
+        }
+        // The rules again, as they are now: the person's facts or party
+        // may have changed since they were asked.
+        let person = tx.person(question.person_id).await?;
+        let seat = tx.seat_details(seat_id).await?;
+        if let (Some(person), Some(seat)) = (&person, &seat) {
+            let mut book = RuleBook::default();
+            if let Some(why) = self
+                .refusal(tx, &mut book, person, seat, offer.same_team)
+                .await?
+            {
+                if !tx.close_question(question.id, "refused", now).await? {
+                    return Ok(AnswerOutcome::NoLongerOpen);
+                }
+                tx.audit(
+                    now,
+                    &actor,
+                    "offer.refused",
+                    ids,
+                    Some(&format!(r#"{{"rule":"{}"}}"#, why.rule())),
+                )
+                .await?;
+                if tx.open_offers_of(run.instance.id).await? == 0 {
+                    self.offer_wave(tx, fx, &mut run, offer, now).await?;
+                }
+                return Ok(AnswerOutcome::NotEligible(why));
+            }
         }
         // The seat first: see the module's comment.
         if !tx

@@ -20,6 +20,7 @@ use std::sync::Arc;
 use chrono::{DateTime, Utc};
 
 use super::answer::Via;
+use super::eligibility::RuleBook;
 use super::no_show::OffSeat;
 use super::run::{Latest, Running};
 use super::send::{About, LinkPurposes};
@@ -39,6 +40,9 @@ pub enum SwapChoice {
     /// Someone took the chosen seat first; nothing changed. Holds the
     /// station's name.
     Taken(String),
+    /// The person does not meet the election's rules for the chosen seat;
+    /// nothing changed.
+    NotEligible(super::Refusal),
     /// The question lists no such option.
     NoSuchOption,
     /// The question was closed meanwhile, or the person no longer holds
@@ -168,14 +172,7 @@ impl Engine {
                 .await?;
             return Ok(());
         }
-        let options = tx
-            .swap_candidates(
-                seat_id,
-                swap.within == SwapScope::Area,
-                swap.same_team,
-                i64::from(swap.options),
-            )
-            .await?;
+        let options = self.swap_options(tx, &person, seat_id, swap).await?;
         if options.is_empty() {
             tx.audit(now, "system", "swap.no_free_seat", run.ids(), None)
                 .await?;
@@ -229,6 +226,45 @@ impl Engine {
         tx.insert_timers(run.instance.id, Some(question), &[("timeout", deadline)])
             .await?;
         Ok(())
+    }
+
+    /// The free seats a swap lists for a person on `seat_id`: of the same
+    /// task type and date (and team, unless `same_team: no`), and only
+    /// those the election's rules give them.
+    pub(crate) async fn swap_options(
+        &self,
+        tx: &mut Tx,
+        person: &Person,
+        seat_id: i64,
+        swap: &Swap,
+    ) -> Result<Vec<i64>, EngineError> {
+        let wanted = swap.options as usize;
+        let found = tx
+            .swap_candidates(
+                seat_id,
+                swap.within == SwapScope::Area,
+                swap.same_team,
+                i64::from(swap.options) * 4,
+            )
+            .await?;
+        let mut book = RuleBook::default();
+        let mut options = Vec::new();
+        for id in found {
+            if options.len() >= wanted {
+                break;
+            }
+            let Some(seat) = tx.seat_details(id).await? else {
+                continue;
+            };
+            if self
+                .refusal(tx, &mut book, person, &seat, false)
+                .await?
+                .is_none()
+            {
+                options.push(id);
+            }
+        }
+        Ok(options)
     }
 
     /// Option `n` of an open swap question.
@@ -290,6 +326,13 @@ impl Engine {
             swap.same_team,
         ) {
             return Ok(SwapChoice::NoLongerOpen);
+        }
+        if let (Some(person), Some(seat)) = (run.person.clone(), target_seat.as_ref())
+            && let Some(why) = self
+                .refusal(tx, &mut RuleBook::default(), &person, seat, false)
+                .await?
+        {
+            return Ok(SwapChoice::NotEligible(why));
         }
         // The chosen seat first: see the module's comment.
         if !tx.lock_vacant_seat(target).await? {

@@ -98,6 +98,18 @@ impl Engine {
         ) {
             return Ok(SwapChoice::NoLongerOpen);
         }
+        if let Some(why) = self
+            .refusal(
+                tx,
+                &mut super::eligibility::RuleBook::default(),
+                &person,
+                &target_seat,
+                false,
+            )
+            .await?
+        {
+            return Ok(SwapChoice::NotEligible(why));
+        }
         if target_seat.status != "vacant" {
             return self
                 .too_late(tx, fx, run, swap, question, target_seat.station, now)

@@ -90,9 +90,7 @@ impl From<AssignError> for ApiError {
             AssignError::SeatTaken(_) | AssignError::PersonBusy { .. } => {
                 ApiError::Conflict(e.to_string())
             }
-            AssignError::TooYoung { .. } | AssignError::BadCpr(_) => {
-                ApiError::Unprocessable(e.to_string())
-            }
+            AssignError::NotEligible { .. } => ApiError::Unprocessable(e.to_string()),
             AssignError::Engine(e) => e.into(),
         }
     }

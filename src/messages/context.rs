@@ -100,6 +100,10 @@ pub struct MessageContext {
     /// In a notice to a team's responsible: the member it is about.
     #[serde(default)]
     pub member: String,
+    /// Why a person could not take a seat: the rule they fail (`age`,
+    /// `residence`, `citizenship`, `team`, …).
+    #[serde(default)]
+    pub rule: String,
     /// In e-mails that ask a question: where to click to answer.
     pub links: Links,
 }
@@ -196,6 +200,7 @@ impl MessageContext {
             reason: "used".into(),
             text: "Husk at tage legitimation med.".into(),
             member: "Bo Nielsen".into(),
+            rule: "age".into(),
             links: Links {
                 accept: link("ja"),
                 decline: link("nej"),

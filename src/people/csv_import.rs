@@ -8,7 +8,8 @@ use std::collections::BTreeMap;
 use serde::Serialize;
 
 use crate::csv_table::TableError;
-use crate::domain::{Cpr, Language, PhoneNumber};
+use crate::domain::eligibility::{parse_citizenship, parse_flag};
+use crate::domain::{Cpr, Facts, Language, MunicipalityCode, PhoneNumber};
 
 /// A column the import understands.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
@@ -21,6 +22,10 @@ pub enum Column {
     Channel,
     Language,
     Teams,
+    Municipality,
+    Citizen,
+    Guardianship,
+    Deceased,
 }
 
 impl Column {
@@ -38,6 +43,15 @@ impl Column {
             "kanal" | "channel" | "preferredchannel" | "foretrukkenkanal" => Column::Channel,
             "sprog" | "language" => Column::Language,
             "hold" | "team" | "teams" | "parti" | "party" => Column::Teams,
+            "kommunekode" | "kommunenr" | "kommune" | "municipalitycode" | "municipality" => {
+                Column::Municipality
+            }
+            "danskstatsborger" | "statsborger" | "statsborgerskab" | "citizenship"
+            | "danishcitizen" => Column::Citizen,
+            "umyndiggjort" | "værgemål" | "vaergemaal" | "guardianship" | "underguardianship" => {
+                Column::Guardianship
+            }
+            "død" | "doed" | "afdød" | "deceased" | "dead" => Column::Deceased,
             _ => return None,
         })
     }
@@ -58,6 +72,10 @@ pub struct Row {
     #[serde(skip)]
     pub language: Language,
     pub teams: Vec<String>,
+    /// The eligibility facts, when the file has any of their columns (an
+    /// empty cell is not known).
+    #[serde(skip)]
+    pub facts: Option<Facts>,
 }
 
 impl std::fmt::Debug for Row {
@@ -223,6 +241,41 @@ pub fn check(bytes: &[u8], teams: &[String]) -> Result<Checked, CsvError> {
                 None => bad("hold", format!("there is no team named `{t}`")),
             }
         }
+        let has_facts = [
+            Column::Municipality,
+            Column::Citizen,
+            Column::Guardianship,
+            Column::Deceased,
+        ]
+        .iter()
+        .any(|c| columns.contains_key(c));
+        let mut facts = Facts::default();
+        if let Some(m) = field(Column::Municipality) {
+            match MunicipalityCode::parse(m) {
+                Ok(code) => facts.municipality = Some(code),
+                Err(e) => bad("kommunekode", e.to_string()),
+            }
+        }
+        match parse_citizenship(field(Column::Citizen).unwrap_or_default()) {
+            Ok(v) => facts.danish_citizen = v,
+            Err(_) => bad(
+                "statsborger",
+                "write ja or nej, DK, or the CPR register's country code (5100 is Denmark)".into(),
+            ),
+        }
+        for (column, word, slot) in [
+            (
+                Column::Guardianship,
+                "umyndiggjort",
+                &mut facts.under_guardianship,
+            ),
+            (Column::Deceased, "død", &mut facts.deceased),
+        ] {
+            match parse_flag(field(column).unwrap_or_default()) {
+                Ok(v) => *slot = v,
+                Err(_) => bad(word, "write ja or nej, or leave it empty".into()),
+            }
+        }
         if out.errors.last().is_some_and(|e| e.line == line) {
             continue;
         }
@@ -236,6 +289,7 @@ pub fn check(bytes: &[u8], teams: &[String]) -> Result<Checked, CsvError> {
                 channel,
                 language,
                 teams: row_teams,
+                facts: has_facts.then_some(facts),
             });
         }
     }
@@ -281,6 +335,38 @@ mod tests {
         assert_eq!(got, [(3, "cpr"), (5, "email"), (5, "hold"), (6, "cpr")]);
         assert_eq!(c.errors[3].message, "the same CPR number as line 2");
         assert_eq!(c.bad_lines(), 3);
+    }
+
+    #[test]
+    fn the_eligibility_facts_are_read_where_the_file_has_them() {
+        let text = "navn;cpr;telefon;kommunekode;statsborgerskab;umyndiggjort\n\
+            Anna;120385-1234;20000001;461;5100;nej\n\
+            Bo;110385-1234;20000002;;;\n\
+            Carl;100385-1234;20000003;46a1;Sverige;måske\n";
+        let c = check(text.as_bytes(), &[]).unwrap();
+        let anna = c.rows[0].facts.clone().expect("facts");
+        assert_eq!(anna.municipality.unwrap().as_str(), "0461");
+        assert_eq!(anna.danish_citizen, Some(true));
+        assert_eq!(anna.under_guardianship, Some(false));
+        assert_eq!(
+            c.rows[1].facts,
+            Some(Facts::default()),
+            "empty is not known"
+        );
+        let got: Vec<(usize, &str)> = c
+            .errors
+            .iter()
+            .map(|e| (e.line, e.column.as_str()))
+            .collect();
+        assert_eq!(
+            got,
+            [(4, "kommunekode"), (4, "statsborger"), (4, "umyndiggjort")]
+        );
+        let plain = check(b"navn;cpr;telefon\nAnna;120385-1234;20000001\n", &[]).unwrap();
+        assert_eq!(
+            plain.rows[0].facts, None,
+            "no such columns: facts stay as known"
+        );
     }
 
     #[test]

@@ -4,7 +4,8 @@
 
 use serde::Deserialize;
 
-use crate::domain::{Cpr, CprError, Language, PhoneNumber};
+use crate::domain::eligibility::parse_flag;
+use crate::domain::{Cpr, CprError, Facts, Language, MunicipalityCode, PhoneNumber};
 
 /// The form's fields, as typed.
 #[derive(Default, Clone, Deserialize, serde::Serialize)]
@@ -24,6 +25,16 @@ pub struct PersonFields {
     /// A team id, or empty.
     #[serde(default)]
     pub team: String,
+    /// The CPR register's code of the municipality they live in, or empty.
+    #[serde(default)]
+    pub municipality_code: String,
+    /// `ja`, `nej` or empty (not known), for each fact below.
+    #[serde(default)]
+    pub danish_citizen: String,
+    #[serde(default)]
+    pub under_guardianship: String,
+    #[serde(default)]
+    pub deceased: String,
 }
 
 /// A person that passed every check.
@@ -35,6 +46,7 @@ pub struct ValidPerson {
     pub preferred_channel: &'static str,
     pub language: Language,
     pub team: Option<i64>,
+    pub facts: Facts,
 }
 
 // Personal data stays out of logs: neither shows its fields.
@@ -65,10 +77,13 @@ pub enum FieldError {
     Channel,
     Language,
     Team,
+    Municipality,
+    /// A yes/no fact that is neither.
+    Flag(&'static str),
 }
 
 impl FieldError {
-    pub const ALL: [FieldError; 11] = [
+    pub const ALL: [FieldError; 15] = [
         FieldError::NameEmpty,
         FieldError::CprFormat,
         FieldError::CprDate,
@@ -80,6 +95,10 @@ impl FieldError {
         FieldError::Channel,
         FieldError::Language,
         FieldError::Team,
+        FieldError::Municipality,
+        FieldError::Flag("danish_citizen"),
+        FieldError::Flag("under_guardianship"),
+        FieldError::Flag("deceased"),
     ];
 
     /// The form field the problem is shown at.
@@ -92,6 +111,8 @@ impl FieldError {
             FieldError::Channel => "preferred_channel",
             FieldError::Language => "language",
             FieldError::Team => "team",
+            FieldError::Municipality => "municipality_code",
+            FieldError::Flag(field) => field,
         }
     }
 
@@ -109,6 +130,8 @@ impl FieldError {
             FieldError::Channel => "err_channel",
             FieldError::Language => "err_language",
             FieldError::Team => "err_team",
+            FieldError::Municipality => "err_municipality_code",
+            FieldError::Flag(_) => "err_flag",
         }
     }
 }
@@ -182,6 +205,32 @@ impl PersonFields {
                 }
             },
         };
+        let mut facts = Facts::default();
+        match self.municipality_code.trim() {
+            "" => {}
+            m => match MunicipalityCode::parse(m) {
+                Ok(code) => facts.municipality = Some(code),
+                Err(_) => errors.push(FieldError::Municipality),
+            },
+        }
+        for (field, text, slot) in [
+            (
+                "danish_citizen",
+                &self.danish_citizen,
+                &mut facts.danish_citizen,
+            ),
+            (
+                "under_guardianship",
+                &self.under_guardianship,
+                &mut facts.under_guardianship,
+            ),
+            ("deceased", &self.deceased, &mut facts.deceased),
+        ] {
+            match parse_flag(text) {
+                Ok(v) => *slot = v,
+                Err(_) => errors.push(FieldError::Flag(field)),
+            }
+        }
         match (errors.is_empty(), cpr, language) {
             (true, Some(cpr), Some(language)) => Ok(ValidPerson {
                 name: name.to_string(),
@@ -191,6 +240,7 @@ impl PersonFields {
                 preferred_channel: channel,
                 language,
                 team,
+                facts,
             }),
             _ => Err(errors),
         }

@@ -5,6 +5,7 @@ use chrono::{DateTime, NaiveDate, NaiveTime, Utc};
 
 use super::appends::AuditRow;
 use super::{Area, Election, ElectionType, Station, TaskType, Team, Tx};
+use crate::domain::eligibility::Rules;
 use crate::{exec, q};
 
 pub struct NewElection<'a> {
@@ -26,18 +27,25 @@ pub struct NewTaskType<'a> {
 }
 
 impl Tx {
-    /// The election type with this name, created with `min_age` if new.
+    /// The election type with this name, created with `min_age` and the
+    /// rules a type of that name starts with if new
+    /// ([`Rules::for_new_type`]); an existing one gets `min_age` and keeps
+    /// its rules.
     pub async fn upsert_election_type(&mut self, name: &str, min_age: i32) -> sqlx::Result<i64> {
+        let rules = Rules::for_new_type(name, min_age);
         q!(
             self,
             fetch_one,
             sqlx::query_scalar(
-                "INSERT INTO election_types (name, min_age) VALUES ($1, $2)
+                "INSERT INTO election_types (name, min_age, rule_citizenship, rule_guardianship)
+                 VALUES ($1, $2, $3, $4)
                  ON CONFLICT (name) DO UPDATE SET min_age = excluded.min_age
                  RETURNING id"
             )
             .bind(name)
             .bind(min_age)
+            .bind(rules.citizenship)
+            .bind(rules.guardianship)
         )
     }
 
@@ -45,8 +53,42 @@ impl Tx {
         q!(
             self,
             fetch_optional,
-            sqlx::query_as("SELECT id, name, min_age FROM election_types WHERE id = $1").bind(id)
+            sqlx::query_as("SELECT * FROM election_types WHERE id = $1").bind(id)
         )
+    }
+
+    /// Sets the rules of an election type. False if there is no such type.
+    pub async fn set_election_type_rules(&mut self, id: i64, rules: &Rules) -> sqlx::Result<bool> {
+        let n = exec!(
+            self,
+            sqlx::query(
+                "UPDATE election_types
+                 SET rule_age = $2, min_age = $3, rule_residence = $4, rule_citizenship = $5,
+                     rule_guardianship = $6
+                 WHERE id = $1"
+            )
+            .bind(id)
+            .bind(rules.min_age.is_some())
+            .bind(rules.min_age.unwrap_or(18))
+            .bind(rules.residence)
+            .bind(rules.citizenship)
+            .bind(rules.guardianship)
+        )?;
+        Ok(n == 1)
+    }
+
+    /// The rules of an election's type.
+    pub async fn election_rules(&mut self, election_id: i64) -> sqlx::Result<Option<Rules>> {
+        let t: Option<ElectionType> = q!(
+            self,
+            fetch_optional,
+            sqlx::query_as(
+                "SELECT t.* FROM election_types t JOIN elections e ON e.election_type_id = t.id
+                 WHERE e.id = $1"
+            )
+            .bind(election_id)
+        )?;
+        Ok(t.map(|t| t.rules()))
     }
 
     pub async fn insert_election(
@@ -266,7 +308,7 @@ impl Tx {
         q!(
             self,
             fetch_all,
-            sqlx::query_as("SELECT id, name, min_age FROM election_types ORDER BY name")
+            sqlx::query_as("SELECT * FROM election_types ORDER BY name")
         )
     }
 }

@@ -3,7 +3,7 @@
 use chrono::{DateTime, Utc};
 
 use super::{Person, Tx};
-use crate::domain::{Cpr, Language, PhoneNumber};
+use crate::domain::{Cpr, Facts, Language, PhoneNumber};
 use crate::{exec, q};
 
 pub struct NewPerson<'a> {
@@ -13,6 +13,9 @@ pub struct NewPerson<'a> {
     pub email: Option<&'a str>,
     pub preferred_channel: &'a str,
     pub language: Language,
+    /// The eligibility facts given with them; `None` leaves those known
+    /// as they are.
+    pub facts: Option<&'a Facts>,
 }
 
 impl Tx {
@@ -27,11 +30,17 @@ impl Tx {
             self,
             fetch_one,
             sqlx::query_scalar(
-                "INSERT INTO people (name, cpr, phone, email, preferred_channel, language, created_at)
-                 VALUES ($1, $2, $3, $4, $5, $6, $7)
+                "INSERT INTO people (name, cpr, phone, email, preferred_channel, language, created_at,
+                     municipality_code, danish_citizen, under_guardianship, deceased, facts_checked_at)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $9, $10, $11, $12, CASE WHEN $8 THEN $7 END)
                  ON CONFLICT (cpr) DO UPDATE
                  SET name = excluded.name, phone = excluded.phone, email = excluded.email,
-                     preferred_channel = excluded.preferred_channel, language = excluded.language
+                     preferred_channel = excluded.preferred_channel, language = excluded.language,
+                     municipality_code = CASE WHEN $8 THEN excluded.municipality_code ELSE people.municipality_code END,
+                     danish_citizen = CASE WHEN $8 THEN excluded.danish_citizen ELSE people.danish_citizen END,
+                     under_guardianship = CASE WHEN $8 THEN excluded.under_guardianship ELSE people.under_guardianship END,
+                     deceased = CASE WHEN $8 THEN excluded.deceased ELSE people.deceased END,
+                     facts_checked_at = CASE WHEN $8 THEN excluded.facts_checked_at ELSE people.facts_checked_at END
                  RETURNING id"
             )
             .bind(p.name)
@@ -41,6 +50,11 @@ impl Tx {
             .bind(p.preferred_channel)
             .bind(p.language.code())
             .bind(now)
+            .bind(p.facts.is_some())
+            .bind(p.facts.and_then(|f| f.municipality.as_ref().map(|m| m.as_str().to_string())))
+            .bind(p.facts.and_then(|f| f.danish_citizen))
+            .bind(p.facts.and_then(|f| f.under_guardianship))
+            .bind(p.facts.and_then(|f| f.deceased))
         )
     }
 
@@ -147,7 +161,11 @@ impl Tx {
             self,
             sqlx::query(
                 "UPDATE people SET name = $1, cpr = $2, phone = $3, email = $4,
-                        preferred_channel = $5, language = $6
+                        preferred_channel = $5, language = $6,
+                        municipality_code = CASE WHEN $8 THEN $9 ELSE municipality_code END,
+                        danish_citizen = CASE WHEN $8 THEN $10 ELSE danish_citizen END,
+                        under_guardianship = CASE WHEN $8 THEN $11 ELSE under_guardianship END,
+                        deceased = CASE WHEN $8 THEN $12 ELSE deceased END
                  WHERE id = $7"
             )
             .bind(p.name)
@@ -157,6 +175,14 @@ impl Tx {
             .bind(p.preferred_channel)
             .bind(p.language.code())
             .bind(id)
+            .bind(p.facts.is_some())
+            .bind(
+                p.facts
+                    .and_then(|f| f.municipality.as_ref().map(|m| m.as_str().to_string()))
+            )
+            .bind(p.facts.and_then(|f| f.danish_citizen))
+            .bind(p.facts.and_then(|f| f.under_guardianship))
+            .bind(p.facts.and_then(|f| f.deceased))
         )?;
         Ok(n == 1)
     }

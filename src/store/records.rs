@@ -11,6 +11,21 @@ pub struct ElectionType {
     pub id: i64,
     pub name: String,
     pub min_age: i32,
+    pub rule_age: bool,
+    pub rule_residence: bool,
+    pub rule_citizenship: bool,
+    pub rule_guardianship: bool,
+}
+
+impl ElectionType {
+    pub fn rules(&self) -> crate::domain::eligibility::Rules {
+        crate::domain::eligibility::Rules {
+            min_age: self.rule_age.then_some(self.min_age),
+            residence: self.rule_residence,
+            citizenship: self.rule_citizenship,
+            guardianship: self.rule_guardianship,
+        }
+    }
 }
 
 #[derive(Debug, Clone, Serialize, sqlx::FromRow)]
@@ -77,6 +92,27 @@ pub struct Person {
     /// The preferred channel before the chat was linked, given back when
     /// it is unlinked.
     pub preferred_before_telegram: Option<String>,
+    /// The facts the eligibility rules need; `None` is not known.
+    pub municipality_code: Option<String>,
+    pub danish_citizen: Option<bool>,
+    pub under_guardianship: Option<bool>,
+    pub deceased: Option<bool>,
+    pub facts_checked_at: Option<DateTime<Utc>>,
+}
+
+impl Person {
+    pub fn facts(&self) -> crate::domain::eligibility::Facts {
+        use crate::domain::eligibility::{Facts, MunicipalityCode};
+        Facts {
+            municipality: self
+                .municipality_code
+                .as_deref()
+                .and_then(|c| MunicipalityCode::parse(c).ok()),
+            danish_citizen: self.danish_citizen,
+            under_guardianship: self.under_guardianship,
+            deceased: self.deceased,
+        }
+    }
 }
 
 impl std::fmt::Debug for Person {

@@ -114,6 +114,10 @@ fn setup_routes() -> Router<AppState> {
         .route("/admin/setup/elections", post(elections::create))
         .route("/admin/setup/elections/copy", post(elections::copy))
         .route(
+            "/admin/setup/election-types/{id}",
+            post(elections::set_rules),
+        )
+        .route(
             "/admin/setup/elections/{id}/activate",
             post(elections::activate),
         )

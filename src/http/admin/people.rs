@@ -141,6 +141,7 @@ async fn store_people(state: &AppState, session: &Session, c: &Checked) -> PageR
                     email: row.email.as_deref(),
                     preferred_channel: &row.channel,
                     language: row.language,
+                    facts: row.facts.as_ref(),
                 },
                 now,
             )

@@ -68,6 +68,10 @@ fn render(
         "preferred_channel",
         "language",
         "team",
+        "municipality_code",
+        "danish_citizen",
+        "under_guardianship",
+        "deceased",
     ]
     .into_iter()
     .map(|f| (f, ""))
@@ -136,6 +140,10 @@ pub async fn edit_form(
         preferred_channel: person.preferred_channel,
         language: person.language,
         team: String::new(),
+        municipality_code: person.municipality_code.unwrap_or_default(),
+        danish_citizen: flag(person.danish_citizen),
+        under_guardianship: flag(person.under_guardianship),
+        deceased: flag(person.deceased),
     };
     render(
         &state,
@@ -218,6 +226,7 @@ async fn store(
         email: p.email.as_deref(),
         preferred_channel: p.preferred_channel,
         language: p.language,
+        facts: Some(&p.facts),
     };
     let (id, action) = match id {
         None => (tx.upsert_person(&row, now).await?, "person.created"),
@@ -243,4 +252,13 @@ async fn store(
     tx.commit().await?;
     tracing::info!(user = session.user.id, person = id, action, "person saved");
     Ok(Ok(id))
+}
+
+/// A known fact as the form's choice: `ja`, `nej`, or empty.
+fn flag(v: Option<bool>) -> String {
+    match v {
+        Some(true) => "ja".into(),
+        Some(false) => "nej".into(),
+        None => String::new(),
+    }
 }

@@ -43,6 +43,8 @@ struct Line {
 pub struct SeatQuery {
     /// Look for people with this in their name, to assign.
     pub name: Option<String>,
+    /// The eligibility rule the person last chosen failed (`age`, …).
+    pub refused: Option<String>,
 }
 
 pub async fn show(
@@ -144,6 +146,13 @@ pub async fn show(
     );
     c.insert("candidates", &candidates);
     c.insert("name", &q.name.unwrap_or_default());
+    let refused = q.refused.filter(|r| {
+        matches!(
+            r.as_str(),
+            "alive" | "age" | "residence" | "citizenship" | "guardianship"
+        )
+    });
+    c.insert("refused", &refused);
     frame.render("seat.html")
 }
 
@@ -165,12 +174,19 @@ pub async fn assign(
             return Err(PageError::Forbidden);
         }
     }
-    state
+    match state
         .engine
         .assign(id, form.person_id, &session.actor())
         .await
-        .map_err(crate::http::error::ApiError::from)?;
-    Ok(Redirect::to(&format!("/admin/seats/{id}")))
+    {
+        Ok(_) => Ok(Redirect::to(&format!("/admin/seats/{id}"))),
+        // The page names the rule beside the assignment.
+        Err(crate::engine::AssignError::NotEligible { why, .. }) => Ok(Redirect::to(&format!(
+            "/admin/seats/{id}?refused={}",
+            why.rule()
+        ))),
+        Err(e) => Err(crate::http::error::ApiError::from(e).into()),
+    }
 }
 
 /// The seat, if the role may take its person off it: the secretariat, or

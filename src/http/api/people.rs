@@ -4,7 +4,7 @@ use axum::http::StatusCode;
 use serde::Deserialize;
 use serde_json::{Value, json};
 
-use crate::domain::{Cpr, Language, PhoneNumber};
+use crate::domain::{Cpr, Facts, Language, MunicipalityCode, PhoneNumber};
 use crate::http::AppState;
 use crate::http::error::{ApiError, ApiResult};
 use crate::store::Person;
@@ -22,6 +22,14 @@ pub struct CreatePerson {
     /// offered from standby to its members only.
     #[serde(default)]
     pub team_ids: Vec<i64>,
+    /// The facts the election's rules need (given with any of them, the
+    /// others are not known): the CPR register's municipality code where
+    /// the person lives, and whether they are a Danish citizen, under
+    /// guardianship, dead or missing.
+    pub municipality_code: Option<String>,
+    pub danish_citizen: Option<bool>,
+    pub under_guardianship: Option<bool>,
+    pub deceased: Option<bool>,
 }
 
 pub async fn create(
@@ -48,6 +56,18 @@ pub async fn create(
     if !matches!(channel, "sms" | "email" | "telegram") {
         return Err(bad("preferred_channel", &"must be sms, email or telegram"));
     }
+    let municipality = body
+        .municipality_code
+        .as_deref()
+        .map(MunicipalityCode::parse)
+        .transpose()
+        .map_err(|e| bad("municipality_code", &e))?;
+    let facts = Facts::given(
+        municipality,
+        body.danish_citizen,
+        body.under_guardianship,
+        body.deceased,
+    );
     let mut tx = state.engine.db.begin().await?;
     for team in &body.team_ids {
         if tx.team(*team).await?.is_none() {
@@ -63,6 +83,7 @@ pub async fn create(
                 email: body.email.as_deref(),
                 preferred_channel: channel,
                 language,
+                facts: facts.as_ref(),
             },
             state.engine.clock.now(),
         )

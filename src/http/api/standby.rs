@@ -6,7 +6,7 @@ use axum::{Extension, Json};
 use serde::Deserialize;
 use serde_json::{Value, json};
 
-use crate::engine::{OffSeatError, Removal};
+use crate::engine::{OffSeatError, Removal, StandbyError};
 use crate::http::AppState;
 use crate::http::admin::session::Session;
 use crate::http::error::{ApiError, ApiResult};
@@ -16,6 +16,7 @@ use crate::store::standby::{NewStandby, Standby};
 /// station, one area, one task type, or any seat of the election.
 pub async fn create(
     State(state): State<AppState>,
+    Extension(session): Extension<Session>,
     Json(body): Json<NewStandby>,
 ) -> ApiResult<(StatusCode, Json<Value>)> {
     if body.station_id.is_some() && body.area_id.is_some() {
@@ -28,21 +29,10 @@ pub async fn create(
         ApiError::NotFound(format!("election {} does not exist", body.election_id))
     })?;
     super::within_election(&election, body.date)?;
-    if tx.person(body.person_id).await?.is_none() {
-        return Err(ApiError::NotFound(format!(
-            "person {} does not exist",
-            body.person_id
-        )));
-    }
-    let id = tx
-        .insert_standby(&body, state.engine.clock.now())
-        .await?
-        .ok_or_else(|| {
-            ApiError::Conflict(format!(
-                "person {} is already on standby for this on {}",
-                body.person_id, body.date
-            ))
-        })?;
+    let id = state
+        .engine
+        .put_on_standby(&mut tx, &body, &session.actor(), state.engine.clock.now())
+        .await?;
     tx.commit().await?;
     Ok((StatusCode::CREATED, Json(json!({ "id": id }))))
 }
@@ -130,6 +120,19 @@ impl From<OffSeatError> for ApiError {
             OffSeatError::NoSuchSeat(_) => ApiError::NotFound(e.to_string()),
             OffSeatError::Vacant(_) => ApiError::Conflict(e.to_string()),
             OffSeatError::Engine(e) => e.into(),
+        }
+    }
+}
+
+impl From<StandbyError> for ApiError {
+    fn from(e: StandbyError) -> Self {
+        match e {
+            StandbyError::NoSuchPerson(_) => ApiError::NotFound(e.to_string()),
+            StandbyError::Already { .. } => ApiError::Conflict(e.to_string()),
+            StandbyError::NotEligible { .. } | StandbyError::NoSuchScope => {
+                ApiError::Unprocessable(e.to_string())
+            }
+            StandbyError::Engine(e) => e.into(),
         }
     }
 }

@@ -8,6 +8,7 @@ use serde::Deserialize;
 use serde_json::json;
 
 use super::{Problem, answer, commit, name};
+use crate::domain::Rules;
 use crate::http::AppState;
 use crate::http::admin::Frame;
 use crate::http::admin::error::{PageError, PageResult};
@@ -51,6 +52,10 @@ async fn render(
     let c = &mut frame.context;
     c.insert("rows", &rows);
     c.insert("types", &types);
+    c.insert(
+        "municipality_code",
+        &state.engine.municipality_code.as_ref().map(|c| c.as_str()),
+    );
     c.insert("newest", &newest);
     c.insert("problem", &problem);
     frame.render("setup_elections.html")
@@ -277,4 +282,60 @@ pub async fn activate(
     )
     .await?;
     Ok(axum::response::Redirect::to("/admin/setup").into_response())
+}
+
+#[derive(Deserialize)]
+pub struct RulesForm {
+    #[serde(default)]
+    min_age: String,
+    /// Ticked boxes send `on`; unticked ones nothing.
+    #[serde(default)]
+    age: Option<String>,
+    #[serde(default)]
+    residence: Option<String>,
+    #[serde(default)]
+    citizenship: Option<String>,
+    #[serde(default)]
+    guardianship: Option<String>,
+}
+
+/// `POST /admin/setup/election-types/{id}`: the rules a type keeps, each
+/// on or off; alive is always kept. They hold from the next check on
+/// every path (assignment, standby, offers, swaps); nobody already on a
+/// seat is taken off by it.
+pub async fn set_rules(
+    State(state): State<AppState>,
+    session: Session,
+    Path(id): Path<i64>,
+    Form(f): Form<RulesForm>,
+) -> PageResult<Response> {
+    session.must_run_election()?;
+    let outcome = match number(&f.min_age, 18, "err_min_age") {
+        Err(p) => Err(p),
+        Ok(min_age) => {
+            let rules = Rules {
+                min_age: f.age.is_some().then_some(min_age),
+                residence: f.residence.is_some(),
+                citizenship: f.citizenship.is_some(),
+                guardianship: f.guardianship.is_some(),
+            };
+            let now = state.engine.clock.now();
+            let mut tx = state.engine.db.begin().await?;
+            if !tx.set_election_type_rules(id, &rules).await? {
+                return Err(PageError::NotFound(format!(
+                    "election type {id} does not exist"
+                )));
+            }
+            commit(
+                tx,
+                &session,
+                now,
+                "election_type.rules_set",
+                json!({ "election_type_id": id, "rules": rules }),
+            )
+            .await?;
+            Ok(format!("/admin/setup?rules_saved={id}#election-types"))
+        }
+    };
+    answer(outcome, async |p| render(&state, &session, Some(p)).await).await
 }

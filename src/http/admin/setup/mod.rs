@@ -34,6 +34,35 @@ impl Problem {
     }
 }
 
+/// The eligibility rule a person fails, as a problem a page words in the
+/// user's language.
+pub(crate) fn rule_problem(why: &crate::domain::Ineligible, language: &str) -> Problem {
+    use crate::domain::Ineligible;
+    match why {
+        Ineligible::Alive => Problem::new("err_rule_alive"),
+        Ineligible::Age { age, min_age, on } => {
+            let on = on.format("%d-%m-%Y");
+            Problem::about(
+                "err_rule_age",
+                match language {
+                    "en" => format!("{age} on {on}; at least {min_age} is required"),
+                    _ => format!("{age} år den {on}; der kræves mindst {min_age}"),
+                },
+            )
+        }
+        Ineligible::Cpr => Problem::new("err_cpr_format"),
+        Ineligible::Residence { lives_in, .. } => Problem::about(
+            "err_rule_residence",
+            match language {
+                "en" => format!("municipality code {lives_in}"),
+                _ => format!("kommunekode {lives_in}"),
+            },
+        ),
+        Ineligible::Citizenship => Problem::new("err_rule_citizenship"),
+        Ineligible::Guardianship => Problem::new("err_rule_guardianship"),
+    }
+}
+
 /// A form's answer: on to `to` when it was stored, else the page again,
 /// showing the problem, as 422.
 pub(crate) async fn answer<F>(outcome: Result<String, Problem>, show: F) -> PageResult<Response>

@@ -7,8 +7,9 @@ use axum::response::{Html, Response};
 use serde::Deserialize;
 use serde_json::json;
 
-use super::{Problem, answer, commit};
+use super::{Problem, answer, commit, rule_problem};
 use crate::domain::Cpr;
+use crate::engine::StandbyError;
 use crate::http::AppState;
 use crate::http::admin::error::{PageError, PageResult};
 use crate::http::admin::session::Session;
@@ -343,25 +344,20 @@ async fn put_on_standby(
         area_id,
         task_type_id,
     };
-    let id = match tx.insert_standby(&entry, now).await {
-        Ok(Some(id)) => id,
-        Ok(None) => return Ok(Err(Problem::new("err_already_standby"))),
-        Err(e) if crate::store::is_constraint_violation(&e) => {
-            return Ok(Err(Problem::new("err_scope")));
+    let engine = &state.engine;
+    match engine
+        .put_on_standby(&mut tx, &entry, &session.actor(), now)
+        .await
+    {
+        Ok(_) => {}
+        Err(StandbyError::Already { .. }) => return Ok(Err(Problem::new("err_already_standby"))),
+        Err(StandbyError::NoSuchScope) => return Ok(Err(Problem::new("err_scope"))),
+        Err(StandbyError::NotEligible { why, .. }) => {
+            return Ok(Err(rule_problem(&why, &session.user.language)));
         }
-        Err(e) => return Err(e.into()),
-    };
-    tx.audit(
-        now,
-        &session.actor(),
-        "standby.added",
-        crate::store::directory::AuditIds {
-            person: Some(person_id),
-            ..Default::default()
-        },
-        Some(&json!({ "standby_id": id, "election_id": election.id, "team_id": team }).to_string()),
-    )
-    .await?;
+        Err(StandbyError::NoSuchPerson(_)) => return Ok(Err(Problem::new("err_no_such_person"))),
+        Err(StandbyError::Engine(e)) => return Err(e.into()),
+    }
     tx.commit().await?;
     Ok(Ok(format!(
         "/admin/setup/seats?election={}#standby",
