@@ -130,6 +130,17 @@ with_telegram_on_both_backends! {
         assert_eq!(app.fake.to(ANNA).len(), 1, "no SMS after linking");
     }
 
+    async fn afmeld_in_the_chat_gives_up_the_seat(app: TestApp, tg: FakeTelegram) {
+        let (e, _) = linked_anna(&app, &tg).await;
+        let question = tg.sent_to(CHAT)[1].clone();
+        press(&app, &tg, &question, "Ja").await;
+        assert_eq!(app.seat_status(e.seats[0]).await, "confirmed");
+        write(&app, &tg, CHAT, "afmeld").await;
+        assert_eq!(app.seat_status(e.seats[0]).await, "vacant");
+        let last = tg.sent_to(CHAT).last().unwrap().text.clone();
+        assert!(last.contains("Du er afmeldt som Valgstyrer på Rådhushallen"), "{last}");
+    }
+
     async fn a_used_an_expired_or_a_made_up_token_links_nothing(app: TestApp, tg: FakeTelegram) {
         let e = election(&app, 2).await;
         let anna = person().name("Anna Jensen").phone(ANNA).create(&app).await;

@@ -1,8 +1,9 @@
 //! The reply grammar shared by SMS and chat text.
 //!
 //! `JA`, `J`, `JA TAK`, `OK`, `YES`, `Y` accept; `NEJ`, `N`, `NEJ TAK`, `NO`
-//! decline; `STOP`, `AFMELD` opt out of SMS; `HJÆLP`, `HJAELP`, `HELP` ask
-//! for help; `MØDT` checks in on the day; `UDEBLEVET S3` (from a station's
+//! decline; `AFMELD`, `AFBUD`, `SYG` give up a seat (with its code when
+//! there are several); `STOP` opts out of SMS and `START` back in;
+//! `HJÆLP`, `HJAELP`, `HELP` ask for help; `MØDT` checks in on the day; `UDEBLEVET S3` (from a station's
 //! responsible) reports the person of seat S3 as not come; `SKIFT` asks to
 //! swap polling station, and a lone digit (`2`, `K7 2`) chooses one of the
 //! stations a swap message listed. Case, accents and punctuation are
@@ -16,7 +17,12 @@ use super::short_code::ShortCode;
 pub enum Intent {
     Accept,
     Decline,
+    /// `AFMELD`, `AFBUD`, `SYG`: the sender gives up a seat.
+    GiveUp,
+    /// `STOP`: no more SMS.
     OptOut,
+    /// `START`: SMS again after `STOP`.
+    OptIn,
     Help,
     /// `MØDT`: the sender has arrived at their station.
     CheckIn,
@@ -43,7 +49,9 @@ pub struct Reply {
 
 const ACCEPT: &[&str] = &["JA", "J", "OK", "YES", "Y"];
 const DECLINE: &[&str] = &["NEJ", "N", "NO"];
-const OPT_OUT: &[&str] = &["STOP", "AFMELD"];
+const GIVE_UP: &[&str] = &["AFMELD", "AFBUD", "SYG", "CANCEL"];
+const OPT_OUT: &[&str] = &["STOP"];
+const OPT_IN: &[&str] = &["START"];
 const HELP: &[&str] = &["HJAELP", "HELP", "HJELP"];
 const CHECK_IN: &[&str] = &["MOEDT", "MODT", "MOETT", "ARRIVED", "CHECKIN"];
 const NO_SHOW: &[&str] = &["UDEBLEVET", "UDEBLEVEN", "UDEBLEVNE", "NOSHOW"];
@@ -134,7 +142,9 @@ fn keyword(folded: &str) -> Option<Intent> {
     [
         (ACCEPT, Intent::Accept),
         (DECLINE, Intent::Decline),
+        (GIVE_UP, Intent::GiveUp),
         (OPT_OUT, Intent::OptOut),
+        (OPT_IN, Intent::OptIn),
         (HELP, Intent::Help),
         (CHECK_IN, Intent::CheckIn),
         (NO_SHOW, Intent::NoShow),
@@ -191,9 +201,13 @@ mod tests {
     }
 
     #[test]
-    fn stop_and_afmeld_opt_out_and_help_has_three_spellings() {
+    fn stop_opts_out_start_back_in_and_afmeld_afbud_syg_give_up_a_seat() {
         assert_eq!(intent("stop"), Intent::OptOut);
-        assert_eq!(intent("Afmeld"), Intent::OptOut);
+        assert_eq!(intent("Start"), Intent::OptIn);
+        for text in ["Afmeld", "AFBUD", "syg", "Afmeld K7"] {
+            assert_eq!(intent(text), Intent::GiveUp, "{text}");
+        }
+        assert_eq!(Reply::parse("afbud k7").code.unwrap().as_str(), "K7");
         for text in ["HJÆLP", "hjælp", "HJAELP", "help", "Hjælp?"] {
             assert_eq!(intent(text), Intent::Help, "{text}");
         }

@@ -35,6 +35,9 @@ pub enum AnswerOutcome {
     /// is no longer of the seat's party); nothing changed but the offer,
     /// which is closed.
     NotEligible(super::Refusal),
+    /// A no about a seat the person holds confirmed, within the lock
+    /// period: nothing changed; the secretariat is told.
+    Locked,
 }
 
 impl Engine {
@@ -78,6 +81,17 @@ impl Engine {
         let Some(target) = ask.target(answer) else {
             return Ok(AnswerOutcome::NotAccepted);
         };
+        // A no may give up a confirmed seat: not within the lock period.
+        if answer == Answer::No
+            && let Some(seat) = run.seat.clone()
+            && seat.status == "confirmed"
+            && seat.person_id == Some(question.person_id)
+            && seat.locked_at(now)
+        {
+            self.tell_locked(tx, &seat, question.person_id, via, now)
+                .await?;
+            return Ok(AnswerOutcome::Locked);
+        }
         if !tx.close_question(question.id, answer.as_str(), now).await? {
             return Ok(AnswerOutcome::NoLongerOpen);
         }

@@ -85,6 +85,7 @@ struct Words {
     swap_not_possible: &'static str,
     received: &'static str,
     not_eligible: &'static str,
+    locked: &'static str,
 }
 
 impl Words {
@@ -105,6 +106,7 @@ impl Words {
                 swap_not_possible: "Det er ikke muligt at skifte valgsted nu.",
                 received: "Dit svar er allerede modtaget.",
                 not_eligible: "Du opfylder desværre ikke betingelserne for pladsen. Kontakt valgsekretariatet, hvis det er forkert.",
+                locked: "Det er så kort tid før valget, at du ikke kan melde fra her. Ring straks til valgsekretariatet.",
             },
             Language::En => &Words {
                 yes: "Yes",
@@ -121,6 +123,7 @@ impl Words {
                 swap_not_possible: "Swapping polling station is not possible now.",
                 received: "Your answer was received already.",
                 not_eligible: "Sorry, you do not meet the conditions for this seat. Contact the election office if this is wrong.",
+                locked: "It is so close to the election that you cannot give up your seat here. Call the election office at once.",
             },
         }
     }
@@ -289,6 +292,7 @@ impl Engine {
                             },
                         )
                     }
+                    AnswerOutcome::Locked => (InboundOutcome::Locked, notice(words.locked)),
                     AnswerOutcome::NoLongerOpen | AnswerOutcome::NotAccepted => stale(),
                 }
             }

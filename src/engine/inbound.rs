@@ -34,6 +34,17 @@ pub enum InboundOutcome {
     AlreadyTaken,
     /// A yes from someone who no longer meets the election's rules.
     NotEligible,
+    /// `START`: SMS again.
+    OptedIn,
+    /// `AFMELD`: the seat was given up.
+    GaveUp,
+    /// `AFMELD` (or a no) within the lock period: nothing changed.
+    Locked,
+    /// `AFMELD` from someone with several seats and no code naming one:
+    /// they were asked which.
+    WhichSeat,
+    /// `AFMELD` from someone who holds no seat (or after the task began).
+    NoSeatToGiveUp,
     CheckedIn,
     NoSeatToday,
     NoShowReported,
@@ -76,6 +87,11 @@ impl InboundOutcome {
             InboundOutcome::AlreadyProcessed => "already-processed",
             InboundOutcome::AlreadyTaken => "already-taken",
             InboundOutcome::NotEligible => "not-eligible",
+            InboundOutcome::OptedIn => "opted-in",
+            InboundOutcome::GaveUp => "gave-up",
+            InboundOutcome::Locked => "locked",
+            InboundOutcome::WhichSeat => "which-seat",
+            InboundOutcome::NoSeatToGiveUp => "no-seat-to-give-up",
             InboundOutcome::CheckedIn => "checked-in",
             InboundOutcome::NoSeatToday => "no-seat-today",
             InboundOutcome::NoShowReported => "no-show-reported",
@@ -226,33 +242,24 @@ impl Engine {
         let actor = format!("person:{}", first.id);
         match reply.intent {
             Intent::OptOut if to.channel == "telegram" => self.stop_chat(tx, fx, to, now).await,
-            Intent::OptOut => {
-                if let Ok(phone) = PhoneNumber::parse(&to.address) {
-                    tx.set_sms_opt_out(&phone, true).await?;
-                }
-                for id in &ids {
-                    tx.audit(
-                        now,
-                        &actor,
-                        "person.sms_opt_out",
-                        AuditIds {
-                            person: Some(*id),
-                            ..Default::default()
-                        },
-                        None,
-                    )
+            Intent::OptOut | Intent::OptIn if to.channel == "telegram" => {
+                self.reply(tx, fx, to, "help", MessageContext::new(&self.contact), now)
                     .await?;
-                }
-                self.reply(
-                    tx,
-                    fx,
-                    to,
-                    "opted_out",
-                    MessageContext::new(&self.contact),
-                    now,
-                )
-                .await?;
-                Ok(InboundOutcome::OptedOut)
+                Ok(InboundOutcome::Help)
+            }
+            Intent::OptOut | Intent::OptIn => {
+                let stop = reply.intent == Intent::OptOut;
+                self.sms_consent(tx, fx, to, &ids, stop, Some(msg.id), now)
+                    .await
+            }
+            Intent::GiveUp => {
+                let via = Via {
+                    channel: to.channel,
+                    inbound_id: Some(msg.id),
+                    extra: reply.extra.as_deref(),
+                };
+                self.give_up_by_message(tx, fx, to, reply, people, via, now)
+                    .await
             }
             Intent::Help => {
                 self.reply(tx, fx, to, "help", MessageContext::new(&self.contact), now)
@@ -485,6 +492,11 @@ impl Engine {
                         self.refused(tx, fx, to, question, &why, now).await?;
                         Ok(InboundOutcome::NotEligible)
                     }
+                    AnswerOutcome::Locked => {
+                        self.reply_about_seat(tx, fx, to, "give_up_locked", question.seat_id, now)
+                            .await?;
+                        Ok(InboundOutcome::Locked)
+                    }
                     AnswerOutcome::NotAccepted => {
                         let mut context = MessageContext::new(&self.contact);
                         context.code = question.code.clone();
@@ -655,7 +667,7 @@ impl Engine {
 
     /// A reply that names a seat (its station, task type, code).
     #[allow(clippy::too_many_arguments)]
-    async fn reply_about_seat(
+    pub(super) async fn reply_about_seat(
         &self,
         tx: &mut Tx,
         fx: &mut Effects,

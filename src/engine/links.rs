@@ -5,6 +5,7 @@
 use chrono::{DateTime, Utc};
 
 use super::answer::{AnswerOutcome, Via};
+use super::give_up::GiveUp;
 use super::swap::SwapChoice;
 use super::{Effects, Engine, EngineError};
 use crate::domain::{Language, LinkToken};
@@ -37,6 +38,9 @@ pub enum LinkState {
     /// A yes from someone who does not meet the election's rules (or is
     /// not of the seat's party).
     NotEligible,
+    /// A cancel (or a no about a confirmed seat) within the election's
+    /// lock period: the person is to call the secretariat.
+    Locked,
 }
 
 impl LinkState {
@@ -52,6 +56,7 @@ impl LinkState {
             LinkState::NoOptions => "no_options",
             LinkState::AwaitingApproval => "awaiting_approval",
             LinkState::NotEligible => "not_eligible",
+            LinkState::Locked => "locked",
         }
     }
 }
@@ -170,6 +175,7 @@ impl Engine {
                 self.tell_refused(&mut tx, &question, &why, now).await?;
                 LinkState::NotEligible
             }
+            AnswerOutcome::Locked => LinkState::Locked,
             AnswerOutcome::NoLongerOpen | AnswerOutcome::NotAccepted => LinkState::Closed,
         };
         tracing::info!(
@@ -419,17 +425,19 @@ impl Engine {
     ) -> Result<LinkPage, EngineError> {
         let held = match link.seat_id {
             Some(id) => tx
-                .seat(id)
+                .seat_details(id)
                 .await?
-                .is_some_and(|s| s.person_id == Some(link.person_id) && s.status == "confirmed"),
-            None => false,
+                .filter(|s| s.person_id == Some(link.person_id) && s.status == "confirmed"),
+            None => None,
         };
         let state = if link.used_at.is_some() {
             LinkState::Used
         } else if link.expires_at <= now {
             LinkState::Expired
-        } else if !held {
+        } else if held.is_none() {
             LinkState::Closed
+        } else if held.as_ref().is_some_and(|s| s.locked_at(now)) {
+            LinkState::Locked
         } else {
             LinkState::Ready
         };
@@ -450,44 +458,35 @@ impl Engine {
         let Some(seat_id) = link.seat_id.filter(|_| page.state == LinkState::Ready) else {
             return Ok(page);
         };
-        // Claimed, then read again: still theirs, and still confirmed (an
-        // old link does not cancel a later invitation to the same seat).
-        let held = tx.lock_held_seat(seat_id, link.person_id).await?
-            && tx
-                .seat(seat_id)
-                .await?
-                .is_some_and(|s| s.status == "confirmed");
-        if !held {
-            return self
-                .page(&mut tx, link, Some(seat_id), LinkState::Closed)
-                .await;
+        // Claimed, then read again, in give_up_seat: still theirs, and
+        // still confirmed (an old link does not cancel a later invitation
+        // to the same seat).
+        let via = Via {
+            channel: "email",
+            inbound_id: None,
+            extra: None,
+        };
+        let mut fx = Effects::default();
+        let closed = match self
+            .give_up_seat(&mut tx, &mut fx, seat_id, link.person_id, via, now)
+            .await?
+        {
+            GiveUp::Done => None,
+            GiveUp::NotHeld => Some(LinkState::Closed),
+            GiveUp::Begun => Some(LinkState::Expired),
+            GiveUp::Locked => Some(LinkState::Locked),
+        };
+        if let Some(state) = closed {
+            let page = self.page(&mut tx, link, Some(seat_id), state).await?;
+            self.commit(tx, &fx).await?;
+            return Ok(page);
         }
+        // Rolled back when the link was used meanwhile.
         if !tx.use_link(link.id, now).await? {
             return self
                 .page(&mut tx, link, Some(seat_id), LinkState::Used)
                 .await;
         }
-        let off = super::no_show::OffSeat {
-            seat_id,
-            event: "cancelled",
-            detail: None,
-            actor: "person",
-            via: Some(Via {
-                channel: "email",
-                inbound_id: None,
-                extra: None,
-            }),
-            except: None,
-        };
-        let mut fx = Effects::default();
-        self.vacate_seat(
-            &mut tx,
-            &mut fx,
-            &off,
-            crate::workflow::Trigger::SeatCancelled,
-            now,
-        )
-        .await?;
         tracing::info!(link_id = link.id, seat_id, "seat cancelled by link");
         let done = LinkPage {
             state: LinkState::Done,

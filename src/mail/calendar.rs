@@ -191,6 +191,7 @@ mod tests {
             election_id: 1,
             election: "Kommunalvalg 2029".into(),
             time_zone: "Europe/Copenhagen".into(),
+            lock_days: 0,
             station_id: 1,
             station: "Rådhushallen".into(),
             address: "Rådhuspladsen 1, 1550 København V".into(),

@@ -35,6 +35,12 @@ pub struct PersonFields {
     pub under_guardianship: String,
     #[serde(default)]
     pub deceased: String,
+    /// Ticked: SMS again for someone who wrote STOP.
+    #[serde(default)]
+    pub sms_on: String,
+    /// `1` when the person wrote STOP (the form then offers `sms_on`).
+    #[serde(default)]
+    pub stopped: String,
 }
 
 /// A person that passed every check.
@@ -47,6 +53,8 @@ pub struct ValidPerson {
     pub language: Language,
     pub team: Option<i64>,
     pub facts: Facts,
+    /// SMS again after STOP.
+    pub sms_on: bool,
 }
 
 // Personal data stays out of logs: neither shows its fields.
@@ -241,6 +249,7 @@ impl PersonFields {
                 language,
                 team,
                 facts,
+                sms_on: !self.sms_on.trim().is_empty(),
             }),
             _ => Err(errors),
         }

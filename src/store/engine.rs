@@ -148,6 +148,25 @@ impl Tx {
     }
 
     /// Open questions of a person, oldest first.
+    /// The code of a person's latest question about a seat (the one they
+    /// answered, or are asked), as they know the seat by it.
+    pub async fn latest_question_code(
+        &mut self,
+        person_id: i64,
+        seat_id: i64,
+    ) -> sqlx::Result<Option<String>> {
+        q!(
+            self,
+            fetch_optional,
+            sqlx::query_scalar(
+                "SELECT code FROM questions WHERE person_id = $1 AND seat_id = $2
+                 ORDER BY id DESC LIMIT 1"
+            )
+            .bind(person_id)
+            .bind(seat_id)
+        )
+    }
+
     pub async fn open_questions(&mut self, person_id: i64) -> sqlx::Result<Vec<Question>> {
         q!(
             self,

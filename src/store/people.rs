@@ -154,6 +154,18 @@ impl Tx {
 }
 
 impl Tx {
+    /// Turns SMS off (STOP) or on again for one person. False when it was
+    /// so already, or there is no such person.
+    pub async fn set_person_sms_opt_out(&mut self, id: i64, opt_out: bool) -> sqlx::Result<bool> {
+        let n = exec!(
+            self,
+            sqlx::query("UPDATE people SET sms_opt_out = $1 WHERE id = $2 AND sms_opt_out <> $1")
+                .bind(opt_out)
+                .bind(id)
+        )?;
+        Ok(n == 1)
+    }
+
     /// Updates a person's name and contact details by id. False if there
     /// is no such person.
     pub async fn update_person(&mut self, id: i64, p: &NewPerson<'_>) -> sqlx::Result<bool> {

@@ -146,6 +146,9 @@ pub struct SeatDetails {
     pub election_id: i64,
     pub election: String,
     pub time_zone: String,
+    /// The election's lock period: within this many days of the seat's
+    /// date its person can no longer give it up themselves.
+    pub lock_days: i32,
     pub station_id: i64,
     pub station: String,
     pub address: String,
@@ -162,8 +165,18 @@ pub struct SeatDetails {
 impl SeatDetails {
     /// When the task begins: its start on its date, in the election's zone.
     pub fn starts_at(&self) -> DateTime<Utc> {
-        let tz: chrono_tz::Tz = self.time_zone.parse().unwrap_or(chrono_tz::UTC);
-        crate::workflow::local_instant(self.date.and_time(self.start_time), tz)
+        crate::workflow::local_instant(self.date.and_time(self.start_time), self.tz())
+    }
+
+    pub fn tz(&self) -> chrono_tz::Tz {
+        self.time_zone.parse().unwrap_or(chrono_tz::UTC)
+    }
+
+    /// Whether `now` is within the lock period: `lock_days` (at least one)
+    /// or fewer days before the seat's date, or on or after it.
+    pub fn locked_at(&self, now: DateTime<Utc>) -> bool {
+        let today = now.with_timezone(&self.tz()).date_naive();
+        self.lock_days > 0 && (self.date - today).num_days() <= i64::from(self.lock_days)
     }
 }
 

@@ -144,6 +144,8 @@ pub async fn edit_form(
         danish_citizen: flag(person.danish_citizen),
         under_guardianship: flag(person.under_guardianship),
         deceased: flag(person.deceased),
+        sms_on: String::new(),
+        stopped: if person.sms_opt_out { "1" } else { "" }.into(),
     };
     render(
         &state,
@@ -237,6 +239,19 @@ async fn store(
     };
     if let Some(team) = p.team {
         tx.add_team_member(team, id).await?;
+    }
+    if p.sms_on && tx.set_person_sms_opt_out(id, false).await? {
+        tx.audit(
+            now,
+            &session.actor(),
+            "person.sms_opt_in",
+            AuditIds {
+                person: Some(id),
+                ..Default::default()
+            },
+            None,
+        )
+        .await?;
     }
     tx.audit(
         now,
