@@ -261,7 +261,7 @@ mod assignment_rules {
             let body: serde_json::Value = r.json().await.unwrap();
             let message = body["message"].as_str().unwrap();
             assert!(message.contains("assignments[1]: person") && message.contains("is 17 on 2029-11-20"), "{message}");
-            assert!(message.contains(&format!("assignments[2]: person {anna} already has a seat on 2029-11-20")), "{message}");
+            assert!(message.contains(&format!("assignments[2]: person {anna} already has a seat at that time on 2029-11-20")), "{message}");
             assert!(!message.contains("assignments[0]"), "{message}");
             app.settle().await;
             for seat in &e.seats {

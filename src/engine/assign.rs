@@ -2,7 +2,7 @@
 
 use chrono::{DateTime, Utc};
 
-use super::eligibility::{Refusal, RuleBook};
+use super::eligibility::{Meeting, Refusal, RuleBook};
 use super::run::Latest;
 use super::{Effects, Engine, EngineError};
 use crate::domain::Ineligible;
@@ -20,7 +20,7 @@ pub enum AssignError {
     NoSuchPerson(i64),
     #[error("seat {0} is not vacant")]
     SeatTaken(i64),
-    #[error("person {person} already has a seat on {date}")]
+    #[error("person {person} already has a seat at that time on {date}")]
     PersonBusy {
         person: i64,
         date: chrono::NaiveDate,
@@ -167,31 +167,33 @@ impl Engine {
         }
         // The secretariat (or a party secretary, for their own team's
         // seats) may give a seat to anyone who meets the election's rules.
-        if let Some(Refusal::Ineligible(why)) = self
-            .refusal(tx, &mut known.book, &person, &seat, false)
+        match self
+            .refusal(tx, &mut known.book, &person, &seat, Meeting::ANY_TEAM)
             .await?
         {
-            return Err(AssignError::NotEligible {
-                person: person_id,
-                why,
-            });
-        }
-        match tx.assign_seat(seat_id, person_id, now).await {
-            Ok(true) => {
-                seat.status = "invited".into();
-                seat.person_id = Some(person_id);
+            Some(Refusal::Ineligible(why)) => {
+                return Err(AssignError::NotEligible {
+                    person: person_id,
+                    why,
+                });
             }
-            // The seat was vacant when read, so it is the person's day.
-            Ok(false) if tx.seat_of_person_on(person_id, seat.date).await?.is_some() => {
+            Some(Refusal::Busy(_)) => {
                 return Err(AssignError::PersonBusy {
                     person: person_id,
                     date: seat.date,
                     raced: false,
                 });
             }
+            Some(Refusal::NotOnTeam) | None => {}
+        }
+        match tx.assign_seat(seat_id, person_id, now).await {
+            Ok(true) => {
+                seat.status = "invited".into();
+                seat.person_id = Some(person_id);
+            }
             Ok(false) => return Err(AssignError::SeatTaken(seat_id)),
-            // Another transaction gave the person a seat that day since
-            // the check above; the unique index is the last word.
+            // Another transaction gave the person a seat at that time since
+            // the check above; the database's trigger is the last word.
             Err(e) if is_unique_violation(&e) => {
                 return Err(AssignError::PersonBusy {
                     person: person_id,

@@ -13,6 +13,7 @@ use super::{Engine, EngineError};
 use crate::domain::Ineligible;
 use crate::domain::eligibility::{Rules, check};
 use crate::store::engine::NotificationIds;
+use crate::store::seats::SeatTime;
 use crate::store::{Person, Question, SeatDetails, Tx};
 
 /// Why a person may not take a seat.
@@ -22,6 +23,32 @@ pub enum Refusal {
     Ineligible(Ineligible),
     /// The seat is a party's, and the person is not of that party.
     NotOnTeam,
+    /// The person holds a seat at the same time (this one).
+    Busy(i64),
+}
+
+/// What a path asks of the person besides the election type's rules.
+#[derive(Debug, Clone, Copy, Default)]
+pub(crate) struct Meeting {
+    /// Membership of the seat's team (party).
+    pub same_team: bool,
+    /// A seat the person leaves for this one (a swap): its time does not
+    /// stand in the way.
+    pub leaving: Option<i64>,
+}
+
+impl Meeting {
+    pub const ANY_TEAM: Meeting = Meeting {
+        same_team: false,
+        leaving: None,
+    };
+
+    pub fn same_team(same_team: bool) -> Meeting {
+        Meeting {
+            same_team,
+            leaving: None,
+        }
+    }
 }
 
 impl Refusal {
@@ -30,6 +57,7 @@ impl Refusal {
         match self {
             Refusal::Ineligible(i) => i.rule(),
             Refusal::NotOnTeam => "team",
+            Refusal::Busy(_) => "busy",
         }
     }
 }
@@ -39,6 +67,7 @@ impl std::fmt::Display for Refusal {
         match self {
             Refusal::Ineligible(i) => i.fmt(f),
             Refusal::NotOnTeam => write!(f, "is not a member of the seat's team"),
+            Refusal::Busy(seat) => write!(f, "holds seat {seat} at the same time"),
         }
     }
 }
@@ -85,14 +114,15 @@ impl Engine {
     }
 
     /// Whether the person may take the seat: the rules of its election's
-    /// type on its date and, when `same_team`, membership of its team.
+    /// type on its date; no seat of theirs at an overlapping time (but the
+    /// one they leave); and, when the path asks, membership of its team.
     pub(crate) async fn refusal(
         &self,
         tx: &mut Tx,
         book: &mut RuleBook,
         person: &Person,
         seat: &SeatDetails,
-        same_team: bool,
+        meeting: Meeting,
     ) -> Result<Option<Refusal>, EngineError> {
         if let Some(i) = self
             .ineligible_on(tx, book, person, seat.election_id, seat.date)
@@ -100,7 +130,22 @@ impl Engine {
         {
             return Ok(Some(Refusal::Ineligible(i)));
         }
-        if same_team && !tx.is_team_member(seat.team_id, person.id).await? {
+        let wanted = SeatTime {
+            seat_id: seat.seat_id,
+            date: seat.date,
+            start_time: seat.start_time,
+            end_time: seat.end_time,
+        };
+        if let Some(held) = tx
+            .seat_times_near(person.id, seat.date)
+            .await?
+            .into_iter()
+            .filter(|h| h.seat_id != seat.seat_id && Some(h.seat_id) != meeting.leaving)
+            .find(|h| h.overlaps(&wanted))
+        {
+            return Ok(Some(Refusal::Busy(held.seat_id)));
+        }
+        if meeting.same_team && !tx.is_team_member(seat.team_id, person.id).await? {
             return Ok(Some(Refusal::NotOnTeam));
         }
         Ok(None)

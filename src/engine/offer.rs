@@ -12,7 +12,7 @@
 use chrono::{DateTime, Utc};
 
 use super::answer::{AnswerOutcome, Via};
-use super::eligibility::RuleBook;
+use super::eligibility::{Meeting, RuleBook};
 use super::run::Running;
 use super::send::{About, LinkPurposes};
 use super::{Effects, Engine, EngineError};
@@ -97,7 +97,10 @@ impl Engine {
             let Some(person) = tx.person(id).await? else {
                 continue;
             };
-            match self.refusal(tx, &mut book, &person, &seat, false).await? {
+            match self
+                .refusal(tx, &mut book, &person, &seat, Meeting::ANY_TEAM)
+                .await?
+            {
                 None => people.push(person),
                 Some(why) => tracing::info!(
                     person_id = person.id,
@@ -266,7 +269,13 @@ impl Engine {
         if let (Some(person), Some(seat)) = (&person, &seat) {
             let mut book = RuleBook::default();
             if let Some(why) = self
-                .refusal(tx, &mut book, person, seat, offer.same_team)
+                .refusal(
+                    tx,
+                    &mut book,
+                    person,
+                    seat,
+                    Meeting::same_team(offer.same_team),
+                )
                 .await?
             {
                 if !tx.close_question(question.id, "refused", now).await? {

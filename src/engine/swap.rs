@@ -20,7 +20,7 @@ use std::sync::Arc;
 use chrono::{DateTime, Utc};
 
 use super::answer::Via;
-use super::eligibility::RuleBook;
+use super::eligibility::{Meeting, RuleBook};
 use super::no_show::OffSeat;
 use super::run::{Latest, Running};
 use super::send::{About, LinkPurposes};
@@ -257,7 +257,16 @@ impl Engine {
                 continue;
             };
             if self
-                .refusal(tx, &mut book, person, &seat, false)
+                .refusal(
+                    tx,
+                    &mut book,
+                    person,
+                    &seat,
+                    Meeting {
+                        same_team: false,
+                        leaving: Some(seat_id),
+                    },
+                )
                 .await?
                 .is_none()
             {
@@ -329,7 +338,16 @@ impl Engine {
         }
         if let (Some(person), Some(seat)) = (run.person.clone(), target_seat.as_ref())
             && let Some(why) = self
-                .refusal(tx, &mut RuleBook::default(), &person, seat, false)
+                .refusal(
+                    tx,
+                    &mut RuleBook::default(),
+                    &person,
+                    seat,
+                    Meeting {
+                        same_team: false,
+                        leaving: Some(old),
+                    },
+                )
                 .await?
         {
             return Ok(SwapChoice::NotEligible(why));

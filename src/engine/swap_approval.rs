@@ -104,7 +104,10 @@ impl Engine {
                 &mut super::eligibility::RuleBook::default(),
                 &person,
                 &target_seat,
-                false,
+                super::eligibility::Meeting {
+                    same_team: false,
+                    leaving: Some(old),
+                },
             )
             .await?
         {

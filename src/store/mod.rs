@@ -125,9 +125,12 @@ pub(crate) fn placeholders(first: usize, columns: usize, rows: usize) -> String 
     sql
 }
 
-/// True when the error is a unique or exclusion constraint violation.
+/// True when the error is a unique or exclusion constraint violation, or
+/// the trigger that refuses a person two seats at one time (on SQLite a
+/// trigger's refusal is not a unique violation by its code).
 pub fn is_unique_violation(err: &sqlx::Error) -> bool {
-    matches!(err, sqlx::Error::Database(db) if db.is_unique_violation())
+    matches!(err, sqlx::Error::Database(db)
+        if db.is_unique_violation() || db.message().contains("seats_overlap"))
 }
 
 /// True when the error is a check or foreign-key violation.

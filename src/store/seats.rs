@@ -14,6 +14,32 @@ pub struct NewSeat {
     pub date: NaiveDate,
 }
 
+/// When a seat's task is: from its start on its date to its end (on the
+/// next day when the end is not after the start).
+#[derive(Debug, Clone, Copy, sqlx::FromRow)]
+pub struct SeatTime {
+    pub seat_id: i64,
+    pub date: NaiveDate,
+    pub start_time: chrono::NaiveTime,
+    pub end_time: chrono::NaiveTime,
+}
+
+impl SeatTime {
+    pub fn span(&self) -> (chrono::NaiveDateTime, chrono::NaiveDateTime) {
+        let start = self.date.and_time(self.start_time);
+        let mut end = self.date.and_time(self.end_time);
+        if self.end_time <= self.start_time {
+            end += chrono::Duration::days(1);
+        }
+        (start, end)
+    }
+
+    pub fn overlaps(&self, other: &SeatTime) -> bool {
+        let (a, b) = (self.span(), other.span());
+        a.0 < b.1 && b.0 < a.1
+    }
+}
+
 /// One line of a seat's history.
 pub struct HistoryEvent<'a> {
     pub seat_id: i64,
@@ -98,26 +124,32 @@ impl Tx {
         )
     }
 
-    /// The seat a person holds on a date, if any.
-    pub async fn seat_of_person_on(
+    /// The seats a person holds from the day before `date` to the day
+    /// after, with their times: those a seat on `date` could overlap.
+    pub async fn seat_times_near(
         &mut self,
         person_id: i64,
         date: NaiveDate,
-    ) -> sqlx::Result<Option<i64>> {
+    ) -> sqlx::Result<Vec<SeatTime>> {
         q!(
             self,
-            fetch_optional,
-            sqlx::query_scalar("SELECT id FROM seats WHERE person_id = $1 AND date = $2")
-                .bind(person_id)
-                .bind(date)
+            fetch_all,
+            sqlx::query_as(
+                "SELECT s.id AS seat_id, s.date, tt.start_time, tt.end_time
+                 FROM seats s JOIN task_types tt ON tt.id = s.task_type_id
+                 WHERE s.person_id = $1 AND s.date >= $2 AND s.date <= $3"
+            )
+            .bind(person_id)
+            .bind(date.pred_opt().unwrap_or(date))
+            .bind(date.succ_opt().unwrap_or(date))
         )
     }
 
-    /// Gives a vacant seat to a person and marks it invited, unless the
-    /// person already holds a seat that day. Returns false when either
-    /// stood in the way. Should another transaction give the person a seat
-    /// that day meanwhile, the unique index makes this fail with a unique
-    /// violation.
+    /// Gives a vacant seat to a person and marks it invited. Returns false
+    /// when the seat is not vacant. A seat at the same time as one the
+    /// person holds (also one another transaction gave them meanwhile) is
+    /// refused by the database's trigger as a unique violation; the rule
+    /// function checks it first.
     pub async fn assign_seat(
         &mut self,
         seat_id: i64,
@@ -151,8 +183,7 @@ impl Tx {
             self,
             sqlx::query(
                 "UPDATE seats SET person_id = $1, status = $2, updated_at = $3
-                 WHERE id = $4 AND status = 'vacant'
-                   AND NOT EXISTS (SELECT 1 FROM seats b WHERE b.person_id = $1 AND b.date = seats.date)"
+                 WHERE id = $4 AND status = 'vacant'"
             )
             .bind(person_id)
             .bind(status)

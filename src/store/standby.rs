@@ -99,10 +99,10 @@ impl Tx {
 
     /// Up to `limit` people on standby for a seat who may be offered it
     /// now, in the order they were put on standby: members of the seat's
-    /// team when `same_team`, not holding a seat that day, not asked in
-    /// this offer (`instance_id`) already, without an open offer of
-    /// another seat that day, and never having declined, left, missed or
-    /// been taken off this seat.
+    /// team when `same_team`, not asked in this offer (`instance_id`)
+    /// already, without an open offer of another seat that day, and never
+    /// having declined, left, missed or been taken off this seat. Whether
+    /// they hold a seat at the same time is the rule function's to say.
     pub async fn standby_candidates(
         &mut self,
         seat_id: i64,
@@ -125,7 +125,6 @@ impl Tx {
                    AND (NOT $4 OR EXISTS (
                        SELECT 1 FROM team_members tm
                        WHERE tm.person_id = sb.person_id AND tm.team_id = s.team_id))
-                   AND NOT EXISTS (SELECT 1 FROM seats h WHERE h.person_id = sb.person_id AND h.date = s.date)
                    AND NOT EXISTS (SELECT 1 FROM questions q WHERE q.instance_id = $2 AND q.person_id = sb.person_id)
                    AND NOT EXISTS (
                        SELECT 1 FROM questions q JOIN seats o ON o.id = q.seat_id
