@@ -6,6 +6,7 @@ use super::run::Running;
 use super::send::{About, LinkPurposes};
 use super::{Effects, Engine, EngineError};
 use crate::store::directory::AuditIds;
+use crate::store::engine::NotificationIds;
 use crate::store::seats::HistoryEvent;
 use crate::store::{Question, Tx};
 use crate::workflow::{Answer, Next};
@@ -195,6 +196,21 @@ impl Engine {
                 };
                 tx.close_question(question.id, "timed_out", now).await?;
                 tx.cancel_timers(run.instance.id, now).await?;
+                let starts = run.seat.as_ref().map(|s| s.starts_at());
+                if timeout.due(question.opened_at, starts, run.tz).1 {
+                    tx.notify_secretariat(
+                        "cut-short",
+                        NotificationIds {
+                            seat: question.seat_id,
+                            person: Some(question.person_id),
+                            instance: Some(run.instance.id),
+                            inbound: None,
+                        },
+                        "The question was not answered, and its time was cut short so that it ends before the task starts.",
+                        now,
+                    )
+                    .await?;
+                }
                 if let Some(seat_id) = question.seat_id {
                     tx.record_history(
                         &HistoryEvent {
@@ -235,10 +251,11 @@ impl Engine {
         let language = crate::domain::Language::parse(&person.language).unwrap_or_default();
         let mut context = self.seat_context(run.seat.as_ref(), language);
         context.code = question.code.clone();
+        let starts = run.seat.as_ref().map(|s| s.starts_at());
         let timeout_at = ask
             .timeout
             .as_ref()
-            .map(|t| t.after.after(question.opened_at, run.tz));
+            .map(|t| t.due(question.opened_at, starts, run.tz).0);
         let about = About {
             seat: run.instance.seat_id,
             instance: Some(run.instance.id),
@@ -246,6 +263,7 @@ impl Engine {
             deadline: Some(timeout_at.unwrap_or_else(|| run.seat_day_end(now))),
             links: LinkPurposes::for_ask(ask, run.holds_seat()),
             fallback_of: None,
+            task_ends: run.seat.as_ref().map(|s| s.ends_at()),
         };
         self.send_to_person(
             tx,

@@ -585,6 +585,7 @@ impl Engine {
                 seat: q.seat_id,
                 instance: Some(q.instance_id),
                 question: Some(q.id),
+                task_ends: seat.as_ref().map(|s| s.ends_at()),
                 deadline: None,
                 links: LinkPurposes {
                     swap: holds && q.kind == "ask",

@@ -82,6 +82,20 @@ impl Engine {
         let Some(seat) = run.seat.clone() else {
             return Ok(());
         };
+        // A seat whose task is over is offered to nobody.
+        if seat.ends_at() <= now {
+            tx.close_open_questions_of(instance_id, "ended", now)
+                .await?;
+            tx.cancel_timers(instance_id, now).await?;
+            if tx
+                .finish_instance_in(instance_id, &run.instance.state, now)
+                .await?
+            {
+                tx.audit(now, "system", "offer.task_over", run.ids(), None)
+                    .await?;
+            }
+            return Ok(());
+        }
         // The next people in the pool who meet the election's rules on
         // the seat's date; those who do not are passed over (the pool
         // beyond a few hundred is not read).
@@ -151,6 +165,7 @@ impl Engine {
                 deadline: Some(run.seat_day_end(now)),
                 links: LinkPurposes::ANSWERS,
                 fallback_of: None,
+                task_ends: Some(seat.ends_at()),
             };
             self.send_to_person(
                 tx,
@@ -244,6 +259,7 @@ impl Engine {
                     deadline: None,
                     links: LinkPurposes::default(),
                     fallback_of: None,
+                    task_ends: seat.as_ref().map(|s| s.ends_at()),
                 };
                 self.send_to_person(
                     tx,
@@ -266,6 +282,10 @@ impl Engine {
         // may have changed since they were asked.
         let person = tx.person(question.person_id).await?;
         let seat = tx.seat_details(seat_id).await?;
+        if seat.as_ref().is_some_and(|s| s.ends_at() <= now) {
+            tx.close_question(question.id, "ended", now).await?;
+            return Ok(AnswerOutcome::NoLongerOpen);
+        }
         if let (Some(person), Some(seat)) = (&person, &seat) {
             let mut book = RuleBook::default();
             if let Some(why) = self

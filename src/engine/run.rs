@@ -80,6 +80,7 @@ impl Running {
             deadline: None,
             links: LinkPurposes::default(),
             fallback_of: None,
+            task_ends: self.seat.as_ref().map(|s| s.ends_at()),
         }
     }
 
@@ -344,7 +345,8 @@ impl Engine {
                         .await?;
                     let mut context = self.seat_context(run.seat.as_ref(), run.language());
                     context.code = code.to_string();
-                    let timeout_at = ask.timeout.as_ref().map(|t| t.after.after(now, run.tz));
+                    let starts = run.seat.as_ref().map(|s| s.starts_at());
+                    let timeout_at = ask.timeout.as_ref().map(|t| t.due(now, starts, run.tz).0);
                     let about = About {
                         question: Some(question),
                         deadline: Some(timeout_at.unwrap_or_else(|| run.seat_day_end(now))),
@@ -418,7 +420,10 @@ impl Engine {
                 let Some(person) = run.person.clone() else {
                     return Ok(());
                 };
-                let context = self.seat_context(run.seat.as_ref(), run.language());
+                let mut context = self.seat_context(run.seat.as_ref(), run.language());
+                if let Some(seat) = &run.seat {
+                    context.seats = self.day_seats(tx, person.id, seat, run.language()).await?;
+                }
                 self.send_to_person(
                     tx,
                     fx,

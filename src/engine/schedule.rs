@@ -19,7 +19,7 @@ use crate::store::directory::AuditIds;
 use crate::store::engine::NotificationIds;
 use crate::store::schedules::ScheduleRun;
 use crate::workflow::schedule::{Anchor, Due};
-use crate::workflow::{ScheduledStart, Trigger};
+use crate::workflow::{ScheduledStart, SeatConditions, Trigger};
 
 /// Seats per transaction of a fan-out.
 const PAGE: i64 = 500;
@@ -40,14 +40,23 @@ struct Slot<'a> {
     election_id: i64,
     anchor_date: NaiveDate,
     tz: Tz,
+    /// The filter with the election's dates filled in.
+    seats: Vec<SeatConditions<NaiveDate>>,
     /// Its bookkeeping, as read at the start of the pass.
     row: Option<ScheduleRun>,
 }
 
 impl Slot<'_> {
-    /// The seats' date, when the schedule counts from each seat's date.
-    fn seat_date(&self) -> Option<NaiveDate> {
-        (self.start.schedule.at.anchor == Anchor::SeatDate).then_some(self.anchor_date)
+    /// The date of the seats an occurrence is about: each seat's own date
+    /// for `seat_date`, election day for `election_day` unless the filter
+    /// names dates itself; none (the whole election) for `starts_on` and
+    /// `ends_on`, the window's ends.
+    fn day(&self) -> Option<NaiveDate> {
+        match self.start.schedule.at.anchor {
+            Anchor::SeatDate => Some(self.anchor_date),
+            Anchor::ElectionDay if !self.start.seats.names_a_date() => Some(self.anchor_date),
+            _ => None,
+        }
     }
 }
 
@@ -100,6 +109,7 @@ impl Engine {
                         election_id: e.id,
                         anchor_date,
                         tz,
+                        seats: start.seats.on_dates(e.election_day, e.starts_on, e.ends_on),
                         row,
                     });
                 }
@@ -172,7 +182,7 @@ impl Engine {
             // without such seats) is not worth the secretariat's time.
             if tx.skip_occurrence(row.id, at, now).await?
                 && !tx
-                    .filtered_seats(slot.election_id, &slot.start.seats, slot.seat_date(), 0, 1)
+                    .filtered_seats(slot.election_id, &slot.seats, slot.day(), None, 0, 1)
                     .await?
                     .is_empty()
             {
@@ -220,7 +230,7 @@ impl Engine {
         now: DateTime<Utc>,
         report: &mut ScheduleReport,
     ) -> Result<(), EngineError> {
-        let date = slot.seat_date();
+        let date = slot.day();
         loop {
             let mut tx = self.db.begin().await?;
             let mut fx = Effects::default();
@@ -229,7 +239,7 @@ impl Engine {
                 return Ok(());
             }
             let seats = tx
-                .filtered_seats(slot.election_id, &slot.start.seats, date, cursor, PAGE)
+                .filtered_seats(slot.election_id, &slot.seats, date, None, cursor, PAGE)
                 .await?;
             for seat in &seats {
                 let person = match seat.person_id {
@@ -237,6 +247,25 @@ impl Engine {
                     None => None,
                 };
                 let details = tx.seat_details(seat.id).await?;
+                // One instance per person and day: the first of their
+                // selected seats that day stands for the others.
+                if slot.start.one_per_person
+                    && let (Some(p), Some(d)) = (&person, &details)
+                {
+                    let first = tx
+                        .filtered_seats(
+                            slot.election_id,
+                            &slot.seats,
+                            Some(d.date),
+                            Some(p.id),
+                            0,
+                            1,
+                        )
+                        .await?;
+                    if first.first().is_some_and(|f| f.id != seat.id) {
+                        continue;
+                    }
+                }
                 self.start_revision(
                     &mut tx,
                     &mut fx,
@@ -247,8 +276,8 @@ impl Engine {
                     now,
                 )
                 .await?;
+                report.started += 1;
             }
-            report.started += seats.len();
             let next = match seats.last() {
                 Some(last) if seats.len() as i64 == PAGE => Some(last.id),
                 _ => None,

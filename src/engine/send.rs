@@ -5,7 +5,7 @@ use serde::{Deserialize, Serialize};
 
 use super::{Effects, Engine, EngineError};
 use crate::domain::Language;
-use crate::messages::MessageContext;
+use crate::messages::{MessageContext, SeatLine};
 use crate::store::engine::NotificationIds;
 use crate::store::outbox::NewMessage;
 use crate::store::{Person, SeatDetails, Tx};
@@ -26,6 +26,10 @@ pub(crate) struct About {
     /// The message this one repeats on another channel.
     #[serde(default)]
     pub fallback_of: Option<i64>,
+    /// When the seat's task ends, where the sender knows: nothing is sent
+    /// about the seat after that.
+    #[serde(default)]
+    pub task_ends: Option<DateTime<Utc>>,
 }
 
 /// How an SMS can go out another way if the gateway reports it not
@@ -146,6 +150,22 @@ impl Engine {
             instance: about.instance,
             inbound: None,
         };
+        // Nothing a workflow sends about a seat goes out once its task is
+        // over (a late answer, a timer that was due while the service was
+        // down).
+        if let (Some(seat_id), Some(ends)) = (about.seat, about.task_ends)
+            && ends <= now
+        {
+            let audit = crate::store::directory::AuditIds {
+                seat: Some(seat_id),
+                person: Some(person.id),
+                instance: about.instance,
+            };
+            let detail = format!(r#"{{"template":"{template}"}}"#);
+            tx.audit(now, "system", "message.after_task", audit, Some(&detail))
+                .await?;
+            return Ok(());
+        }
         let Some((channel, recipient)) = self.pick_channel(person, template, channels) else {
             let names: Vec<&str> = channels.iter().map(|c| c.as_str()).collect();
             tx.notify_secretariat(
@@ -411,6 +431,28 @@ impl Engine {
             return Ok(None);
         }
         Ok(Some((s, Method::Cancel)))
+    }
+
+    /// The seats a person holds confirmed on a seat's date, by start time:
+    /// what a reminder about that day lists.
+    pub(crate) async fn day_seats(
+        &self,
+        tx: &mut Tx,
+        person: i64,
+        seat: &SeatDetails,
+        language: Language,
+    ) -> Result<Vec<SeatLine>, EngineError> {
+        let mut lines = Vec::new();
+        for other in tx.seats_of_person_on(&[person], seat.date).await? {
+            if other.status != "confirmed" && other.id != seat.seat_id {
+                continue;
+            }
+            if let Some(d) = tx.seat_details(other.id).await? {
+                lines.push((d.start_time, SeatLine::of(&d, language)));
+            }
+        }
+        lines.sort_by_key(|(start, _)| *start);
+        Ok(lines.into_iter().map(|(_, l)| l).collect())
     }
 
     /// The placeholders of a message about a seat, in the person's language.

@@ -87,6 +87,11 @@ impl Engine {
         let Some((revision, _, _)) = self.swap_workflow(tx).await? else {
             return Ok(false);
         };
+        // Once the task has begun, the place is where it is.
+        let seat = tx.seat_details(seat_id).await?;
+        if seat.as_ref().is_none_or(|s| s.starts_at() <= now) {
+            return Ok(false);
+        }
         self.end_waiting_swaps(tx, seat_id, person.id, now).await?;
         tx.record_history(
             &HistoryEvent {
@@ -100,7 +105,6 @@ impl Engine {
             now,
         )
         .await?;
-        let seat = tx.seat_details(seat_id).await?;
         self.start_revision(tx, fx, &revision, Some(seat_id), Some(person), seat, now)
             .await?;
         Ok(true)
@@ -211,6 +215,7 @@ impl Engine {
             deadline: Some(deadline),
             links: LinkPurposes::SWAP,
             fallback_of: None,
+            task_ends: run.seat.as_ref().map(|s| s.ends_at()),
         };
         self.send_to_person(
             tx,
@@ -323,6 +328,9 @@ impl Engine {
         let (Some(old), Some(person_id)) = (run.instance.seat_id, run.instance.person_id) else {
             return Ok(SwapChoice::NoLongerOpen);
         };
+        if run.seat.as_ref().is_none_or(|s| s.starts_at() <= now) {
+            return Ok(SwapChoice::NoLongerOpen);
+        }
         let target_seat = tx.seat_details(target).await?;
         let station = target_seat
             .as_ref()

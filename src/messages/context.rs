@@ -87,7 +87,9 @@ pub struct MessageContext {
     /// In a swap awaiting the secretariat's approval: the station chosen.
     #[serde(default)]
     pub requested_station: String,
-    /// In the chat's `/status`: the seats the person holds from today.
+    /// In the chat's `/status`: the seats the person holds from today; in
+    /// a message a workflow sends about a seat: the seats the person holds
+    /// confirmed on its date (this one included), by start time.
     #[serde(default)]
     pub seats: Vec<SeatLine>,
     /// Why a chat could not be linked: `used`, `expired` or `invalid`.

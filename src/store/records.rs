@@ -168,6 +168,16 @@ impl SeatDetails {
         crate::workflow::local_instant(self.date.and_time(self.start_time), self.tz())
     }
 
+    /// When the task ends: its end on its date, or the next day when the
+    /// end is not after the start.
+    pub fn ends_at(&self) -> DateTime<Utc> {
+        let mut end = self.date.and_time(self.end_time);
+        if self.end_time <= self.start_time {
+            end += chrono::Duration::days(1);
+        }
+        crate::workflow::local_instant(end, self.tz())
+    }
+
     pub fn tz(&self) -> chrono_tz::Tz {
         self.time_zone.parse().unwrap_or(chrono_tz::UTC)
     }

@@ -5,7 +5,7 @@
 use chrono::{DateTime, NaiveDate, Utc};
 
 use super::Tx;
-use crate::workflow::SeatFilter;
+use crate::workflow::SeatConditions;
 use crate::{exec, q};
 
 #[derive(Debug, Clone, sqlx::FromRow)]
@@ -161,35 +161,82 @@ impl Tx {
         )
     }
 
-    /// The next page of seats a filter selects, after seat `after`, in id
-    /// order; only seats on `date` when it is given.
+    /// The seats of an election a filter selects, on `date` when given,
+    /// after seat `after` by id, at most `limit`; with `person`, only
+    /// theirs.
     pub async fn filtered_seats(
         &mut self,
         election_id: i64,
-        filter: &SeatFilter,
+        filter: &[SeatConditions<NaiveDate>],
         date: Option<NaiveDate>,
+        person: Option<i64>,
         after: i64,
         limit: i64,
     ) -> sqlx::Result<Vec<FanOutSeat>> {
+        // Only placeholders are formatted into the SQL; every value is
+        // bound, in the order the placeholders are numbered.
+        let mut sql = String::from(
+            "SELECT s.id, s.person_id FROM seats s JOIN task_types tt ON tt.id = s.task_type_id
+             WHERE s.election_id = $1 AND s.id > $2
+               AND ($3 IS NULL OR s.date = $3)
+               AND ($4 IS NULL OR s.person_id = $4)",
+        );
+        let mut n = 4;
+        let mut next = || {
+            n += 1;
+            n
+        };
+        if !filter.is_empty() {
+            let alternatives: Vec<String> = filter
+                .iter()
+                .map(|c| {
+                    let mut parts = vec!["1 = 1".to_string()];
+                    if c.status.is_some() {
+                        parts.push(format!("s.status = ${}", next()));
+                    }
+                    if c.task_type.is_some() {
+                        parts.push(format!("tt.name = ${}", next()));
+                    }
+                    if c.checked_in.is_some() {
+                        parts.push(format!("(s.checked_in_at IS NOT NULL) = ${}", next()));
+                    }
+                    if c.date.is_some() {
+                        parts.push(format!("s.date = ${}", next()));
+                    }
+                    format!("({})", parts.join(" AND "))
+                })
+                .collect();
+            sql.push_str(&format!(" AND ({})", alternatives.join(" OR ")));
+        }
+        sql.push_str(&format!(" ORDER BY s.id LIMIT ${}", next()));
         q!(
             self,
             fetch_all,
-            sqlx::query_as(
-                "SELECT s.id, s.person_id FROM seats s JOIN task_types tt ON tt.id = s.task_type_id
-                 WHERE s.election_id = $1 AND s.id > $2
-                   AND ($3 IS NULL OR s.status = $3)
-                   AND ($4 IS NULL OR tt.name = $4)
-                   AND ($5 IS NULL OR (s.checked_in_at IS NOT NULL) = $5)
-                   AND ($6 IS NULL OR s.date = $6)
-                 ORDER BY s.id LIMIT $7"
-            )
-            .bind(election_id)
-            .bind(after)
-            .bind(filter.status.map(|s| s.as_str()))
-            .bind(filter.task_type.as_deref())
-            .bind(filter.checked_in)
-            .bind(date)
-            .bind(limit)
+            filter
+                .iter()
+                .fold(
+                    sqlx::query_as(sqlx::AssertSqlSafe(sql.as_str()))
+                        .bind(election_id)
+                        .bind(after)
+                        .bind(date)
+                        .bind(person),
+                    |mut query, c| {
+                        if let Some(status) = c.status {
+                            query = query.bind(status.as_str());
+                        }
+                        if let Some(name) = &c.task_type {
+                            query = query.bind(name.as_str());
+                        }
+                        if let Some(yes) = c.checked_in {
+                            query = query.bind(yes);
+                        }
+                        if let Some(day) = c.date {
+                            query = query.bind(day);
+                        }
+                        query
+                    }
+                )
+                .bind(limit)
         )
     }
 }

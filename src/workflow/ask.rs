@@ -134,7 +134,15 @@ fn timeout(r: &mut Reader, state: &str, node: &Node) -> Option<TimeoutDef> {
     let goto = r
         .required(&fields, "goto", place)
         .and_then(|e| reference(r, &e.value, "a state name"));
-    Some(TimeoutDef { after, goto })
+    let before_start = match fields.get("before_start") {
+        None => Some(None),
+        Some(e) => period(r, &e.value).map(|(p, _)| Some(p)),
+    };
+    Some(TimeoutDef {
+        after,
+        goto,
+        before_start,
+    })
 }
 
 fn max(r: &mut Reader, node: &Node) -> Option<u32> {

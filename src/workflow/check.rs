@@ -239,6 +239,9 @@ impl Checker<'_> {
             Some(Timeout {
                 after: timeout.after?.0,
                 goto: goto??,
+                before_start: timeout
+                    .before_start?
+                    .unwrap_or(Timeout::DEFAULT_BEFORE_START),
             })
         });
         Some(Ask {

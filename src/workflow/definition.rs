@@ -101,6 +101,9 @@ pub(super) struct RemindDef {
 
 #[derive(Debug)]
 pub(super) struct TimeoutDef {
+    /// `Some(None)` when not written (the default); `None` when written
+    /// wrong.
+    pub before_start: Option<Option<Period>>,
     pub after: Option<(Period, Pos)>,
     pub goto: Option<Ref>,
 }

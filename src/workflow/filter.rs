@@ -1,7 +1,11 @@
 //! The seat filter of a scheduled workflow's `for_each:`:
-//! `seat where status = confirmed and task_type = "Valgstyrer" and checked_in = no`.
+//! `seat where status = confirmed and task_type = "Valgstyrer" and checked_in = no`,
+//! `seat where date = election_day and status = confirmed or status = invited`.
+//! `and` binds tighter than `or`.
 
-use super::model::{SeatFilter, SeatStatus};
+use chrono::NaiveDate;
+
+use super::model::{FilterDate, SeatConditions, SeatFilter, SeatStatus};
 use super::suggest::{did_you_mean, did_you_mean_help, list};
 
 /// Why a filter does not read, and where in its text (in characters).
@@ -12,7 +16,14 @@ pub struct FilterError {
     pub help: Option<String>,
 }
 
-const FIELDS: [&str; 3] = ["status", "task_type", "checked_in"];
+const FIELDS: [&str; 4] = ["status", "task_type", "checked_in", "date"];
+const DATES: [(&str, FilterDate); 3] = [
+    ("election_day", FilterDate::ElectionDay),
+    ("starts_on", FilterDate::StartsOn),
+    ("ends_on", FilterDate::EndsOn),
+];
+/// The most alternatives one filter may join with `or`.
+pub const MAX_ALTERNATIVES: usize = 8;
 const STATUSES: [(&str, SeatStatus); 3] = [
     ("vacant", SeatStatus::Vacant),
     ("invited", SeatStatus::Invited),
@@ -99,6 +110,7 @@ pub fn parse_filter(text: &str) -> Result<SeatFilter, FilterError> {
         None => return Err(error(0, "the filter is empty".into(), Some(FORM.into()))),
     }
     let mut filter = SeatFilter::default();
+    let mut current = SeatConditions::default();
     let Some(w) = it.next() else {
         return Ok(filter);
     };
@@ -186,12 +198,18 @@ pub fn parse_filter(text: &str) -> Result<SeatFilter, FilterError> {
                             Some(help),
                         )
                     })?;
-                if filter.status.replace(status).is_some() {
+                if current.status.replace(status).is_some() {
                     return Err(twice());
                 }
             }
             "task_type" => {
-                if filter.task_type.replace(value.text.clone()).is_some() {
+                if current.task_type.replace(value.text.clone()).is_some() {
+                    return Err(twice());
+                }
+            }
+            "date" => {
+                let date = date(value)?;
+                if current.date.replace(date).is_some() {
                     return Err(twice());
                 }
             }
@@ -207,25 +225,40 @@ pub fn parse_filter(text: &str) -> Result<SeatFilter, FilterError> {
                         ));
                     }
                 };
-                if filter.checked_in.replace(yes).is_some() {
+                if current.checked_in.replace(yes).is_some() {
                     return Err(twice());
                 }
             }
         }
         match it.next() {
-            None => return Ok(filter),
+            None => {
+                filter.any.push(current);
+                return Ok(filter);
+            }
             Some(w) if w.text == "and" && !w.quoted => {}
+            Some(w) if w.text == "or" && !w.quoted => {
+                filter.any.push(std::mem::take(&mut current));
+                if filter.any.len() >= MAX_ALTERNATIVES {
+                    return Err(error(
+                        w.at,
+                        format!(
+                            "a filter has at most {MAX_ALTERNATIVES} alternatives joined by `or`"
+                        ),
+                        Some("select fewer kinds of seats, or split the workflow in two".into()),
+                    ));
+                }
+            }
             Some(w) => {
                 let help = if value.text.contains(' ') || value.quoted {
                     FORM.to_string()
                 } else {
-                    "join conditions with `and`; put a name with spaces in double quotes"
+                    "join conditions with `and` or `or`; put a name with spaces in double quotes"
                         .to_string()
                 };
                 return Err(error(
                     w.at,
                     format!(
-                        "expected `and` or the end of the filter, found `{}`",
+                        "expected `and`, `or` or the end of the filter, found `{}`",
                         w.text
                     ),
                     Some(help),
@@ -233,6 +266,29 @@ pub fn parse_filter(text: &str) -> Result<SeatFilter, FilterError> {
             }
         }
     }
+}
+
+/// `election_day`, `starts_on`, `ends_on` or a date like `2029-11-19`.
+fn date(value: &Word) -> Result<FilterDate, FilterError> {
+    if let Some((_, d)) = DATES.iter().find(|(n, _)| *n == value.text) {
+        return Ok(*d);
+    }
+    if let Ok(day) = NaiveDate::parse_from_str(&value.text, "%Y-%m-%d") {
+        return Ok(FilterDate::On(day));
+    }
+    let names = DATES.map(|(n, _)| n);
+    let help = match did_you_mean(&value.text, names) {
+        Some(s) => did_you_mean_help(s),
+        None => format!(
+            "a date is {} or a date like `2029-11-19`",
+            list(names, "or")
+        ),
+    };
+    Err(error(
+        value.at,
+        format!("`{}` is not a date", value.text),
+        Some(help),
+    ))
 }
 
 #[cfg(test)]
@@ -250,11 +306,12 @@ mod tests {
             r#"seat where status = confirmed and task_type = "Tilforordnet vælgere" and checked_in = no"#,
         )
         .unwrap();
-        assert_eq!(f.status, Some(SeatStatus::Confirmed));
-        assert_eq!(f.task_type.as_deref(), Some("Tilforordnet vælgere"));
-        assert_eq!(f.checked_in, Some(false));
+        assert_eq!(f.any.len(), 1);
+        assert_eq!(f.any[0].status, Some(SeatStatus::Confirmed));
+        assert_eq!(f.any[0].task_type.as_deref(), Some("Tilforordnet vælgere"));
+        assert_eq!(f.any[0].checked_in, Some(false));
         assert_eq!(
-            parse_filter("seat where status=invited").unwrap().status,
+            parse_filter("seat where status=invited").unwrap().any[0].status,
             Some(SeatStatus::Invited)
         );
     }
@@ -281,5 +338,40 @@ mod tests {
         assert!(e.help.unwrap().contains("double quotes"));
         let e = parse_filter("seats where status = confirmed").unwrap_err();
         assert_eq!(e.offset, 0);
+    }
+
+    #[test]
+    fn or_joins_alternatives_and_binds_looser_than_and() {
+        let f = parse_filter(
+            "seat where date = election_day and status = confirmed or status = invited and date = 2029-11-19",
+        )
+        .unwrap();
+        assert_eq!(f.any.len(), 2);
+        assert_eq!(f.any[0].date, Some(FilterDate::ElectionDay));
+        assert_eq!(f.any[0].status, Some(SeatStatus::Confirmed));
+        assert_eq!(
+            f.any[1].date,
+            Some(FilterDate::On(
+                NaiveDate::from_ymd_opt(2029, 11, 19).unwrap()
+            ))
+        );
+        assert_eq!(f.any[1].status, Some(SeatStatus::Invited));
+        // The same field in two alternatives is not given twice.
+        assert!(parse_filter("seat where status = confirmed or status = invited").is_ok());
+        assert!(parse_filter("seat").unwrap().any.is_empty());
+    }
+
+    #[test]
+    fn a_bad_date_and_too_many_alternatives_are_explained() {
+        let e = parse_filter("seat where date = electon_day").unwrap_err();
+        assert_eq!(e.offset, 18);
+        assert_eq!(e.help.as_deref(), Some("did you mean `election_day`?"));
+        let e = parse_filter("seat where date = 2029-13-40").unwrap_err();
+        assert_eq!(e.message, "`2029-13-40` is not a date");
+        let many = ["status = confirmed"; MAX_ALTERNATIVES + 1].join(" or ");
+        let e = parse_filter(&format!("seat where {many}")).unwrap_err();
+        assert!(e.message.contains("at most 8"), "{e:?}");
+        let e = parse_filter("seat where status = confirmed or").unwrap_err();
+        assert_eq!(e.message, "a condition is missing after the last word");
     }
 }

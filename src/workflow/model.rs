@@ -7,7 +7,7 @@
 
 use std::fmt;
 
-use chrono::{DateTime, Days, NaiveDateTime, Utc};
+use chrono::{DateTime, Days, NaiveDate, NaiveDateTime, Utc};
 use chrono_tz::Tz;
 use serde::{Deserialize, Serialize};
 
@@ -79,17 +79,83 @@ pub enum Trigger {
 pub struct ScheduledStart {
     pub schedule: Schedule,
     pub seats: SeatFilter,
+    /// One instance per person and day, about the person's first selected
+    /// seat that day, instead of one per seat (`one_per_person: yes`): a
+    /// reminder then lists all their seats that day in one message.
+    #[serde(default)]
+    pub one_per_person: bool,
 }
 
-/// Which seats a scheduled workflow runs for: every condition must hold.
+/// Which seats a scheduled workflow runs for: a seat is selected when
+/// every condition of one of the alternatives holds (`… or …`); no
+/// alternatives selects every seat.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SeatFilter {
+    pub any: Vec<SeatConditions>,
+}
+
+impl SeatFilter {
+    /// Whether any alternative names a date.
+    pub fn names_a_date(&self) -> bool {
+        self.any.iter().any(|c| c.date.is_some())
+    }
+
+    /// The filter with every date made a calendar date of the election.
+    pub fn on_dates(
+        &self,
+        election_day: NaiveDate,
+        starts_on: NaiveDate,
+        ends_on: NaiveDate,
+    ) -> Vec<SeatConditions<NaiveDate>> {
+        self.any
+            .iter()
+            .map(|c| SeatConditions {
+                status: c.status,
+                task_type: c.task_type.clone(),
+                checked_in: c.checked_in,
+                date: c.date.map(|d| match d {
+                    FilterDate::ElectionDay => election_day,
+                    FilterDate::StartsOn => starts_on,
+                    FilterDate::EndsOn => ends_on,
+                    FilterDate::On(day) => day,
+                }),
+            })
+            .collect()
+    }
+}
+
+/// Conditions that must all hold (`… and …`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SeatConditions<D = FilterDate> {
     /// The seat's status; `None` is any status.
     pub status: Option<SeatStatus>,
     /// The name of the seat's task type.
     pub task_type: Option<String>,
     /// Whether the seat's person has checked in (`MØDT`).
     pub checked_in: Option<bool>,
+    /// The seat's date.
+    pub date: Option<D>,
+}
+
+impl<D> Default for SeatConditions<D> {
+    fn default() -> Self {
+        SeatConditions {
+            status: None,
+            task_type: None,
+            checked_in: None,
+            date: None,
+        }
+    }
+}
+
+/// A date in a filter: one of the election's dates, or a calendar date.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum FilterDate {
+    ElectionDay,
+    StartsOn,
+    EndsOn,
+    On(NaiveDate),
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -245,6 +311,50 @@ pub struct Remind {
 pub struct Timeout {
     pub after: Period,
     pub goto: StateId,
+    /// The wait ends at the latest this long before the seat's task
+    /// starts (`before_start: P2D`; a day unless written), so nobody is
+    /// left invited when the task begins.
+    #[serde(default = "Timeout::default_before_start")]
+    pub before_start: Period,
+}
+
+impl Timeout {
+    pub const DEFAULT_BEFORE_START: Period = Period {
+        days: 1,
+        seconds: 0,
+    };
+
+    fn default_before_start() -> Period {
+        Timeout::DEFAULT_BEFORE_START
+    }
+
+    /// When a question asked at `asked` times out, for a seat whose task
+    /// starts at `starts` (none without a seat): `after` from the asking,
+    /// but no later than `before_start` before the start; and when that is
+    /// already past, at the start itself. The second value is whether the
+    /// wait was cut short.
+    pub fn due(
+        &self,
+        asked: DateTime<Utc>,
+        starts: Option<DateTime<Utc>>,
+        tz: Tz,
+    ) -> (DateTime<Utc>, bool) {
+        let full = self.after.after(asked, tz);
+        let Some(starts) = starts else {
+            return (full, false);
+        };
+        let latest = self.before_start.before(starts, tz);
+        let latest = if latest > asked {
+            latest
+        } else {
+            starts.max(asked)
+        };
+        if full > latest {
+            (latest, true)
+        } else {
+            (full, false)
+        }
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
@@ -337,6 +447,16 @@ pub struct Period {
 }
 
 impl Period {
+    /// `self` before `end`, counted as [`Period::after`] counts.
+    pub fn before(&self, end: DateTime<Utc>, tz: Tz) -> DateTime<Utc> {
+        let local = end.with_timezone(&tz).naive_local();
+        let shifted = local
+            .checked_sub_days(Days::new(u64::from(self.days)))
+            .unwrap_or(local);
+        let base = local_instant(shifted, tz);
+        base - chrono::Duration::seconds(i64::from(self.seconds))
+    }
+
     pub fn after(&self, start: DateTime<Utc>, tz: Tz) -> DateTime<Utc> {
         let local = start.with_timezone(&tz).naive_local();
         let shifted = local
@@ -396,6 +516,36 @@ mod tests {
 
     fn utc(text: &str) -> DateTime<Utc> {
         text.parse().unwrap()
+    }
+
+    #[test]
+    fn a_timeout_ends_before_the_task_starts_and_at_its_start_when_asked_later() {
+        let t = Timeout {
+            after: Period {
+                days: 10,
+                seconds: 0,
+            },
+            goto: StateId(1),
+            before_start: Timeout::DEFAULT_BEFORE_START,
+        };
+        let starts = utc("2029-11-20T06:30:00Z");
+        let early = utc("2029-10-01T09:00:00Z");
+        assert_eq!(
+            t.due(early, Some(starts), Copenhagen),
+            (utc("2029-10-11T09:00:00Z"), false)
+        );
+        let late = utc("2029-11-15T09:00:00Z");
+        assert_eq!(
+            t.due(late, Some(starts), Copenhagen),
+            (utc("2029-11-19T06:30:00Z"), true)
+        );
+        let morning = utc("2029-11-20T05:00:00Z");
+        assert_eq!(t.due(morning, Some(starts), Copenhagen), (starts, true));
+        assert_eq!(
+            t.due(late, None, Copenhagen),
+            (utc("2029-11-25T09:00:00Z"), false),
+            "without a seat, the whole wait"
+        );
     }
 
     #[test]

@@ -30,11 +30,11 @@ impl Place<'_> {
             Place::State(_) => &["do", "ask", "offer", "swap", "goto"],
             Place::Ask(_) => &["template", "channels", "answers", "remind", "timeout"],
             Place::Remind(_) => &["every", "template", "max"],
-            Place::Timeout(_) => &["after", "goto"],
+            Place::Timeout(_) => &["after", "goto", "before_start"],
             Place::Approval(_) => &["template", "refused"],
             Place::Send => &["template", "channels"],
             Place::Notify => &["to", "message"],
-            Place::StartsOn => &["schedule", "for_each"],
+            Place::StartsOn => &["schedule", "for_each", "one_per_person"],
             Place::Schedule => &["at", "rrule", "catch_up"],
             Place::Offer(_) => &[
                 "template",
@@ -86,7 +86,7 @@ fn belongs(key: &str) -> Option<&'static str> {
             "at the top of the file, not indented"
         }
         "do" | "ask" | "offer" | "swap" => "directly under a state's name",
-        "schedule" | "for_each" => "inside `starts_on:`",
+        "schedule" | "for_each" | "one_per_person" => "inside `starts_on:`",
         "at" | "rrule" | "catch_up" => "inside `schedule:`",
         "wave" | "filled" | "unfilled" => "inside `offer:`",
         "wait" | "same_team" => "inside `offer:` or `swap:`",
@@ -96,7 +96,7 @@ fn belongs(key: &str) -> Option<&'static str> {
         "channels" => "inside `ask:` or a `send` step",
         "answers" | "remind" | "timeout" => "inside `ask:`",
         "every" | "max" => "inside `remind:`",
-        "after" => "inside `timeout:`",
+        "after" | "before_start" => "inside `timeout:`",
         "to" | "message" => "inside a `notify` step",
         _ => return None,
     })

@@ -6,7 +6,7 @@
 use super::diagnostic::code;
 use super::filter::parse_filter;
 use super::model::{Period, ScheduledStart, Trigger};
-use super::read::{choice, period};
+use super::read::{choice, period, yes_or_no};
 use super::reader::{Place, Reader};
 use super::schedule::{At, Schedule, check_rrule};
 use super::yaml::{Kind, Node, Pos};
@@ -58,9 +58,11 @@ pub(super) fn trigger(r: &mut Reader, node: &Node) -> Option<Trigger> {
                     }
                 }
             });
+        let one_per_person = yes_or_no(r, &fields, "one_per_person", false);
         return Some(Trigger::Schedule(ScheduledStart {
             schedule: schedule?,
             seats: seats?,
+            one_per_person: one_per_person?,
         }));
     }
     let text = r.text(node, "what starts the workflow")?;

@@ -38,8 +38,8 @@ fn a_scheduled_start_compiles_with_its_time_repeat_and_filter() {
     assert_eq!(start.schedule.at.to_string(), "election_day - P1D 18:00");
     assert_eq!(start.schedule.rrule.as_deref(), Some("FREQ=DAILY;COUNT=2"));
     assert_eq!(start.schedule.catch_up.to_string(), "PT6H");
-    assert_eq!(start.seats.status, Some(SeatStatus::Confirmed));
-    assert_eq!(start.seats.task_type.as_deref(), Some("Valgstyrer"));
+    assert_eq!(start.seats.any[0].status, Some(SeatStatus::Confirmed));
+    assert_eq!(start.seats.any[0].task_type.as_deref(), Some("Valgstyrer"));
 }
 
 #[test]

@@ -61,6 +61,7 @@ fn the_shipped_invite_workflow_compiles_without_any_diagnostics() {
                             seconds: 0,
                         },
                         goto: StateId(3),
+                        before_start: Timeout::DEFAULT_BEFORE_START,
                     }),
                 }),
             },
@@ -190,7 +191,8 @@ fn a_timeout_without_a_reminder_and_a_period_in_hours_compile() {
                 days: 1,
                 seconds: 12 * 3600
             },
-            goto: StateId(1)
+            goto: StateId(1),
+            before_start: Timeout::DEFAULT_BEFORE_START,
         })
     );
     assert_eq!(ask.channels, [Channel::Email]);
