@@ -9,12 +9,28 @@ pub fn election_day() -> chrono::NaiveDate {
     chrono::NaiveDate::from_ymd_opt(2029, 11, 20).unwrap_or_default()
 }
 
+/// The parties of a generated election, in order.
+pub const PARTIES: [&str; 8] = [
+    "Socialdemokratiet",
+    "Venstre",
+    "Konservative",
+    "SF",
+    "Enhedslisten",
+    "Radikale Venstre",
+    "Dansk Folkeparti",
+    "Borgerlisten",
+];
+
 pub struct Generated {
     pub election_id: i64,
     /// The seats, in id order.
     pub seats: Vec<i64>,
     /// The people, in id order.
     pub people: Vec<i64>,
+    /// The people's phones, in the people's order.
+    pub phones: Vec<String>,
+    /// The stations, in id order.
+    pub stations: Vec<i64>,
 }
 
 /// An election on [`election_day`] with `seats` seats over `stations`
@@ -25,6 +41,20 @@ pub async fn election(
     seats: usize,
     people: usize,
     stations: usize,
+) -> anyhow::Result<Generated> {
+    election_of_parties(engine, seats, people, stations, 0).await
+}
+
+/// The same, with the seats shared in turn between the first `parties` of
+/// [`PARTIES`] (none: one generated team). Seat `i` and person `i` belong
+/// to the same party, so the first `seats` people fit the seats in order
+/// and the rest are spread over the parties in turn.
+pub async fn election_of_parties(
+    engine: &Engine,
+    seats: usize,
+    people: usize,
+    stations: usize,
+    parties: usize,
 ) -> anyhow::Result<Generated> {
     let now = engine.clock.now();
     let day = election_day();
@@ -44,6 +74,8 @@ pub async fn election(
             now,
         )
         .await?;
+    // What it generates is meant to run at once.
+    tx.set_election_active(election_id, true).await?;
     let area = tx.upsert_area("Generated area").await?;
     let mut station_ids = Vec::new();
     for i in 1..=stations.max(1) {
@@ -57,7 +89,13 @@ pub async fn election(
             .await?,
         );
     }
-    let team = tx.upsert_team("Generated team").await?;
+    let mut teams = Vec::new();
+    if parties == 0 {
+        teams.push(tx.upsert_team("Generated team").await?);
+    }
+    for name in PARTIES.iter().take(parties) {
+        teams.push(tx.upsert_team(name).await?);
+    }
     let task_type = tx
         .upsert_task_type(&crate::store::directory::NewTaskType {
             name: "Tilforordnet",
@@ -72,6 +110,8 @@ pub async fn election(
         election_id,
         seats: Vec::with_capacity(seats),
         people: Vec::with_capacity(people),
+        phones: Vec::with_capacity(people),
+        stations: station_ids.clone(),
     };
     for batch in (0..seats.max(people)).collect::<Vec<_>>().chunks(1000) {
         let mut tx = engine.db.begin().await?;
@@ -81,7 +121,7 @@ pub async fn election(
                     election_id,
                     station_id: station_ids[i % station_ids.len()],
                     task_type_id: task_type,
-                    team_id: team,
+                    team_id: teams[i % teams.len()],
                     date: day,
                 };
                 out.seats.push(tx.insert_seat(&seat, now).await?);
@@ -107,13 +147,19 @@ pub async fn election(
                 )
                 .bind(format!("Person {i}"))
                 .bind(cpr.as_string())
-                .bind(format!("+45{}", 30_000_000 + i))
+                .bind(phone(i))
                 .bind(now)
             )?;
-            tx.add_team_member(team, id).await?;
+            tx.add_team_member(teams[i % teams.len()], id).await?;
             out.people.push(id);
+            out.phones.push(phone(i));
         }
         tx.commit().await?;
     }
     Ok(out)
+}
+
+/// The phone of generated person `i`.
+fn phone(i: usize) -> String {
+    format!("+45{}", 30_000_000 + i)
 }

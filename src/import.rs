@@ -308,6 +308,12 @@ pub async fn import(
             now,
         )
         .await?;
+    // The first election is active from the start, as in the admin; a
+    // later one is prepared without anything going out until the
+    // secretariat activates it.
+    if tx.elections().await?.len() == 1 {
+        tx.set_election_active(election_id, true).await?;
+    }
     let mut summary = ImportSummary {
         election_id,
         ..Default::default()

@@ -10,6 +10,14 @@
 //! are not flushed to disk. Each person who gets a
 //! question answers by SMS according to the shares given: yes or no within
 //! a few hours, yes after five to eight days (late), or never.
+//!
+//! The seats are shared between parties, each with its own standby people.
+//! Around the election the people act as on the day: some ask to swap
+//! station (`SKIFT`, then the first option) four days before, some turn off
+//! SMS (`STOP`) during the week, some fall ill the evening before
+//! (`AFBUD`), the others check in (`MØDT`) on the morning, except a few who
+//! never come and whom their station's chair reports (`UDEBLEVET S3`) at
+//! 08:30. Standby people answer an offer within the hour on the day.
 
 use std::collections::{BTreeMap, HashSet};
 use std::time::{Duration, Instant};
@@ -62,6 +70,22 @@ pub struct RehearseArgs {
     /// Keep the rehearsal's database at this path (SQLite) to look at it.
     #[arg(long)]
     pub keep: Option<std::path::PathBuf>,
+    /// Parties sharing the seats and the standby people (at most 8).
+    #[arg(long, default_value_t = 4)]
+    pub parties: usize,
+    /// Share of confirmed people who ask to swap station four days before.
+    #[arg(long, default_value_t = 0.01)]
+    pub swap: f64,
+    /// Share of people who text STOP during the rehearsal.
+    #[arg(long, default_value_t = 0.005)]
+    pub stop: f64,
+    /// Share of confirmed people who text AFBUD the evening before.
+    #[arg(long, default_value_t = 0.02)]
+    pub sick: f64,
+    /// Share of confirmed people who do not come and say nothing; their
+    /// station's chair reports them with UDEBLEVET.
+    #[arg(long, default_value_t = 0.02)]
+    pub no_show: f64,
 }
 
 /// What a rehearsal did, as read from its database at the end.
@@ -76,9 +100,28 @@ pub struct Rehearsal {
     pub stations: BTreeMap<String, (i64, i64, i64)>,
     /// Seats filled from standby.
     pub replacements: i64,
+    /// Per party: what happened to its seats.
+    pub parties: BTreeMap<String, Party>,
+    /// Per seat date: seats still only invited three days before it.
+    pub invited_late: BTreeMap<NaiveDate, BTreeMap<String, i64>>,
     /// What the secretariat was asked to look at: message → count.
     pub secretariat: BTreeMap<String, i64>,
     pub wall: Duration,
+}
+
+/// One party's seats at the end of a rehearsal.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Party {
+    pub seats: i64,
+    pub confirmed: i64,
+    /// Filled from the party's standby people.
+    pub from_standby: i64,
+    /// Given up (`AFBUD`, the cancel link).
+    pub cancelled: i64,
+    /// Reported by the station's chair.
+    pub no_shows: i64,
+    /// Vacant or never confirmed at the end: lost to the party.
+    pub lost: i64,
 }
 
 #[derive(Debug, Clone, Default)]
@@ -123,6 +166,24 @@ impl Rehearsal {
             c + i + v
         );
         println!("replacements from standby: {}", self.replacements);
+        println!("per party (seats / confirmed / from standby / cancelled / no-shows / lost):");
+        for (name, p) in &self.parties {
+            println!(
+                "  {name:<18} {:>5} {:>5} {:>5} {:>5} {:>5} {:>5}",
+                p.seats, p.confirmed, p.from_standby, p.cancelled, p.no_shows, p.lost
+            );
+        }
+        for (date, parties) in &self.invited_late {
+            let n: i64 = parties.values().sum();
+            if n == 0 {
+                continue;
+            }
+            let each: Vec<String> = parties.iter().map(|(p, n)| format!("{p} {n}")).collect();
+            println!(
+                "flag: {n} seats on {date} were still only invited three days before ({})",
+                each.join(", ")
+            );
+        }
         println!("the secretariat was asked:");
         for (message, n) in &self.secretariat {
             println!("  {n:>6} × {message}");
@@ -139,6 +200,15 @@ pub async fn rehearse(base: &Config, args: &RehearseArgs) -> anyhow::Result<Rehe
         "--yes, --no and --late add up to more than 1"
     );
     anyhow::ensure!(args.step_minutes > 0, "--step-minutes must be positive");
+    anyhow::ensure!(
+        (1..=generate::PARTIES.len()).contains(&args.parties),
+        "--parties must be from 1 to {}",
+        generate::PARTIES.len()
+    );
+    anyhow::ensure!(
+        args.sick + args.no_show <= 1.0,
+        "--sick and --no-show add up to more than 1"
+    );
     let started = Instant::now();
     let temp = std::env::temp_dir().join(format!("valgvagt-rehearse-{}", crate::engine::new_key()));
     std::fs::create_dir_all(&temp)?;
@@ -169,11 +239,35 @@ pub async fn rehearse(base: &Config, args: &RehearseArgs) -> anyhow::Result<Rehe
     Ok(report)
 }
 
-/// A simulated person's answer, due at a time.
+/// A simulated person's text, due at a time.
 struct Pending {
     due: DateTime<Utc>,
     phone: String,
     body: String,
+}
+
+/// The moments around the election the people act on, each once.
+#[derive(Default)]
+struct Moments {
+    swaps: bool,
+    eve: bool,
+    chairs: bool,
+    /// Seat dates whose three-days-before count is taken.
+    counted: HashSet<NaiveDate>,
+    /// Seats whose person will not come: (seat, person, chair's phone, code).
+    absent: Vec<(i64, i64, String, String)>,
+}
+
+fn local(d: NaiveDate, h: u32, m: u32) -> DateTime<Utc> {
+    crate::workflow::local_instant(
+        d.and_hms_opt(h, m, 0).unwrap_or_default(),
+        chrono_tz::Europe::Copenhagen,
+    )
+}
+
+/// A random moment in `[from, from + minutes)`.
+fn within(rng: &mut StdRng, from: DateTime<Utc>, minutes: i64) -> DateTime<Utc> {
+    from + chrono::Duration::minutes(rng.random_range(0..minutes.max(1)))
 }
 
 async fn run(
@@ -182,16 +276,23 @@ async fn run(
     args: &RehearseArgs,
     end: DateTime<Utc>,
 ) -> anyhow::Result<Rehearsal> {
-    let g =
-        generate::election(engine, args.seats, args.seats + args.standby, args.stations).await?;
+    let g = generate::election_of_parties(
+        engine,
+        args.seats,
+        args.seats + args.standby,
+        args.stations,
+        args.parties,
+    )
+    .await?;
     let now = engine.clock.now();
+    let day = generate::election_day();
     let mut tx = db.begin().await?;
     for person_id in &g.people[args.seats..] {
         tx.insert_standby(
             &NewStandby {
                 election_id: g.election_id,
                 person_id: *person_id,
-                date: generate::election_day(),
+                date: day,
                 station_id: None,
                 area_id: None,
                 task_type_id: None,
@@ -200,6 +301,36 @@ async fn run(
         )
         .await?;
     }
+    // Each station's chair, who reports no-shows by SMS.
+    let mut chairs = std::collections::HashMap::new();
+    for (k, station) in g.stations.iter().enumerate() {
+        let cpr = crate::domain::Cpr::parse(&format!(
+            "{:02}{:02}6{}{:04}",
+            1 + k % 28,
+            1 + (k / 28) % 12,
+            (k / 336) % 10,
+            k % 10_000
+        ))?;
+        let phone = crate::domain::PhoneNumber::parse(&format!("+45{}", 40_000_000 + k))?;
+        let name = format!("Valgstyrer {}", k + 1);
+        let id = tx
+            .upsert_person(
+                &crate::store::people::NewPerson {
+                    name: &name,
+                    cpr: &cpr,
+                    phone: Some(&phone),
+                    email: None,
+                    preferred_channel: "sms",
+                    language: crate::domain::Language::Da,
+                    facts: None,
+                },
+                now,
+            )
+            .await?;
+        tx.set_station_responsible(*station, Some(id)).await?;
+        chairs.insert(*station, phone.as_e164().to_string());
+    }
+    let dates = tx.seat_dates(g.election_id).await?;
     tx.commit().await?;
     let pairs: Vec<Assignment> = g
         .seats
@@ -216,39 +347,132 @@ async fn run(
     let mut rng = StdRng::seed_from_u64(args.seed);
     let mut seen_questions = HashSet::new();
     let mut pending: Vec<Pending> = Vec::new();
+    // Some turn SMS off during the week.
+    let start = engine.clock.now();
+    let quiet_until = local(day - chrono::Days::new(2), 0, 0).max(start);
+    for phone in &g.phones[..args.seats] {
+        if rng.random::<f64>() < args.stop {
+            let minutes = (quiet_until - start).num_minutes();
+            pending.push(Pending {
+                due: within(&mut rng, start, minutes),
+                phone: phone.clone(),
+                body: "STOP".into(),
+            });
+        }
+    }
+    let mut moments = Moments::default();
+    let mut report_invited = BTreeMap::new();
     let mut last_outbox = 0;
     let mut next_id = 0u64;
     let step = chrono::Duration::minutes(args.step_minutes);
+    // Election morning moves in quarter hours.
+    let (busy_from, busy_to) = (local(day, 6, 0), local(day, 16, 0));
     loop {
         crate::jobs::in_process::run_queued(engine).await?;
-        // The people read what reached them and decide.
+        let now = engine.clock.now();
         let mut tx = db.read().await?;
-        for (outbox_id, question_id, code, phone) in asked_since(&mut tx, last_outbox).await? {
+        for date in &dates {
+            if now >= local(*date - chrono::Days::new(3), 0, 0) && moments.counted.insert(*date) {
+                let per_party: BTreeMap<String, i64> = tx
+                    .invited_per_party_on(g.election_id, *date)
+                    .await?
+                    .into_iter()
+                    .collect();
+                report_invited.insert(*date, per_party);
+            }
+        }
+        if !moments.swaps && now >= local(day - chrono::Days::new(4), 10, 0) {
+            moments.swaps = true;
+            for seat in tx.held_seats(g.election_id, "confirmed").await? {
+                if rng.random::<f64>() < args.swap {
+                    pending.push(Pending {
+                        due: within(&mut rng, now, 4 * 60),
+                        phone: seat.phone,
+                        body: "SKIFT".into(),
+                    });
+                }
+            }
+        }
+        if !moments.eve && now >= local(day - chrono::Days::new(1), 18, 30) {
+            moments.eve = true;
+            for seat in tx.held_seats(g.election_id, "confirmed").await? {
+                let roll: f64 = rng.random();
+                if roll < args.sick {
+                    pending.push(Pending {
+                        due: within(&mut rng, now, 3 * 60),
+                        phone: seat.phone,
+                        body: "AFBUD".into(),
+                    });
+                } else if roll < args.sick + args.no_show {
+                    if let (Some(chair), Some(code)) = (chairs.get(&seat.station_id), seat.code) {
+                        moments
+                            .absent
+                            .push((seat.seat_id, seat.person_id, chair.clone(), code));
+                    }
+                } else {
+                    pending.push(Pending {
+                        due: within(&mut rng, local(seat.date, 7, 0), 55),
+                        phone: seat.phone,
+                        body: "MØDT".into(),
+                    });
+                }
+            }
+        }
+        if !moments.chairs && now >= local(day, 8, 30) {
+            moments.chairs = true;
+            let still: HashSet<(i64, i64)> = tx
+                .held_seats(g.election_id, "confirmed")
+                .await?
+                .into_iter()
+                .map(|s| (s.seat_id, s.person_id))
+                .collect();
+            for (seat, person, chair, code) in &moments.absent {
+                if still.contains(&(*seat, *person)) {
+                    pending.push(Pending {
+                        due: now,
+                        phone: chair.clone(),
+                        body: format!("UDEBLEVET {code}"),
+                    });
+                }
+            }
+        }
+        // The people read what reached them and decide.
+        for asked in asked_since(&mut tx, last_outbox).await? {
+            let (outbox_id, question_id, code, phone, template) = asked;
             last_outbox = outbox_id;
             if !seen_questions.insert(question_id) {
                 continue;
             }
-            let roll: f64 = rng.random();
             let hours = |rng: &mut StdRng, lo: i64, hi: i64| {
                 chrono::Duration::minutes(rng.random_range(lo * 60..hi * 60))
             };
+            if template == "swap_options" {
+                pending.push(Pending {
+                    due: now + hours(&mut rng, 0, 1),
+                    phone,
+                    body: format!("{code} 1"),
+                });
+                continue;
+            }
+            // On the day, standby people answer within the hour.
+            let soon = now >= busy_from;
+            let roll: f64 = rng.random();
             let (delay, word) = if roll < args.yes {
-                (hours(&mut rng, 0, 6), "JA")
+                (hours(&mut rng, 0, if soon { 1 } else { 6 }), "JA")
             } else if roll < args.yes + args.no {
-                (hours(&mut rng, 0, 6), "NEJ")
-            } else if roll < args.yes + args.no + args.late {
+                (hours(&mut rng, 0, if soon { 1 } else { 6 }), "NEJ")
+            } else if roll < args.yes + args.no + args.late && !soon {
                 (hours(&mut rng, 5 * 24, 8 * 24), "JA")
             } else {
                 continue;
             };
             pending.push(Pending {
-                due: engine.clock.now() + delay,
+                due: now + delay,
                 phone,
                 body: format!("{word} {code}"),
             });
         }
         drop(tx);
-        let now = engine.clock.now();
         let (due, later): (Vec<Pending>, Vec<Pending>) =
             pending.into_iter().partition(|p| p.due <= now);
         pending = later;
@@ -270,21 +494,31 @@ async fn run(
         if now >= end {
             break;
         }
+        let step = if now >= busy_from && now < busy_to {
+            step.min(chrono::Duration::minutes(15))
+        } else {
+            step
+        };
         engine.clock.advance(step.min(end - now));
         crate::jobs::ticker::tick(engine).await?;
     }
     crate::jobs::in_process::run_queued(engine).await?;
-    report(db, g.election_id).await
+    let mut r = report(db, g.election_id).await?;
+    r.invited_late = report_invited;
+    Ok(r)
 }
 
 /// Questions sent by SMS after outbox row `after`: (outbox id, question
-/// id, code, phone), in order.
-async fn asked_since(tx: &mut Tx, after: i64) -> sqlx::Result<Vec<(i64, i64, String, String)>> {
+/// id, code, phone, template), in order.
+async fn asked_since(
+    tx: &mut Tx,
+    after: i64,
+) -> sqlx::Result<Vec<(i64, i64, String, String, String)>> {
     q!(
         tx,
         fetch_all,
         sqlx::query_as(
-            "SELECT o.id, q.id, q.code, o.recipient FROM outbox o
+            "SELECT o.id, q.id, q.code, o.recipient, o.template FROM outbox o
              JOIN questions q ON q.id = o.question_id
              WHERE o.id > $1 AND o.channel = 'sms' ORDER BY o.id"
         )
@@ -353,5 +587,27 @@ async fn report(db: &Db, election_id: i64) -> anyhow::Result<Rehearsal> {
         sqlx::query_as("SELECT message, COUNT(*) FROM notifications GROUP BY message")
     )?;
     r.secretariat = notes.into_iter().collect();
+    for (team, status, n) in tx.seats_per_party(election_id).await? {
+        let p = r.parties.entry(team).or_default();
+        p.seats += n;
+        if status == "confirmed" {
+            p.confirmed += n;
+        }
+    }
+    for (team, n) in tx
+        .history_per_party(election_id, "assigned", Some("standby"))
+        .await?
+    {
+        r.parties.entry(team).or_default().from_standby = n;
+    }
+    for (team, n) in tx.history_per_party(election_id, "cancelled", None).await? {
+        r.parties.entry(team).or_default().cancelled = n;
+    }
+    for (team, n) in tx.history_per_party(election_id, "no_show", None).await? {
+        r.parties.entry(team).or_default().no_shows = n;
+    }
+    for p in r.parties.values_mut() {
+        p.lost = p.seats - p.confirmed;
+    }
     Ok(r)
 }

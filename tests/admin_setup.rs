@@ -62,7 +62,7 @@ on_both_backends! {
         assert_eq!(created.status, StatusCode::SEE_OTHER, "{}", created.body);
         let id = election_in(created.location.as_deref().unwrap());
         let list = b.get("/admin/setup").await;
-        assert!(list.body.contains("id=\"active-election\""), "the first election is active");
+        assert!(list.body.contains(&format!("id=\"active-{id}\"")), "the first election is active");
 
         b.get("/admin/setup/places").await.assert_ok();
         assert_eq!(b.post("/admin/setup/areas", &[("name", "Midtbyen")]).await.status, StatusCode::SEE_OTHER);
@@ -166,7 +166,12 @@ on_both_backends! {
         let board = b.get("/admin/board").await;
         assert!(board.body.contains("Bemanding: Kommunalvalg 2033</h1>"), "the board opens on the active election: {}", board.body);
         let list = b.get("/admin/setup").await;
-        assert_eq!(list.body.matches("id=\"active-election\"").count(), 1, "one active election");
+        assert!(list.body.contains(&format!("id=\"active-{}\"", old.id)), "several elections may be active");
+        assert!(list.body.contains(&format!("id=\"active-{new}\"")));
+        let stop = b.post(&format!("/admin/setup/elections/{}/deactivate", old.id), &[]).await;
+        assert_eq!(stop.status, StatusCode::SEE_OTHER);
+        let list = b.get("/admin/setup").await;
+        assert!(list.body.contains(&format!("id=\"inactive-{}\"", old.id)), "{}", list.body);
     }
 
     async fn vacant_seats_nobody_was_asked_about_can_be_removed_and_the_rest_stay(app: TestApp) {

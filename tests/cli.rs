@@ -192,8 +192,53 @@ async fn rehearse_prints_a_summary_whose_totals_match_its_database() {
         .lines()
         .find_map(|l| l.strip_prefix("replacements from standby: "))
         .unwrap();
-    assert!(filled.parse::<i64>().unwrap() > 0, "{stdout}");
+    let filled: i64 = filled.parse().unwrap();
+    assert!(filled > 0, "{stdout}");
     assert!(stdout.contains("election_eve_reminder"), "{stdout}");
+
+    // Election day per party: the four parties' seats add up, their
+    // replacements are those from standby, and the chairs' reports and the
+    // people's AFBUD are counted.
+    let parties: Vec<Vec<i64>> = stdout
+        .lines()
+        .skip_while(|l| !l.starts_with("per party"))
+        .skip(1)
+        .take_while(|l| l.starts_with("  "))
+        .map(|l| {
+            l.split_whitespace()
+                .filter_map(|w| w.parse().ok())
+                .collect()
+        })
+        .collect();
+    assert_eq!(parties.len(), 4, "{stdout}");
+    let column = |i: usize| parties.iter().map(|p| p[i]).sum::<i64>();
+    assert_eq!(column(0), 5000, "{stdout}");
+    assert_eq!(column(1), count("confirmed"), "{stdout}");
+    assert_eq!(column(2), filled, "{stdout}");
+    assert!(
+        column(3) > 0 && column(4) > 0,
+        "cancelled and no-shows: {stdout}"
+    );
+    assert_eq!(column(5), 5000 - count("confirmed"), "{stdout}");
+    let checked_in: i64 = tx
+        .history_per_party(election, "checked_in", None)
+        .await
+        .unwrap()
+        .iter()
+        .map(|(_, n)| n)
+        .sum();
+    assert!(
+        checked_in > 3000,
+        "the people came and said MØDT: {checked_in}"
+    );
+    let flag = stdout
+        .lines()
+        .find(|l| l.starts_with("flag: "))
+        .unwrap_or_else(|| panic!("no flag in {stdout}"));
+    assert!(
+        flag.contains("on 2029-11-20 were still only invited three days before"),
+        "{flag}"
+    );
 }
 
 /// Runs `valgvagt rehearse` with `args` and returns what it printed, less
@@ -221,6 +266,34 @@ fn rehearsal(args: &[&str]) -> String {
         .filter(|l| !l.starts_with("rehearsed in "))
         .map(|l| format!("{l}\n"))
         .collect()
+}
+
+#[test]
+fn logs_go_to_stderr_and_what_a_command_prints_to_stdout() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = valgvagt()
+        .args([
+            "--database-url",
+            &format!("sqlite://{}", dir.path().join("real.db").display()),
+        ])
+        .args([
+            "rehearse",
+            "--seats",
+            "20",
+            "--stations",
+            "2",
+            "--standby",
+            "4",
+        ])
+        .env_remove("RUST_LOG")
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stdout}{stderr}");
+    assert!(stdout.starts_with("timeline"), "{stdout}");
+    assert!(!stdout.contains(" INFO "), "{stdout}");
+    assert!(stderr.contains(" INFO "), "the log is on stderr: {stderr}");
 }
 
 #[test]

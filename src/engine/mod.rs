@@ -5,6 +5,7 @@
 //! one event commit together or not at all. What an operation caused is
 //! returned as [`Effects`].
 
+mod activation;
 mod answer;
 mod assign;
 pub mod broadcast;

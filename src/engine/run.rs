@@ -208,9 +208,18 @@ impl Engine {
         seat: Option<SeatDetails>,
         now: DateTime<Utc>,
     ) -> Result<i64, EngineError> {
+        let seat = match (seat, seat_id) {
+            (None, Some(id)) => tx.seat_details(id).await?,
+            (seat, _) => seat,
+        };
+        let held = seat.clone().filter(|s| !s.election_active);
         let mut running = self
             .new_instance(tx, revision, seat_id, person, seat, now)
             .await?;
+        if let Some(seat) = held {
+            self.hold(tx, &running, &seat, now).await?;
+            return Ok(running.instance.id);
+        }
         let initial = running.workflow.initial;
         self.enter(tx, fx, &mut running, initial, now).await?;
         Ok(running.instance.id)

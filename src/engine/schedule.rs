@@ -86,7 +86,10 @@ impl Engine {
             .collect();
         let mut slots = Vec::new();
         for (revision, start) in &scheduled {
-            for e in &elections {
+            // An election that is not active runs no schedules; an
+            // occurrence due meanwhile runs late or is reported skipped
+            // when it is activated, by its `catch_up`.
+            for e in elections.iter().filter(|e| e.active) {
                 let tz: Tz = e.time_zone.parse().unwrap_or(chrono_tz::Europe::Copenhagen);
                 let dates = match start.schedule.at.anchor {
                     Anchor::ElectionDay => vec![e.election_day],
@@ -189,7 +192,7 @@ impl Engine {
                 let local = at.with_timezone(&slot.tz).format("%Y-%m-%d %H:%M");
                 let why = match d {
                     Due::Missed(_) => format!(
-                        "the service was not running then, and it is more than {} late",
+                        "the service was not running or the election was not active then, and it is more than {} late",
                         slot.start.schedule.catch_up
                     ),
                     Due::Run(_) => "a later occurrence is due now and runs instead".to_string(),

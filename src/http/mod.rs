@@ -62,6 +62,14 @@ pub fn router(state: AppState) -> Router {
             get(api::elections::list).post(api::elections::import),
         )
         .route("/api/elections/{id}", get(api::elections::show))
+        .route(
+            "/api/elections/{id}/activate",
+            post(api::elections::activate),
+        )
+        .route(
+            "/api/elections/{id}/deactivate",
+            post(api::elections::deactivate),
+        )
         .route("/api/elections/{id}/seats", get(api::seats::of_election))
         .route(
             "/api/elections/{id}/standby",

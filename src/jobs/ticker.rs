@@ -31,6 +31,9 @@ pub async fn tick(engine: &Engine) -> Result<TickReport, EngineError> {
         tracing::warn!(error = %e, "the edited message templates could not be loaded");
     }
     let released = engine.release_stuck_deliveries().await?;
+    // Instances held for an election activated on another host, or whose
+    // release a crash interrupted.
+    engine.release_held().await?;
     let now = engine.clock.now();
     let mut tx = engine.db.begin().await?;
     let timers = tx

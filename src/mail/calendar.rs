@@ -192,6 +192,7 @@ mod tests {
             election: "Kommunalvalg 2029".into(),
             time_zone: "Europe/Copenhagen".into(),
             lock_days: 0,
+            election_active: true,
             station_id: 1,
             station: "Rådhushallen".into(),
             address: "Rådhuspladsen 1, 1550 København V".into(),

@@ -275,7 +275,8 @@ impl Tx {
     }
 
     /// Up to `limit` timers that are due and not queued in the last
-    /// `requeue_before`, marked queued now.
+    /// `requeue_before`, marked queued now. Timers of instances on seats of
+    /// an inactive election wait until it is activated.
     pub async fn take_due_timers(
         &mut self,
         now: DateTime<Utc>,
@@ -286,9 +287,13 @@ impl Tx {
             self,
             fetch_all,
             sqlx::query_scalar(
-                "SELECT id FROM timers
+                "SELECT id FROM timers t
                  WHERE fired_at IS NULL AND cancelled_at IS NULL AND due_at <= $1
                    AND (queued_at IS NULL OR queued_at <= $2)
+                   AND NOT EXISTS (
+                       SELECT 1 FROM instances i JOIN seats s ON s.id = i.seat_id
+                       JOIN elections e ON e.id = s.election_id
+                       WHERE i.id = t.instance_id AND NOT e.active)
                  ORDER BY due_at LIMIT $3"
             )
             .bind(now)

@@ -19,6 +19,7 @@ pub mod outbox;
 pub mod participants;
 pub mod people;
 pub mod records;
+pub mod rehearsal;
 pub mod schedules;
 pub mod seats;
 pub mod setup;

@@ -149,6 +149,9 @@ pub struct SeatDetails {
     /// The election's lock period: within this many days of the seat's
     /// date its person can no longer give it up themselves.
     pub lock_days: i32,
+    /// Whether the election is active: only then does anything automatic
+    /// happen about its seats.
+    pub election_active: bool,
     pub station_id: i64,
     pub station: String,
     pub address: String,

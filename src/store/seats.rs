@@ -55,7 +55,7 @@ macro_rules! seat_details_sql {
     ($tail:literal) => {
         concat!(
             "SELECT s.id AS seat_id, s.date, s.status, s.person_id, s.code,
-        e.id AS election_id, e.title AS election, e.time_zone, e.lock_days,
+        e.id AS election_id, e.title AS election, e.time_zone, e.lock_days, e.active AS election_active,
         st.id AS station_id, st.name AS station, st.address,
         tt.name AS task_type, tt.start_time, tt.end_time, tt.payment_ore,
         t.id AS team_id, t.name AS team

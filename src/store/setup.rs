@@ -1,8 +1,9 @@
-//! What the secretariat sets up in the admin: the active election, a copy
-//! of last election's seats, the seat plan per station × team × task type
-//! × date, and changes to stations, task types, areas and teams.
+//! What the secretariat sets up in the admin: active elections and the
+//! instances held until one is activated, a copy of last election's seats,
+//! the seat plan per station × team × task type × date, and changes to
+//! stations, task types, areas and teams.
 
-use chrono::{NaiveDate, NaiveTime};
+use chrono::{DateTime, NaiveDate, NaiveTime, Utc};
 use serde::Serialize;
 
 use super::Tx;
@@ -32,21 +33,69 @@ pub struct SeatBlueprint {
 }
 
 impl Tx {
-    /// Makes this election the active one, and no other. False if it does
-    /// not exist.
-    pub async fn activate_election(&mut self, id: i64) -> sqlx::Result<bool> {
-        if self.election(id).await?.is_none() {
-            return Ok(false);
+    /// Makes an election active or not; several may be active at once.
+    /// False if it does not exist.
+    pub async fn set_election_active(&mut self, id: i64, active: bool) -> sqlx::Result<bool> {
+        let n = exec!(
+            self,
+            sqlx::query("UPDATE elections SET active = $1 WHERE id = $2")
+                .bind(active)
+                .bind(id)
+        )?;
+        Ok(n > 0)
+    }
+
+    /// Holds an instance started on a seat of an inactive election.
+    pub async fn hold_instance(
+        &mut self,
+        instance_id: i64,
+        election_id: i64,
+        now: DateTime<Utc>,
+    ) -> sqlx::Result<()> {
+        exec!(
+            self,
+            sqlx::query(
+                "INSERT INTO held_instances (instance_id, election_id, held_at) VALUES ($1, $2, $3)"
+            )
+            .bind(instance_id)
+            .bind(election_id)
+            .bind(now)
+        )?;
+        Ok(())
+    }
+
+    /// Up to `limit` held instances of active elections, oldest first,
+    /// each taken off the list: the caller runs them in this transaction.
+    pub async fn take_released_instances(&mut self, limit: i64) -> sqlx::Result<Vec<i64>> {
+        let ids: Vec<i64> = q!(
+            self,
+            fetch_all,
+            sqlx::query_scalar(
+                "SELECT h.instance_id FROM held_instances h JOIN elections e ON e.id = h.election_id
+                 WHERE e.active ORDER BY h.instance_id LIMIT $1"
+            )
+            .bind(limit)
+        )?;
+        for id in &ids {
+            exec!(
+                self,
+                sqlx::query("DELETE FROM held_instances WHERE instance_id = $1").bind(*id)
+            )?;
         }
-        exec!(
+        Ok(ids)
+    }
+
+    /// Per election, how many instances are held until it is activated.
+    pub async fn held_counts(&mut self) -> sqlx::Result<Vec<(i64, i64)>> {
+        q!(
             self,
-            sqlx::query("UPDATE elections SET active = FALSE WHERE active AND id <> $1").bind(id)
-        )?;
-        exec!(
-            self,
-            sqlx::query("UPDATE elections SET active = TRUE WHERE id = $1").bind(id)
-        )?;
-        Ok(true)
+            fetch_all,
+            sqlx::query_as(
+                "SELECT h.election_id, COUNT(*) FROM held_instances h
+                 JOIN instances i ON i.id = h.instance_id
+                 WHERE i.status = 'waiting' GROUP BY h.election_id"
+            )
+        )
     }
 
     /// Every seat of an election, as kind, place and date.

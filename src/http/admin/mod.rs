@@ -121,6 +121,10 @@ fn setup_routes() -> Router<AppState> {
             "/admin/setup/elections/{id}/activate",
             post(elections::activate),
         )
+        .route(
+            "/admin/setup/elections/{id}/deactivate",
+            post(elections::deactivate),
+        )
         .route("/admin/setup/elections/{id}/seats", post(seats::add))
         .route(
             "/admin/setup/elections/{id}/seats/remove",

@@ -1,10 +1,11 @@
-use axum::Json;
 use axum::body::Bytes;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
+use axum::{Extension, Json};
 use serde_json::{Value, json};
 
 use crate::http::AppState;
+use crate::http::admin::session::Session;
 use crate::http::error::{ApiError, ApiResult};
 use crate::import::{self, ImportSummary};
 use crate::store::{Election, Station, TaskType, Team};
@@ -26,7 +27,52 @@ pub async fn show(State(state): State<AppState>, Path(id): Path<i64>) -> ApiResu
         .into_iter()
         .map(|(status, n)| (status, json!(n)))
         .collect();
-    Ok(Json(json!({ "election": election, "seats": counts })))
+    let held = tx
+        .held_counts()
+        .await?
+        .into_iter()
+        .find(|(e, _)| *e == id)
+        .map_or(0, |(_, n)| n);
+    Ok(Json(
+        json!({ "election": election, "seats": counts, "held": held }),
+    ))
+}
+
+/// `POST /api/elections/{id}/activate`: its held invitations and offers
+/// go out, and from now on everything automatic.
+pub async fn activate(
+    State(state): State<AppState>,
+    Extension(session): Extension<Session>,
+    Path(id): Path<i64>,
+) -> ApiResult<StatusCode> {
+    set_active(state, &session, id, true).await
+}
+
+/// `POST /api/elections/{id}/deactivate`: nothing automatic goes out until
+/// it is activated again.
+pub async fn deactivate(
+    State(state): State<AppState>,
+    Extension(session): Extension<Session>,
+    Path(id): Path<i64>,
+) -> ApiResult<StatusCode> {
+    set_active(state, &session, id, false).await
+}
+
+async fn set_active(
+    state: AppState,
+    session: &Session,
+    id: i64,
+    active: bool,
+) -> ApiResult<StatusCode> {
+    if state
+        .engine
+        .set_election_active(id, active, &session.actor())
+        .await?
+    {
+        Ok(StatusCode::NO_CONTENT)
+    } else {
+        Err(ApiError::NotFound(format!("election {id} does not exist")))
+    }
 }
 
 /// Creates an election from an election file (YAML or JSON).

@@ -32,6 +32,7 @@ async fn render(
     let types = tx.election_types().await?;
     let seats: std::collections::HashMap<i64, i64> =
         tx.seats_per_election().await?.into_iter().collect();
+    let held: std::collections::HashMap<i64, i64> = tx.held_counts().await?.into_iter().collect();
     drop(tx);
     let rows: Vec<_> = elections
         .iter()
@@ -40,6 +41,7 @@ async fn render(
                 "election": e,
                 "type": types.iter().find(|t| t.id == e.election_type_id).map(|t| t.name.as_str()),
                 "seats": seats.get(&e.id).copied().unwrap_or(0),
+                "held": held.get(&e.id).copied().unwrap_or(0),
             })
         })
         .collect();
@@ -168,7 +170,7 @@ async fn create_election(
         )
         .await?;
     if first {
-        tx.activate_election(id).await?;
+        tx.set_election_active(id, true).await?;
     }
     commit(
         tx,
@@ -253,34 +255,40 @@ async fn copy_election(
     Ok(Ok(format!("/admin/setup/seats?election={id}")))
 }
 
-/// `POST /admin/setup/elections/{id}/activate`.
+/// `POST /admin/setup/elections/{id}/activate`: from now on the election's
+/// invitations, reminders and offers go out, those held first.
 pub async fn activate(
     State(state): State<AppState>,
     session: Session,
     Path(id): Path<i64>,
 ) -> PageResult<Response> {
+    set_active(state, session, id, true).await
+}
+
+/// `POST /admin/setup/elections/{id}/deactivate`: nothing automatic goes
+/// out for the election until it is activated again.
+pub async fn deactivate(
+    State(state): State<AppState>,
+    session: Session,
+    Path(id): Path<i64>,
+) -> PageResult<Response> {
+    set_active(state, session, id, false).await
+}
+
+async fn set_active(
+    state: AppState,
+    session: Session,
+    id: i64,
+    active: bool,
+) -> PageResult<Response> {
     session.must_run_election()?;
-    let now = state.engine.clock.now();
-    let mut tx = state.engine.db.begin().await?;
-    match tx.activate_election(id).await {
-        Ok(true) => {}
-        Ok(false) => return Err(PageError::NotFound(format!("election {id} does not exist"))),
-        // Another election was made active in the same moment.
-        Err(e) if crate::store::is_unique_violation(&e) => {
-            return Err(PageError::Conflict(
-                "another election was made active at the same moment; reload the page and try again".into(),
-            ));
-        }
-        Err(e) => return Err(e.into()),
+    if !state
+        .engine
+        .set_election_active(id, active, &session.actor())
+        .await?
+    {
+        return Err(PageError::NotFound(format!("election {id} does not exist")));
     }
-    commit(
-        tx,
-        &session,
-        now,
-        "election.activated",
-        json!({ "election_id": id }),
-    )
-    .await?;
     Ok(axum::response::Redirect::to("/admin/setup").into_response())
 }
 
