@@ -143,4 +143,37 @@ on_both_backends! {
         assert_eq!(skipped.len(), 1, "{skipped:?}");
         assert!(skipped[0].contains("the election was not active"), "{}", skipped[0]);
     }
+
+    async fn skift_while_not_active_is_answered_and_nothing_is_held(app: TestApp) {
+        let e = election(&app, 2).await;
+        app.jump_to("2029-11-01T09:00:00Z").await;
+        let anna = person().create(&app).await;
+        assign(&app, e.seats[0], anna).await;
+        app.sms_from(ANNA, "JA").await;
+        set_active(&app, &e, false).await;
+        app.sms_from(ANNA, "SKIFT").await;
+        let last = app.fake.to(ANNA).last().cloned().unwrap_or_default();
+        assert!(last.starts_with("Vi kan ikke finde en plads, du kan skifte fra"), "{last}");
+        assert_eq!(held(&app, &e).await, 0);
+    }
+
+    async fn a_batch_of_assignments_waits_as_one_assignment_does(app: TestApp) {
+        let e = election(&app, 2).await;
+        app.jump_to("2029-11-01T09:00:00Z").await;
+        set_active(&app, &e, false).await;
+        let anna = person().create(&app).await;
+        let bo = person().name("Bo Hansen").cpr("010190-1111").phone(BO).create(&app).await;
+        let r = app.http.post(app.url("/api/assignments"))
+            .json(&serde_json::json!({ "assignments": [
+                { "seat_id": e.seats[0], "person_id": anna },
+                { "seat_id": e.seats[1], "person_id": bo },
+            ]}))
+            .send().await.unwrap();
+        assert_eq!(r.status(), 200, "{}", r.text().await.unwrap_or_default());
+        app.settle().await;
+        assert!(app.fake.to(ANNA).is_empty() && app.fake.to(BO).is_empty());
+        assert_eq!(held(&app, &e).await, 2);
+        set_active(&app, &e, true).await;
+        assert_eq!((invitations(&app, ANNA), invitations(&app, BO)), (1, 1));
+    }
 }

@@ -87,9 +87,14 @@ impl Engine {
         let Some((revision, _, _)) = self.swap_workflow(tx).await? else {
             return Ok(false);
         };
-        // Once the task has begun, the place is where it is.
+        // Once the task has begun, the place is where it is; and nothing
+        // is offered while the election is not active (the person is told
+        // a swap is not possible rather than left waiting).
         let seat = tx.seat_details(seat_id).await?;
-        if seat.as_ref().is_none_or(|s| s.starts_at() <= now) {
+        if seat
+            .as_ref()
+            .is_none_or(|s| s.starts_at() <= now || !s.election_active)
+        {
             return Ok(false);
         }
         self.end_waiting_swaps(tx, seat_id, person.id, now).await?;
