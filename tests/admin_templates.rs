@@ -124,7 +124,7 @@ on_both_backends! {
             .await,
         );
         assert_eq!(p["ok"], false, "a template may not read the server's environment: {p}");
-        assert!(p["error"].as_str().unwrap().contains("get_env is not available"), "{p}");
+        assert!(p["error"].as_str().unwrap().contains("funktionen `get_env` kan ikke bruges"), "{p}");
     }
 
     async fn another_host_uses_an_edit_from_its_next_tick(app: TestApp) {
@@ -156,5 +156,46 @@ on_both_backends! {
         assert_eq!(b.post_raw(EDIT, &[("body", "Hej")]).await.status, StatusCode::FORBIDDEN, "no CSRF token, no change");
         let mut tx = app.engine().db.read().await.expect("read");
         assert!(tx.template_overrides().await.unwrap().is_empty());
+    }
+
+    async fn a_template_that_would_run_away_is_refused_and_the_service_keeps_answering(app: TestApp) {
+        // The preview is open to readers: the payloads come from the
+        // least trusted role that reaches a renderer.
+        user(&app, "læser@testrup.dk", "reader", None, None).await;
+        let mut reader = Browser::logged_in(&app, "læser@testrup.dk", PASSWORD).await;
+        let mut secretariat = Browser::logged_in(&app, SECRETARIAT.0, SECRETARIAT.1).await;
+        let doubling = format!("{{% set s = name %}}{}{{{{ s }}}}", "{% set s = s ~ s %}".repeat(40));
+        let payloads = [
+            (r#"{% include "edited" %}"#.to_string(), "include"),
+            ("{% macro m(n) %}{{ self::m(n=n) }}{% endmacro m %}{{ self::m(n=1) }}".to_string(), "macro"),
+            (doubling, "set"),
+            ("{% for a in range(end=1000) %}{% for b in range(end=1000) %}{% for c in range(end=1000) %}{% for d in range(end=1000) %}x{% endfor %}{% endfor %}{% endfor %}{% endfor %}".to_string(), "for-løkke"),
+        ];
+        for (payload, why) in &payloads {
+            let page = reader.post("/admin/templates/preview", &[("body", payload), ("channel", "sms"), ("language", "da")]).await;
+            assert_eq!(page.status, StatusCode::OK, "{}", page.body);
+            let p: serde_json::Value = serde_json::from_str(&page.body).expect("JSON");
+            assert_eq!(p["ok"], false, "{payload}: {p}");
+            assert!(p["error"].as_str().unwrap().contains(why), "{payload}: {p}");
+            let health = app.http.get(app.url("/healthz")).send().await.unwrap();
+            assert_eq!(health.status(), StatusCode::OK, "the service lives after {why}");
+
+            // Saved by the secretariat, it is refused and nothing is stored.
+            let saved = secretariat.post(EDIT, &[("body", payload)]).await;
+            assert_eq!(saved.status, StatusCode::UNPROCESSABLE_ENTITY, "{why}");
+        }
+        let mut tx = app.engine().db.read().await.expect("read");
+        assert!(tx.template_overrides().await.unwrap().is_empty());
+    }
+
+    async fn an_edit_stored_before_the_bounds_is_not_used_and_its_file_is(app: TestApp) {
+        let before = used(&app);
+        let mut tx = app.engine().db.begin().await.expect("begin");
+        tx.save_template("invitation", "sms", "da", "{% set s = name ~ name %}{{ s }} JA {{ code }}", 1, app.engine().clock.now())
+            .await
+            .expect("save");
+        tx.commit().await.expect("commit");
+        app.tick().await;
+        assert_eq!(used(&app), before, "the file's text is used");
     }
 }

@@ -1,5 +1,6 @@
 //! Message templates and what fills their placeholders.
 
+pub mod bounds;
 mod catalog;
 mod context;
 pub mod segments;
