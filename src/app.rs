@@ -105,6 +105,9 @@ pub struct Config {
     /// The municipality's code in the CPR register, for the residence
     /// rule.
     pub municipality_code: Option<crate::domain::MunicipalityCode>,
+    /// Serve the dev SMS provider's phone page (every person's name and
+    /// number, answering as anyone) on an address other than loopback.
+    pub dev_sms_on_network: bool,
 }
 
 impl Config {
@@ -132,6 +135,7 @@ impl Config {
             telegram: None,
             trusted_proxies: Vec::new(),
             municipality_code: None,
+            dev_sms_on_network: false,
         }
     }
 }
@@ -199,9 +203,9 @@ pub async fn engine(config: &Config, db: Db) -> anyhow::Result<Arc<Engine>> {
             LinkKey::parse(&hex).map_err(|e| anyhow::anyhow!("the stored link key: {e}"))?
         }
     };
-    if config.email.is_some() && config.link_key.is_none() {
+    if config.link_key.is_none() {
         tracing::warn!(
-            "links in e-mails are signed with a key kept in the database; set VALGVAGT_LINK_KEY to keep it outside"
+            "links (the cancel link in an SMS, e-mail links, Telegram deep links) are signed with a key kept in the database; set VALGVAGT_LINK_KEY to keep it outside"
         );
     }
     if config.email.is_some() && config.public_url.is_none() {
@@ -314,6 +318,17 @@ pub struct App {
 
 impl App {
     pub async fn start(mut config: Config) -> anyhow::Result<App> {
+        // The dev provider's phone page lists every person and answers as
+        // any number, without a login: for a developer's own machine.
+        if matches!(config.sms, SmsConfig::Dev)
+            && !config.bind.ip().is_loopback()
+            && !config.dev_sms_on_network
+        {
+            anyhow::bail!(
+                "the dev SMS provider shows every person's name and phone without a login, so it is served only on a loopback address ({} is not); choose --sms gatewayapi or twilio, bind 127.0.0.1, or set VALGVAGT_DEV_SMS_ON_NETWORK=1 for a test network",
+                config.bind
+            );
+        }
         let listener = tokio::net::TcpListener::bind(config.bind).await?;
         let addr = listener.local_addr()?;
         config.bind = addr;

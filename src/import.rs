@@ -2,7 +2,7 @@
 //! and seats, in YAML or JSON (JSON is YAML). All or nothing: every problem
 //! is reported with where it is, and nothing is stored unless there are none.
 
-use chrono::{NaiveDate, NaiveTime};
+use chrono::{Datelike, NaiveDate, NaiveTime};
 use serde::Deserialize;
 
 use crate::clock::Clock;
@@ -143,7 +143,21 @@ pub enum ImportError {
     Db(#[from] sqlx::Error),
 }
 
+/// The most seats one line of `seats:` makes, and one file in all.
+pub const MAX_SEATS_PER_LINE: u32 = 5_000;
+pub const MAX_SEATS: u64 = 100_000;
+/// The years an election's dates may lie in.
+const YEARS: std::ops::RangeInclusive<i32> = 2000..=2100;
+
 pub fn parse(text: &str) -> Result<ElectionFile, ImportError> {
+    // PostgreSQL cannot store it, and no election file needs it.
+    if let Some(at) = text.find('\0') {
+        let line = text[..at].matches('\n').count() + 1;
+        let column = text[..at].rsplit('\n').next().unwrap_or("").chars().count() + 1;
+        return Err(ImportError::Syntax(format!(
+            "line {line} column {column}: the NUL character cannot be stored"
+        )));
+    }
     serde_saphyr::from_str(text).map_err(|e| ImportError::Syntax(e.to_string()))
 }
 
@@ -167,6 +181,42 @@ fn check(file: &ElectionFile) -> Result<Vec<CheckedPerson<'_>>, ImportError> {
     if e.title.trim().is_empty() {
         problems.push("election.title: must not be empty".to_string());
     }
+    for (field, day) in [
+        ("election_day", Some(e.election_day)),
+        ("starts_on", e.starts_on),
+        ("ends_on", e.ends_on),
+    ] {
+        if let Some(day) = day
+            && !YEARS.contains(&day.year())
+        {
+            problems.push(format!(
+                "election.{field}: {day} is not a date an election is held on (years {} to {})",
+                YEARS.start(),
+                YEARS.end()
+            ));
+        }
+    }
+    if (ends - starts).num_days() > 366 {
+        problems.push("election.ends_on: the election's dates span more than a year".to_string());
+    }
+    if !(0..=120).contains(&e.min_age) {
+        problems.push(format!(
+            "election.min_age: {} is not an age from 0 to 120",
+            e.min_age
+        ));
+    }
+    if !(0..=365).contains(&e.lock_days) {
+        problems.push(format!(
+            "election.lock_days: {} is not a number of days from 0 to 365",
+            e.lock_days
+        ));
+    }
+    let total: u64 = file.seats.iter().map(|s| u64::from(s.count)).sum();
+    if total > MAX_SEATS {
+        problems.push(format!(
+            "seats: {total} seats in all; one file makes at most {MAX_SEATS}"
+        ));
+    }
     for (i, t) in file.task_types.iter().enumerate() {
         for (field, value) in [("start", &t.start), ("end", &t.end)] {
             if parse_time(value).is_none() {
@@ -188,6 +238,12 @@ fn check(file: &ElectionFile) -> Result<Vec<CheckedPerson<'_>>, ImportError> {
         .collect();
     let task_types: Vec<&str> = file.task_types.iter().map(|t| t.name.as_str()).collect();
     for (i, s) in file.seats.iter().enumerate() {
+        if s.count > MAX_SEATS_PER_LINE {
+            problems.push(format!(
+                "seats[{i}].count: {} seats; one line makes at most {MAX_SEATS_PER_LINE}",
+                s.count
+            ));
+        }
         if !stations.contains(&s.station.as_str()) {
             problems.push(format!(
                 "seats[{i}].station: no station named `{}` in this file",
@@ -376,10 +432,7 @@ pub async fn import(
             team_id: team_ids[s.team.as_str()],
             date: s.date.unwrap_or(e.election_day),
         };
-        for _ in 0..s.count {
-            tx.insert_seat(&seat, now).await?;
-            summary.seats += 1;
-        }
+        summary.seats += tx.insert_seats(&seat, s.count, now).await?.len();
     }
     tx.commit().await?;
     Ok(summary)

@@ -131,6 +131,10 @@ fn read_password() -> anyhow::Result<String> {
 struct ServeArgs {
     #[arg(long, env = "VALGVAGT_BIND", default_value = "127.0.0.1:8080")]
     bind: SocketAddr,
+    /// Serve the dev SMS provider's phone page on a non-loopback address
+    /// (it shows every person without a login: a test network only).
+    #[arg(long, env = "VALGVAGT_DEV_SMS_ON_NETWORK")]
+    dev_sms_on_network: bool,
     /// Seed a demo election and invite its first people (only into an
     /// empty database).
     #[arg(long)]
@@ -342,6 +346,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
 
 async fn serve(mut config: Config, args: ServeArgs) -> anyhow::Result<ExitCode> {
     config.bind = args.bind;
+    config.dev_sms_on_network = args.dev_sms_on_network;
     config.contact.municipality = args.municipality;
     config.contact.contact = args.contact;
     config.municipality_code = args.municipality_code;

@@ -233,6 +233,7 @@ pub async fn rehearse(base: &Config, args: &RehearseArgs) -> anyhow::Result<Rehe
     db.migrate().await?;
     crate::jobs::setup(&db).await?;
     let engine = app::engine(&config, db.clone()).await?;
+    engine.seed_codes(args.seed);
     let mut report = run(&engine, &db, args, at(args.to + chrono::Days::new(1), 0)).await?;
     report.wall = started.elapsed();
     let _ = std::fs::remove_dir_all(&temp);

@@ -98,6 +98,15 @@ on_both_backends! {
         assert_eq!(status, StatusCode::BAD_REQUEST);
         let audit = b.get("/admin/audit?action=people.exported").await;
         assert_eq!(audit.body.matches("data-action=\"people.exported\"").count(), 4);
+
+        // A name that a spreadsheet would run stays text in every export.
+        let bo = person().name("=HYPERLINK(\"http://x\",\"Bo\")").cpr("010190-1111").phone("+4520000002").create(&app).await;
+        assign(&app, e.seats[1], bo).await;
+        let (_, vc) = b.download("/admin/export?format=valg_central").await;
+        let vc = String::from_utf8(vc).unwrap();
+        assert!(vc.contains(",\"'=HYPERLINK(\"\"http://x\"\",\"\"Bo\"\")\",01-01-1990,"), "{vc}");
+        let (_, csv) = b.download("/admin/export?format=csv&column=name").await;
+        assert!(String::from_utf8(csv).unwrap().contains("'=HYPERLINK"));
     }
 
     async fn only_the_secretariat_imports_and_exports_and_a_team_responsible_lists_their_members(app: TestApp) {

@@ -269,6 +269,27 @@ fn rehearsal(args: &[&str]) -> String {
 }
 
 #[test]
+fn the_dev_sms_phone_page_is_not_served_beyond_this_machine() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = valgvagt()
+        .args([
+            "--database-url",
+            &format!("sqlite://{}", dir.path().join("real.db").display()),
+        ])
+        .args(["serve", "--bind", "0.0.0.0:0"])
+        .env_remove("VALGVAGT_SMS")
+        .env_remove("VALGVAGT_DEV_SMS_ON_NETWORK")
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success(), "{stderr}");
+    assert!(
+        stderr.contains("served only on a loopback address"),
+        "{stderr}"
+    );
+}
+
+#[test]
 fn logs_go_to_stderr_and_what_a_command_prints_to_stdout() {
     let dir = tempfile::tempdir().unwrap();
     let out = valgvagt()
@@ -294,6 +315,8 @@ fn logs_go_to_stderr_and_what_a_command_prints_to_stdout() {
     assert!(stdout.starts_with("timeline"), "{stdout}");
     assert!(!stdout.contains(" INFO "), "{stdout}");
     assert!(stderr.contains(" INFO "), "the log is on stderr: {stderr}");
+    // With no e-mail configured, SMS cancel links are still signed.
+    assert!(stderr.contains("set VALGVAGT_LINK_KEY"), "{stderr}");
 }
 
 #[test]

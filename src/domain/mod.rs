@@ -9,6 +9,7 @@ pub mod link_token;
 pub mod phone;
 pub mod reply;
 pub mod short_code;
+pub mod text;
 
 pub use account::{Login, LoginError, Password, PasswordError, Role, RoleError};
 pub use cpr::{Cpr, CprError};

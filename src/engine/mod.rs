@@ -109,6 +109,9 @@ pub struct Engine {
     /// rule is checked against it, and cannot be without it.
     pub municipality_code: Option<crate::domain::MunicipalityCode>,
     compiled: Mutex<HashMap<i64, Arc<Workflow>>>,
+    /// Where question codes come from when they must repeat (a rehearsal
+    /// with a seed); `None` is the thread's random generator.
+    codes: Mutex<Option<rand::rngs::StdRng>>,
 }
 
 impl Engine {
@@ -134,7 +137,15 @@ impl Engine {
             telegram: Default::default(),
             municipality_code: None,
             compiled: Mutex::new(HashMap::new()),
+            codes: Mutex::new(None),
         }
+    }
+
+    /// Question codes from now on come from a generator seeded with
+    /// `seed`: a rehearsal repeats, code for code.
+    pub fn seed_codes(&self, seed: u64) {
+        use rand::SeedableRng;
+        *self.codes.lock().expect("codes lock") = Some(rand::rngs::StdRng::seed_from_u64(seed));
     }
 
     /// The Telegram bot, once connected.

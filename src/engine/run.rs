@@ -409,10 +409,12 @@ impl Engine {
         let taken = tx
             .open_codes_around(person.id, phone.as_ref().map(|p| p.as_e164()))
             .await?;
-        let mut rng = rand::rng();
-        Ok(ShortCode::generate(&mut rng, &|c| {
-            taken.iter().any(|t| t == c)
-        }))
+        let taken = |c: &str| taken.iter().any(|t| t == c);
+        let mut seeded = self.codes.lock().expect("codes lock");
+        Ok(match seeded.as_mut() {
+            Some(rng) => ShortCode::generate(rng, &taken),
+            None => ShortCode::generate(&mut rand::rng(), &taken),
+        })
     }
 
     async fn run_step(

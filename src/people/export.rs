@@ -236,12 +236,12 @@ pub fn valg_central(rows: &[Participant]) -> Vec<u8> {
             .as_deref()
             .and_then(|c| crate::domain::Cpr::parse(c).ok());
         let _ = w.write_record([
-            p.task_type.clone(),
-            p.name.clone().unwrap_or_default(),
+            inert(p.task_type.clone()),
+            inert(p.name.clone().unwrap_or_default()),
             cpr.as_ref()
                 .map(|c| c.birth_date().format("%d-%m-%Y").to_string())
                 .unwrap_or_default(),
-            p.voting_area.clone().unwrap_or_default(),
+            inert(p.voting_area.clone().unwrap_or_default()),
             String::new(),
             ExportColumn::Cpr.value(p, Language::Da),
         ]);

@@ -221,7 +221,10 @@ fn verify<T: serde::de::DeserializeOwned + PartialEq>(
     let mut validation = jsonwebtoken::Validation::new(jsonwebtoken::Algorithm::HS256);
     validation.required_spec_claims.clear();
     validation.validate_exp = false;
-    let claims = jsonwebtoken::decode::<T>(
+    // The signature is checked on the token as it is; a correctly signed
+    // message whose fields are missing or mistyped is a bad request, not
+    // a forgery.
+    let claims = jsonwebtoken::decode::<serde_json::Value>(
         token,
         &jsonwebtoken::DecodingKey::from_secret(secret.as_bytes()),
         &validation,
@@ -230,7 +233,9 @@ fn verify<T: serde::de::DeserializeOwned + PartialEq>(
     .claims;
     let posted: T =
         serde_json::from_slice(body).map_err(|e| WebhookError::Body(format!("not {what}: {e}")))?;
-    if posted != claims {
+    let signed: T = serde_json::from_value(claims)
+        .map_err(|e| WebhookError::Body(format!("the signed content is not {what}: {e}")))?;
+    if posted != signed {
         return Err(WebhookError::Signature);
     }
     Ok(posted)
@@ -287,6 +292,25 @@ mod tests {
         assert!(matches!(
             verify_incoming("s3cret", &token, &body),
             Err(WebhookError::Signature)
+        ));
+    }
+
+    #[test]
+    fn a_signed_message_with_fields_missing_or_mistyped_is_a_bad_request() {
+        let partial = serde_json::json!({ "id": 7, "message": "JA" });
+        let token = sign("s3cret", &partial);
+        let body = serde_json::to_vec(&partial).unwrap();
+        assert!(matches!(
+            verify_incoming("s3cret", &token, &body),
+            Err(WebhookError::Body(_))
+        ));
+        let mistyped =
+            serde_json::json!({ "id": "seven", "msisdn": 4512345678u64, "message": "JA" });
+        let token = sign("s3cret", &mistyped);
+        let body = serde_json::to_vec(&mistyped).unwrap();
+        assert!(matches!(
+            verify_incoming("s3cret", &token, &body),
+            Err(WebhookError::Body(_))
         ));
     }
 

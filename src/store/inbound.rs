@@ -14,27 +14,31 @@ pub struct NewInbound<'a> {
 }
 
 impl Tx {
-    /// Stores a received message. `None` when the provider already
-    /// delivered this message id: gateways retry, we answer once.
+    /// Stores a received message, whatever text it holds (a NUL is kept
+    /// as U+FFFD, the original escaped beside it). `None` when the
+    /// provider already delivered this message id: gateways retry, we
+    /// answer once.
     pub async fn insert_inbound(
         &mut self,
         m: &NewInbound<'_>,
         now: DateTime<Utc>,
     ) -> sqlx::Result<Option<i64>> {
+        use crate::domain::text::{original_if_changed, storable};
         q!(
             self,
             fetch_optional,
             sqlx::query_scalar(
-                "INSERT INTO inbound (provider, provider_message_id, sender, receiver, body, received_at, queued_at)
-                 VALUES ($1, $2, $3, $4, $5, $6, $6)
+                "INSERT INTO inbound (provider, provider_message_id, sender, receiver, body, received_at, queued_at, body_original)
+                 VALUES ($1, $2, $3, $4, $5, $6, $6, $7)
                  ON CONFLICT (provider, provider_message_id) DO NOTHING RETURNING id"
             )
-            .bind(m.provider)
-            .bind(m.provider_message_id)
-            .bind(m.sender)
-            .bind(m.receiver)
-            .bind(m.body)
+            .bind(storable(m.provider))
+            .bind(storable(m.provider_message_id))
+            .bind(storable(m.sender))
+            .bind(m.receiver.map(storable))
+            .bind(storable(m.body))
             .bind(now)
+            .bind(original_if_changed(m.body))
         )
     }
 

@@ -70,24 +70,69 @@ macro_rules! seat_details_sql {
 }
 
 impl Tx {
+    /// One vacant seat, numbered after the station's highest code that day.
     pub async fn insert_seat(&mut self, s: &NewSeat, now: DateTime<Utc>) -> sqlx::Result<i64> {
-        q!(
+        self.insert_seats(s, 1, now)
+            .await?
+            .first()
+            .copied()
+            .ok_or(sqlx::Error::RowNotFound)
+    }
+
+    /// `count` vacant seats of one kind, numbered on from the station's
+    /// highest code that day: one read of that code, then inserts of up to
+    /// 500 rows each. Their ids, in order.
+    pub async fn insert_seats(
+        &mut self,
+        s: &NewSeat,
+        count: u32,
+        now: DateTime<Utc>,
+    ) -> sqlx::Result<Vec<i64>> {
+        const ROWS: u32 = 500;
+        let highest: Option<i64> = q!(
             self,
             fetch_one,
             sqlx::query_scalar(
-                "INSERT INTO seats (election_id, station_id, task_type_id, team_id, date, status, updated_at, code)
-                 VALUES ($1, $2, $3, $4, $5, 'vacant', $6, 'S' || CAST((
-                     SELECT COALESCE(MAX(CAST(SUBSTR(code, 2) AS INTEGER)), 0) + 1
-                     FROM seats WHERE station_id = $2 AND date = $5) AS TEXT))
-                 RETURNING id"
+                "SELECT MAX(CAST(SUBSTR(code, 2) AS BIGINT)) FROM seats
+                 WHERE station_id = $1 AND date = $2"
             )
-            .bind(s.election_id)
             .bind(s.station_id)
-            .bind(s.task_type_id)
-            .bind(s.team_id)
             .bind(s.date)
-            .bind(now)
-        )
+        )?;
+        let mut next = highest.unwrap_or(0) + 1;
+        let mut ids = Vec::with_capacity(count as usize);
+        let mut left = count;
+        while left > 0 {
+            let rows = left.min(ROWS);
+            let sql = format!(
+                "INSERT INTO seats (election_id, station_id, task_type_id, team_id, date, updated_at, code)
+                 VALUES {} RETURNING id",
+                super::placeholders(1, 7, rows as usize)
+            );
+            let codes: Vec<String> = (next..next + i64::from(rows))
+                .map(|n| format!("S{n}"))
+                .collect();
+            let mut batch: Vec<i64> = q!(
+                self,
+                fetch_all,
+                codes.iter().fold(
+                    sqlx::query_scalar(sqlx::AssertSqlSafe(sql.as_str())),
+                    |q, code| q
+                        .bind(s.election_id)
+                        .bind(s.station_id)
+                        .bind(s.task_type_id)
+                        .bind(s.team_id)
+                        .bind(s.date)
+                        .bind(now)
+                        .bind(code.as_str())
+                )
+            )?;
+            batch.sort_unstable();
+            ids.extend(batch);
+            next += i64::from(rows);
+            left -= rows;
+        }
+        Ok(ids)
     }
 
     pub async fn seat(&mut self, id: i64) -> sqlx::Result<Option<Seat>> {

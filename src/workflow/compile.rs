@@ -49,7 +49,33 @@ impl Compiled {
 
 /// Reads, checks and compiles a workflow definition, reporting every
 /// problem found rather than only the first.
+/// The largest definition, in bytes: the shipped ones are a few
+/// kilobytes.
+pub const MAX_SOURCE: usize = 256 * 1024;
+/// The most problems listed for one definition.
+pub const MAX_DIAGNOSTICS: usize = 200;
+
 pub fn compile(source: &str, ctx: &CheckContext) -> Compiled {
+    if source.len() > MAX_SOURCE {
+        return Compiled {
+            workflow: None,
+            diagnostics: vec![
+                Diagnostic::error(
+                    code::TOO_LARGE,
+                    1,
+                    1,
+                    format!(
+                        "the definition is {} KB; a workflow definition may be at most {} KB",
+                        source.len().div_ceil(1024),
+                        MAX_SOURCE / 1024
+                    ),
+                )
+                .with_help(
+                    "a workflow needs a few kilobytes; check that the right file was chosen",
+                ),
+            ],
+        };
+    }
     let tree = yaml::parse(source);
     let mut r = Reader {
         diagnostics: tree.diagnostics,
@@ -76,6 +102,20 @@ pub fn compile(source: &str, ctx: &CheckContext) -> Compiled {
     }
     let mut diagnostics = r.diagnostics;
     diagnostics.sort_by_key(|d| (d.line, d.column));
+    if diagnostics.len() > MAX_DIAGNOSTICS {
+        let more = diagnostics.len() - MAX_DIAGNOSTICS;
+        diagnostics.truncate(MAX_DIAGNOSTICS);
+        let (line, column) = diagnostics.last().map_or((1, 1), |d| (d.line, d.column));
+        diagnostics.push(
+            Diagnostic::error(
+                code::TOO_MANY_PROBLEMS,
+                line,
+                column,
+                format!("{more} more problems after this one are not listed"),
+            )
+            .with_help("fix the problems above and check again"),
+        );
+    }
     let mut compiled = Compiled {
         workflow,
         diagnostics,

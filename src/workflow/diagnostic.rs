@@ -95,6 +95,10 @@ pub mod code {
     pub const YAML_SYNTAX: &str = "yaml-syntax";
     /// The file holds no definition at all.
     pub const EMPTY_FILE: &str = "empty-file";
+    /// The file is larger than a definition can be.
+    pub const TOO_LARGE: &str = "too-large";
+    /// More problems than are listed.
+    pub const TOO_MANY_PROBLEMS: &str = "too-many-problems";
     /// The file holds more than one YAML document (`---`).
     pub const MULTIPLE_DOCUMENTS: &str = "multiple-documents";
     /// YAML anchors (`&name`) and aliases (`*name`) are not supported.

@@ -206,7 +206,8 @@ impl Reader {
     /// written is then read as that key, so its value is checked too.
     pub fn fields<'n>(&mut self, pos: Pos, entries: &'n [Entry], place: Place<'_>) -> Fields<'n> {
         let allowed = place.keys();
-        let written: Vec<&str> = entries.iter().filter_map(|e| e.key.text()).collect();
+        let written: std::collections::HashSet<&str> =
+            entries.iter().filter_map(|e| e.key.text()).collect();
         let mut found = Vec::new();
         for entry in entries {
             let Some(key) = self.key(&entry.key) else {
@@ -217,7 +218,7 @@ impl Reader {
                 continue;
             }
             let suggestion =
-                did_you_mean(key, allowed.iter().copied()).filter(|s| !written.contains(s));
+                did_you_mean(key, allowed.iter().copied()).filter(|s| !written.contains(*s));
             let help = match (belongs(key), suggestion) {
                 (Some(place), _) => format!("`{key}` belongs {place}; check its indentation"),
                 (None, Some(s)) => did_you_mean_help(s),

@@ -300,6 +300,8 @@ impl<'a> Builder<'a> {
 
     fn mapping(&mut self) -> Result<Vec<Entry>, ScanError> {
         let mut entries: Vec<Entry> = Vec::new();
+        // Each key's first line, to find one given twice in constant time.
+        let mut seen: std::collections::HashMap<String, usize> = std::collections::HashMap::new();
         loop {
             let key = match self.next()? {
                 Some((Event::MappingEnd, _)) | None => break,
@@ -314,12 +316,16 @@ impl<'a> Builder<'a> {
                 Some(value) => self.node(value)?,
             };
             let first = match &key.kind {
-                Kind::Scalar(k) => entries
-                    .iter()
-                    .find(|e| matches!(&e.key.kind, Kind::Scalar(f) if f.text == k.text)),
+                Kind::Scalar(k) => match seen.entry(k.text.clone()) {
+                    std::collections::hash_map::Entry::Occupied(o) => Some(*o.get()),
+                    std::collections::hash_map::Entry::Vacant(v) => {
+                        v.insert(key.pos.line);
+                        None
+                    }
+                },
                 _ => None,
             };
-            if let Some(first) = first {
+            if let Some(first_line) = first {
                 self.diagnostics.push(
                     Diagnostic::error(
                         code::DUPLICATE_KEY,
@@ -328,7 +334,7 @@ impl<'a> Builder<'a> {
                         format!(
                             "`{}` is given twice here; it was already given on line {}",
                             key.text().unwrap_or_default(),
-                            first.key.pos.line
+                            first_line
                         ),
                     )
                     .with_help("a key may appear only once in the same place; remove one of them"),

@@ -1,5 +1,6 @@
 //! The JSON API. Thin handlers; the work is in the engine and the store.
 
+pub mod body;
 pub mod elections;
 pub mod messages;
 pub mod people;

@@ -1,3 +1,4 @@
+use super::body::ApiJson;
 use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
@@ -34,7 +35,7 @@ pub struct CreatePerson {
 
 pub async fn create(
     State(state): State<AppState>,
-    Json(body): Json<CreatePerson>,
+    ApiJson(body): ApiJson<CreatePerson>,
 ) -> ApiResult<(StatusCode, Json<Value>)> {
     let bad =
         |field: &str, e: &dyn std::fmt::Display| ApiError::Unprocessable(format!("{field}: {e}"));
@@ -104,7 +105,7 @@ pub struct Member {
 pub async fn join_team(
     State(state): State<AppState>,
     Path(team): Path<i64>,
-    Json(body): Json<Member>,
+    ApiJson(body): ApiJson<Member>,
 ) -> ApiResult<Json<Value>> {
     let mut tx = state.engine.db.begin().await?;
     if tx.team(team).await?.is_none() {

@@ -1,3 +1,4 @@
+use super::body::ApiJson;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::{Extension, Json};
@@ -23,7 +24,7 @@ pub struct CreateSeat {
 
 pub async fn create(
     State(state): State<AppState>,
-    Json(body): Json<CreateSeat>,
+    ApiJson(body): ApiJson<CreateSeat>,
 ) -> ApiResult<(StatusCode, Json<Value>)> {
     let mut tx = state.engine.db.begin().await?;
     let election = tx.election(body.election_id).await?.ok_or_else(|| {
@@ -86,7 +87,7 @@ pub async fn assign(
     State(state): State<AppState>,
     Extension(session): Extension<Session>,
     Path(id): Path<i64>,
-    Json(body): Json<Assign>,
+    ApiJson(body): ApiJson<Assign>,
 ) -> ApiResult<Json<Value>> {
     state
         .engine
@@ -109,7 +110,7 @@ pub const MAX_ASSIGNMENTS: usize = 5_000;
 pub async fn assign_many(
     State(state): State<AppState>,
     Extension(session): Extension<Session>,
-    Json(body): Json<AssignMany>,
+    ApiJson(body): ApiJson<AssignMany>,
 ) -> ApiResult<Json<Value>> {
     if body.assignments.is_empty() {
         return Err(ApiError::Unprocessable(

@@ -1,5 +1,6 @@
 //! Standby pools, stations' responsibles, no-show reports and removals.
 
+use super::body::ApiJson;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::{Extension, Json};
@@ -17,7 +18,7 @@ use crate::store::standby::{NewStandby, Standby};
 pub async fn create(
     State(state): State<AppState>,
     Extension(session): Extension<Session>,
-    Json(body): Json<NewStandby>,
+    ApiJson(body): ApiJson<NewStandby>,
 ) -> ApiResult<(StatusCode, Json<Value>)> {
     if body.station_id.is_some() && body.area_id.is_some() {
         return Err(ApiError::Unprocessable(
@@ -56,7 +57,7 @@ pub struct Responsible {
 pub async fn set_responsible(
     State(state): State<AppState>,
     Path(id): Path<i64>,
-    Json(body): Json<Responsible>,
+    ApiJson(body): ApiJson<Responsible>,
 ) -> ApiResult<Json<Value>> {
     let mut tx = state.engine.db.begin().await?;
     if let Some(p) = body.person_id
@@ -103,7 +104,7 @@ pub async fn remove(
     State(state): State<AppState>,
     Extension(session): Extension<Session>,
     Path(id): Path<i64>,
-    Json(body): Json<Remove>,
+    ApiJson(body): ApiJson<Remove>,
 ) -> ApiResult<Json<Value>> {
     let fx = state
         .engine

@@ -696,3 +696,28 @@ fn every_problem_is_reported_not_just_the_first() {
         ]
     );
 }
+
+#[test]
+fn a_definition_too_large_is_refused_before_it_is_read() {
+    let huge: String = (0..160_000).map(|i| format!("k{i}: 1\n")).collect();
+    let compiled = compile(&huge, &ctx());
+    assert_eq!(compiled.diagnostics.len(), 1);
+    assert_eq!(compiled.diagnostics[0].code, code::TOO_LARGE);
+    assert!(compiled.diagnostics[0].message.contains("at most 256 KB"));
+}
+
+#[test]
+fn thousands_of_problems_are_listed_up_to_a_limit_and_counted() {
+    // 10,000 unknown keys and as many given twice, within the size limit.
+    let many: String = (0..10_000).map(|i| format!("k{i}: 1\nk{i}: 2\n")).collect();
+    let compiled = compile(&many, &ctx());
+    let last = compiled.diagnostics.last().unwrap();
+    assert_eq!(compiled.diagnostics.len(), 201);
+    assert_eq!(last.code, code::TOO_MANY_PROBLEMS);
+    assert!(
+        last.message
+            .ends_with("more problems after this one are not listed"),
+        "{}",
+        last.message
+    );
+}

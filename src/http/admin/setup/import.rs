@@ -267,8 +267,8 @@ async fn store_seats(
     let mut tx = state.engine.db.begin().await?;
     let mut seats = 0;
     for row in &c.rows {
-        for _ in 0..row.count {
-            tx.insert_seat(
+        seats += tx
+            .insert_seats(
                 &NewSeat {
                     election_id: election.id,
                     station_id: row.station_id,
@@ -276,11 +276,11 @@ async fn store_seats(
                     team_id: row.team_id,
                     date: row.date,
                 },
+                row.count,
                 now,
             )
-            .await?;
-            seats += 1;
-        }
+            .await?
+            .len();
     }
     commit(
         tx,

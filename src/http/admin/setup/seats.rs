@@ -201,19 +201,18 @@ async fn add_seats(
     {
         return Ok(Err(Problem::new("err_task_type")));
     }
-    for _ in 0..count {
-        tx.insert_seat(
-            &NewSeat {
-                election_id: election.id,
-                station_id: kind.station_id,
-                task_type_id: kind.task_type_id,
-                team_id: kind.team_id,
-                date: kind.date,
-            },
-            now,
-        )
-        .await?;
-    }
+    tx.insert_seats(
+        &NewSeat {
+            election_id: election.id,
+            station_id: kind.station_id,
+            task_type_id: kind.task_type_id,
+            team_id: kind.team_id,
+            date: kind.date,
+        },
+        u32::try_from(count).unwrap_or(0),
+        now,
+    )
+    .await?;
     commit(
         tx,
         session,
