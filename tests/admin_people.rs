@@ -130,4 +130,13 @@ on_both_backends! {
         list.assert_ok();
         assert!(list.body.contains("Anna Jensen") && !list.body.contains("Ole Udenfor"), "{}", list.body);
     }
+
+    async fn each_look_at_a_person_is_audited_with_who_looked(app: TestApp) {
+        let anna = person().create(&app).await;
+        let mut b = Browser::logged_in(&app, SECRETARIAT.0, SECRETARIAT.1).await;
+        b.get(&format!("/admin/people/{anna}")).await.assert_ok();
+        app.get_json(&format!("/api/people/{anna}")).await;
+        let audit = b.get("/admin/audit?action=person.viewed").await;
+        assert_eq!(audit.body.matches("data-action=\"person.viewed\"").count(), 2, "{}", audit.body);
+    }
 }

@@ -127,8 +127,25 @@ pub async fn edit_form(
 ) -> PageResult<Html<String>> {
     may_change(&state, &session, id).await?;
     let person = {
-        let mut tx = state.engine.db.read().await?;
-        tx.person(id).await?
+        let mut tx = state.engine.db.begin().await?;
+        let person = tx.person(id).await?;
+        // Who looked at whom is audited, as a data-protection officer
+        // will ask.
+        if person.is_some() {
+            tx.audit(
+                state.engine.clock.now(),
+                &session.actor(),
+                "person.viewed",
+                crate::store::directory::AuditIds {
+                    person: Some(id),
+                    ..Default::default()
+                },
+                None,
+            )
+            .await?;
+        }
+        tx.commit().await?;
+        person
     }
     .ok_or_else(|| PageError::NotFound(format!("person {id} does not exist")))?;
     let teams = teams(&state, &session).await?;

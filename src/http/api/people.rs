@@ -1,5 +1,5 @@
 use super::body::ApiJson;
-use axum::Json;
+use axum::{Extension, Json};
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use serde::Deserialize;
@@ -7,6 +7,7 @@ use serde_json::{Value, json};
 
 use crate::domain::{Cpr, Facts, Language, MunicipalityCode, PhoneNumber};
 use crate::http::AppState;
+use crate::http::admin::session::Session;
 use crate::http::error::{ApiError, ApiResult};
 use crate::store::Person;
 use crate::store::people::NewPerson;
@@ -139,10 +140,30 @@ pub async fn leave_team(
     Ok(StatusCode::NO_CONTENT)
 }
 
-pub async fn show(State(state): State<AppState>, Path(id): Path<i64>) -> ApiResult<Json<Person>> {
-    let mut tx = state.engine.db.read().await?;
-    tx.person(id)
+/// `GET /api/people/{id}`: the person, their CPR number with it; each
+/// look is audited, as a data-protection officer will ask who saw whom.
+pub async fn show(
+    State(state): State<AppState>,
+    Extension(session): Extension<Session>,
+    Path(id): Path<i64>,
+) -> ApiResult<Json<Person>> {
+    let now = state.engine.clock.now();
+    let mut tx = state.engine.db.begin().await?;
+    let person = tx
+        .person(id)
         .await?
-        .map(Json)
-        .ok_or_else(|| ApiError::NotFound(format!("person {id} does not exist")))
+        .ok_or_else(|| ApiError::NotFound(format!("person {id} does not exist")))?;
+    tx.audit(
+        now,
+        &session.actor(),
+        "person.viewed",
+        crate::store::directory::AuditIds {
+            person: Some(id),
+            ..Default::default()
+        },
+        None,
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(Json(person))
 }
