@@ -71,4 +71,23 @@ on_both_backends! {
         let codes: Vec<&str> = seats.as_array().unwrap().iter().filter_map(|s| s["code"].as_str()).collect();
         assert_eq!(codes, ["S1", "S2"]);
     }
+
+    async fn an_auto_responder_gets_three_automatic_answers_an_hour_not_one_per_text(app: TestApp) {
+        app.jump_to("2029-11-01T09:00:00Z").await;
+        let robot = "+4529999999";
+        for _ in 0..10 {
+            app.sms_from(robot, "Tak for din besked, jeg er på ferie").await;
+        }
+        assert_eq!(app.fake.to(robot).len(), 3, "{:?}", app.fake.to(robot));
+        // A person who holds nothing and writes gibberish is limited alike.
+        person().create(&app).await;
+        for _ in 0..5 {
+            app.sms_from(ANNA, "hvad?").await;
+        }
+        assert_eq!(app.fake.to(ANNA).len(), 3, "{:?}", app.fake.to(ANNA));
+        // An hour on, they are answered again.
+        app.advance(chrono::Duration::minutes(61)).await;
+        app.sms_from(robot, "Tak for din besked").await;
+        assert_eq!(app.fake.to(robot).len(), 4);
+    }
 }

@@ -714,6 +714,28 @@ impl Engine {
         if let Some(p) = to.person {
             context.name = p.name.clone();
         }
+        // Two auto-responders must not keep each other texting: the
+        // answers that are not about anything the sender holds are
+        // limited per address and hour.
+        if AUTOMATIC.contains(&template)
+            && tx
+                .sent_to_since(&to.address, &AUTOMATIC, now - chrono::Duration::hours(1))
+                .await?
+                >= AUTOMATIC_PER_HOUR
+        {
+            tx.audit(
+                now,
+                "system",
+                "reply.suppressed",
+                crate::store::directory::AuditIds {
+                    person: to.person.map(|p| p.id),
+                    ..Default::default()
+                },
+                Some(&format!(r#"{{"template":"{template}"}}"#)),
+            )
+            .await?;
+            return Ok(());
+        }
         self.send_rendered(
             tx,
             fx,
@@ -730,6 +752,11 @@ impl Engine {
         .await
     }
 }
+
+/// The answers sent whatever the text was: limited per address and hour.
+const AUTOMATIC: [&str; 3] = ["unknown_sender", "not_understood", "no_open_question"];
+/// How many of them one address gets in an hour.
+const AUTOMATIC_PER_HOUR: i64 = 3;
 
 /// Today's date where the elections are. Reports on the day (`MØDT`,
 /// `UDEBLEVET`) are about seats on this date.

@@ -33,6 +33,32 @@ pub struct NewMessage<'a> {
 }
 
 impl Tx {
+    /// How many messages of the given templates went to `recipient` since
+    /// `since`.
+    pub async fn sent_to_since(
+        &mut self,
+        recipient: &str,
+        templates: &[&str],
+        since: DateTime<Utc>,
+    ) -> sqlx::Result<i64> {
+        let mut n = 0;
+        for template in templates {
+            let count: i64 = q!(
+                self,
+                fetch_one,
+                sqlx::query_scalar(
+                    "SELECT COUNT(*) FROM outbox
+                     WHERE recipient = $1 AND created_at >= $2 AND template = $3"
+                )
+                .bind(recipient)
+                .bind(since)
+                .bind(*template)
+            )?;
+            n += count;
+        }
+        Ok(n)
+    }
+
     /// Adds a message, marked as queued now: the caller queues its delivery
     /// job after the commit.
     pub async fn insert_message(
