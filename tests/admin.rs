@@ -87,7 +87,14 @@ on_both_backends! {
         assert_eq!(r.status, StatusCode::SEE_OTHER, "an ended session logs nobody in");
     }
 
-    async fn five_wrong_passwords_lock_the_login_for_a_quarter_of_an_hour(app: TestApp) {
+    async fn wrong_passwords_make_strangers_wait_longer_each_time_but_never_lock_out_a_known_browser(app: TestApp) {
+        // The secretariat's own browser has logged in before.
+        let mut known = Browser::new(&app);
+        assert_eq!(known.log_in(SECRETARIAT.0, SECRETARIAT.1).await.status, StatusCode::SEE_OTHER);
+        assert!(known.cookie("valgvagt_device").is_some(), "a known browser gets a device cookie");
+        known.post("/admin/logout", &[]).await;
+
+        // Someone else guesses five times.
         let mut b = Browser::new(&app);
         for _ in 0..5 {
             let page = b.log_in(SECRETARIAT.0, "gæt gæt gæt gæt").await;
@@ -98,14 +105,33 @@ on_both_backends! {
         assert!(page.body.contains("For mange forkerte forsøg"), "{}", page.body);
         assert!(b.cookie("valgvagt_session").is_none());
 
-        // Another user is not locked out by someone guessing this one.
+        // The secretariat's browser is not locked out by it.
+        assert_eq!(known.log_in(SECRETARIAT.0, SECRETARIAT.1).await.status, StatusCode::SEE_OTHER, "the known browser logs in");
+        // Nor is another user.
         user(&app, "læser@testrup.dk", "reader", None, None).await;
         let mut other = Browser::new(&app);
         assert_eq!(other.log_in("læser@testrup.dk", PASSWORD).await.status, StatusCode::SEE_OTHER);
 
-        app.clock.advance(chrono::Duration::minutes(16));
+        // The stranger waits a minute; a further wrong guess doubles it.
+        app.clock.advance(chrono::Duration::seconds(61));
+        assert_eq!(b.log_in(SECRETARIAT.0, "gæt igen gæt igen").await.status, StatusCode::UNAUTHORIZED);
+        app.clock.advance(chrono::Duration::seconds(61));
+        assert_eq!(b.log_in(SECRETARIAT.0, SECRETARIAT.1).await.status, StatusCode::TOO_MANY_REQUESTS, "two minutes now");
+        app.clock.advance(chrono::Duration::seconds(61));
         let page = b.log_in(SECRETARIAT.0, SECRETARIAT.1).await;
         assert_eq!(page.status, StatusCode::SEE_OTHER, "{}", page.body);
+    }
+
+    async fn a_busy_session_still_ends_sixteen_hours_after_the_login(app: TestApp) {
+        let mut b = Browser::logged_in(&app, SECRETARIAT.0, SECRETARIAT.1).await;
+        for _ in 0..3 {
+            app.clock.advance(chrono::Duration::hours(5));
+            b.get("/admin/board").await.assert_ok();
+        }
+        app.clock.advance(chrono::Duration::hours(1) + chrono::Duration::minutes(1));
+        let page = b.get("/admin/board").await;
+        assert_eq!(page.status, StatusCode::SEE_OTHER, "16 hours after the login it is over");
+        assert!(page.location.as_deref().unwrap_or("").starts_with("/admin/login"));
     }
 
     async fn a_form_without_the_csrf_token_is_refused_and_changes_nothing(app: TestApp) {

@@ -48,6 +48,7 @@ pub struct NewUser<'a> {
 pub struct SessionRow {
     pub user: UserRow,
     pub csrf_token: String,
+    pub created_at: DateTime<Utc>,
     pub last_seen_at: DateTime<Utc>,
 }
 
@@ -125,41 +126,34 @@ impl Tx {
         Ok(row.map(|r| (r.user, r.password_hash)))
     }
 
-    /// Failed attempts for this login, and from this address, since `since`.
-    pub async fn failed_logins_since(
+    /// Failed attempts since `since`: for this login from the same
+    /// trusted device (`device`) or from untrusted browsers (`None`), and
+    /// from this address by untrusted browsers over all logins; with the
+    /// latest of them.
+    pub async fn failed_logins(
         &mut self,
         login: &str,
         ip: &str,
+        device: Option<&str>,
         since: DateTime<Utc>,
-    ) -> sqlx::Result<(i64, i64)> {
+    ) -> sqlx::Result<(i64, i64, Option<DateTime<Utc>>)> {
         q!(
             self,
             fetch_one,
             sqlx::query_as(
                 "SELECT
-                   (SELECT COUNT(*) FROM login_attempts WHERE login = $1 AND at > $3 AND NOT ok),
-                   (SELECT COUNT(*) FROM login_attempts WHERE ip = $2 AND at > $3 AND NOT ok)"
+                   (SELECT COUNT(*) FROM login_attempts WHERE login = $1 AND at > $4 AND NOT ok
+                      AND (($3 IS NULL AND device IS NULL) OR device = $3)),
+                   (SELECT COUNT(*) FROM login_attempts WHERE ip = $2 AND at > $4 AND NOT ok
+                      AND device IS NULL AND $3 IS NULL),
+                   (SELECT MAX(at) FROM login_attempts WHERE at > $4 AND NOT ok
+                      AND ((login = $1 AND (($3 IS NULL AND device IS NULL) OR device = $3))
+                        OR (ip = $2 AND device IS NULL AND $3 IS NULL)))"
             )
             .bind(login)
             .bind(ip)
+            .bind(device)
             .bind(since)
-        )
-    }
-
-    /// The latest failed attempt for this login or from this address.
-    pub async fn last_failed_login(
-        &mut self,
-        login: &str,
-        ip: &str,
-    ) -> sqlx::Result<Option<DateTime<Utc>>> {
-        q!(
-            self,
-            fetch_one,
-            sqlx::query_scalar(
-                "SELECT MAX(at) FROM login_attempts WHERE (login = $1 OR ip = $2) AND NOT ok"
-            )
-            .bind(login)
-            .bind(ip)
         )
     }
 
@@ -167,20 +161,53 @@ impl Tx {
         &mut self,
         login: &str,
         ip: &str,
-        ok: bool,
+        device: Option<&str>,
         now: DateTime<Utc>,
     ) -> sqlx::Result<i64> {
         q!(
             self,
             fetch_one,
             sqlx::query_scalar(
-                "INSERT INTO login_attempts (login, ip, at, ok) VALUES ($1, $2, $3, $4) RETURNING id"
+                "INSERT INTO login_attempts (login, ip, at, ok, device) VALUES ($1, $2, $3, FALSE, $4) RETURNING id"
             )
             .bind(login)
             .bind(ip)
             .bind(now)
-            .bind(ok)
+            .bind(device)
         )
+    }
+
+    /// Whether a device cookie (its hash) was given to a browser that
+    /// logged in as `login`.
+    pub async fn is_trusted_device(&mut self, token_hash: &str, login: &str) -> sqlx::Result<bool> {
+        let n: i64 = q!(
+            self,
+            fetch_one,
+            sqlx::query_scalar(
+                "SELECT COUNT(*) FROM trusted_devices WHERE token_hash = $1 AND login = $2"
+            )
+            .bind(token_hash)
+            .bind(login)
+        )?;
+        Ok(n > 0)
+    }
+
+    pub async fn trust_device(
+        &mut self,
+        token_hash: &str,
+        login: &str,
+        now: DateTime<Utc>,
+    ) -> sqlx::Result<()> {
+        exec!(
+            self,
+            sqlx::query(
+                "INSERT INTO trusted_devices (token_hash, login, created_at) VALUES ($1, $2, $3)"
+            )
+            .bind(token_hash)
+            .bind(login)
+            .bind(now)
+        )?;
+        Ok(())
     }
 
     pub async fn login_attempt_succeeded(&mut self, id: i64) -> sqlx::Result<()> {
@@ -274,7 +301,7 @@ impl Tx {
         now: DateTime<Utc>,
     ) -> sqlx::Result<Option<SessionRow>> {
         let sql = format!(
-            "SELECT {USER_COLUMNS}, s.csrf_token, s.last_seen_at FROM sessions s
+            "SELECT {USER_COLUMNS}, s.csrf_token, s.created_at AS session_created_at, s.last_seen_at FROM sessions s
              JOIN users u ON u.id = s.user_id
              WHERE s.token_hash = $1 AND s.expires_at > $2 AND u.disabled_at IS NULL"
         );
@@ -288,6 +315,7 @@ impl Tx {
         Ok(row.map(|r| SessionRow {
             user: r.user,
             csrf_token: r.csrf_token,
+            created_at: r.session_created_at,
             last_seen_at: r.last_seen_at,
         }))
     }
@@ -431,5 +459,6 @@ struct SessionJoin {
     #[sqlx(flatten)]
     user: UserRow,
     csrf_token: String,
+    session_created_at: DateTime<Utc>,
     last_seen_at: DateTime<Utc>,
 }

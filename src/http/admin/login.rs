@@ -10,8 +10,8 @@ use serde::Deserialize;
 
 use super::error::{PageError, PageResult};
 use super::session::{
-    self, IDLE, LOGIN_COOKIE, SESSION_COOKIE, Session, check_guessing, cookie, hash_token,
-    random_token, same_secret, set_cookie,
+    self, DEVICE_COOKIE, DEVICE_LIFETIME, IDLE, LOGIN_COOKIE, SESSION_COOKIE, Session,
+    check_guessing, cookie, hash_token, random_token, same_secret, set_cookie,
 };
 use crate::domain::{Language, Login};
 use crate::http::AppState;
@@ -126,13 +126,22 @@ pub async fn submit(
         return login_page(&state, language, &next, Some("wrong"), "");
     };
     let typed = login.as_str().to_string();
+    // A browser that has logged in as this user before is counted apart:
+    // someone guessing elsewhere cannot lock it out.
+    let device = match cookie(&headers, DEVICE_COOKIE).map(hash_token) {
+        Some(hash) => {
+            let mut tx = engine.db.read().await?;
+            tx.is_trusted_device(&hash, &typed).await?.then_some(hash)
+        }
+        None => None,
+    };
     // The attempt is counted as failed before the password is looked at,
     // in a transaction that serialises attempts on the same login: a burst
     // of guesses sent at once cannot all pass the count.
     let attempt = {
         let mut tx = engine.db.begin().await?;
         tx.serialise_on(&typed).await?;
-        match check_guessing(&mut tx, &typed, &ip, now).await {
+        match check_guessing(&mut tx, &typed, &ip, device.as_deref(), now).await {
             Err(PageError::TooManyAttempts(_)) => {
                 drop(tx);
                 tracing::warn!("login refused: too many failed attempts");
@@ -142,7 +151,9 @@ pub async fn submit(
         }
         tx.forget_login_attempts_before(now - chrono::Duration::days(1))
             .await?;
-        let id = tx.record_login_attempt(&typed, &ip, false, now).await?;
+        let id = tx
+            .record_login_attempt(&typed, &ip, device.as_deref(), now)
+            .await?;
         tx.commit().await?;
         id
     };
@@ -168,6 +179,15 @@ pub async fn submit(
     };
     let mut tx = engine.db.begin().await?;
     tx.login_attempt_succeeded(attempt).await?;
+    // A browser new to this user is trusted from now on.
+    let new_device = match device {
+        Some(_) => None,
+        None => {
+            let token = random_token();
+            tx.trust_device(&hash_token(&token), &typed, now).await?;
+            Some(token)
+        }
+    };
     tx.delete_expired_sessions(now).await?;
     let token = random_token();
     tx.insert_session(
@@ -188,25 +208,33 @@ pub async fn submit(
     .await?;
     tx.commit().await?;
     tracing::info!(user = user.id, "logged in");
-    Ok((
-        axum::response::AppendHeaders([
-            (
-                header::SET_COOKIE,
-                set_cookie(SESSION_COOKIE, &token, None, state.secure_cookies),
+    let mut cookies = vec![
+        (
+            header::SET_COOKIE,
+            set_cookie(SESSION_COOKIE, &token, None, state.secure_cookies),
+        ),
+        (
+            header::SET_COOKIE,
+            set_cookie(
+                LOGIN_COOKIE,
+                "",
+                Some(chrono::Duration::zero()),
+                state.secure_cookies,
             ),
-            (
-                header::SET_COOKIE,
-                set_cookie(
-                    LOGIN_COOKIE,
-                    "",
-                    Some(chrono::Duration::zero()),
-                    state.secure_cookies,
-                ),
+        ),
+    ];
+    if let Some(device) = new_device {
+        cookies.push((
+            header::SET_COOKIE,
+            set_cookie(
+                DEVICE_COOKIE,
+                &device,
+                Some(DEVICE_LIFETIME),
+                state.secure_cookies,
             ),
-        ]),
-        Redirect::to(&next),
-    )
-        .into_response())
+        ));
+    }
+    Ok((axum::response::AppendHeaders(cookies), Redirect::to(&next)).into_response())
 }
 
 /// A hash of nothing anyone types, made once.

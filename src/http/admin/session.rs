@@ -26,15 +26,35 @@ pub const CSRF_HEADER: &str = "x-csrf-token";
 
 /// A session ends after this long without a request.
 pub const IDLE: Duration = Duration::hours(8);
+/// And this long after it began, however busy: a stolen cookie does not
+/// last.
+pub const LIFETIME: Duration = Duration::hours(16);
 /// How stale `last_seen_at` may get before a request writes it again.
 const TOUCH_AFTER: Duration = Duration::minutes(5);
 
-/// Failed attempts for one login within [`GUESS_WINDOW`] before it is
-/// refused until the window has passed since the last of them.
+/// Failed attempts for one login (from untrusted browsers, or from one
+/// trusted device) before it must wait; the wait starts at a minute and
+/// doubles with each further failure, up to [`LONGEST_WAIT`].
 pub const FAILS_PER_LOGIN: i64 = 5;
-/// The same, from one address, over all logins.
+/// The same, from one address by untrusted browsers, over all logins.
 pub const FAILS_PER_ADDRESS: i64 = 20;
-pub const GUESS_WINDOW: Duration = Duration::minutes(15);
+/// How far back failures count.
+pub const GUESS_WINDOW: Duration = Duration::hours(24);
+pub const LONGEST_WAIT: Duration = Duration::hours(1);
+/// The cookie that marks a browser that has logged in as a user before.
+pub const DEVICE_COOKIE: &str = "valgvagt_device";
+/// How long a device cookie lasts.
+pub const DEVICE_LIFETIME: Duration = Duration::days(180);
+
+/// The wait after `fails` failures when `free` are allowed: none before,
+/// then a minute, doubling.
+fn wait_after(fails: i64, free: i64) -> Option<Duration> {
+    let over = fails - free;
+    (over >= 0).then(|| {
+        let minutes = 1i64 << over.clamp(0, 6);
+        Duration::minutes(minutes).min(LONGEST_WAIT)
+    })
+}
 
 /// 32 random bytes, base64url.
 pub fn random_token() -> String {
@@ -152,7 +172,8 @@ pub async fn find(state: &AppState, headers: &HeaderMap) -> Result<Option<Sessio
     };
     if now - found.last_seen_at > TOUCH_AFTER {
         let mut tx = engine.db.begin().await?;
-        tx.touch_session(&hash, now, now + IDLE).await?;
+        let ends = (now + IDLE).min(found.created_at + LIFETIME);
+        tx.touch_session(&hash, now, ends).await?;
         tx.commit().await?;
     }
     Ok(Some(Session::from_user(
@@ -363,16 +384,24 @@ pub async fn check_guessing(
     tx: &mut crate::store::Tx,
     login: &str,
     ip: &str,
+    device: Option<&str>,
     now: DateTime<Utc>,
 ) -> Result<(), PageError> {
-    let (by_login, by_ip) = tx
-        .failed_logins_since(login, ip, now - GUESS_WINDOW)
+    let (by_login, by_ip, last) = tx
+        .failed_logins(login, ip, device, now - GUESS_WINDOW)
         .await?;
-    if by_login >= FAILS_PER_LOGIN || by_ip >= FAILS_PER_ADDRESS {
-        let last = tx.last_failed_login(login, ip).await?.unwrap_or(now);
-        let wait = (last + GUESS_WINDOW - now).max(Duration::minutes(1));
+    let wait = [
+        wait_after(by_login, FAILS_PER_LOGIN),
+        wait_after(by_ip, FAILS_PER_ADDRESS),
+    ]
+    .into_iter()
+    .flatten()
+    .max();
+    if let (Some(wait), Some(last)) = (wait, last)
+        && now < last + wait
+    {
         return Err(PageError::TooManyAttempts(TooManyAttempts {
-            retry_after: wait,
+            retry_after: (last + wait - now).max(Duration::seconds(1)),
         }));
     }
     Ok(())
@@ -381,6 +410,15 @@ pub async fn check_guessing(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_wait_starts_at_a_minute_and_doubles_to_an_hour() {
+        assert_eq!(wait_after(4, 5), None);
+        assert_eq!(wait_after(5, 5), Some(Duration::minutes(1)));
+        assert_eq!(wait_after(6, 5), Some(Duration::minutes(2)));
+        assert_eq!(wait_after(9, 5), Some(Duration::minutes(16)));
+        assert_eq!(wait_after(40, 5), Some(LONGEST_WAIT));
+    }
 
     #[test]
     fn a_cookie_is_found_among_others() {
