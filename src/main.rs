@@ -110,7 +110,19 @@ enum UserCommand {
     /// them out everywhere and ends their API tokens.
     Password { login: String },
     /// Prints a new API token for the user, for `Authorization: Bearer`.
-    Token { login: String },
+    Token {
+        login: String,
+        /// What will use it, shown in the list of tokens.
+        #[arg(long, default_value = "API")]
+        name: String,
+        /// Days it lasts; 0 lasts until it is revoked.
+        #[arg(long, default_value_t = valgvagt::users::TOKEN_DAYS)]
+        days: i64,
+    },
+    /// Lists the API tokens: id, user, name, made, expires, last used.
+    Tokens,
+    /// Revokes one API token by its id (from `valgvagt user tokens`).
+    Revoke { id: i64 },
     /// Disables a user: they cannot log in, and their sessions and API
     /// tokens end.
     Disable { login: String },
@@ -331,10 +343,43 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                     valgvagt::users::disable(&db, &config.clock, &login).await?;
                     println!("user disabled; their sessions and API tokens have ended");
                 }
-                UserCommand::Token { login } => {
-                    let token =
-                        valgvagt::users::create_api_token(&db, &config.clock, &login).await?;
+                UserCommand::Token { login, name, days } => {
+                    let days = (days > 0).then_some(days);
+                    let (_, token) = valgvagt::users::create_named_api_token(
+                        &db,
+                        &config.clock,
+                        &login,
+                        &name,
+                        days,
+                    )
+                    .await?;
                     println!("{token}");
+                }
+                UserCommand::Tokens => {
+                    let mut tx = db.read().await?;
+                    let day = |at: Option<chrono::DateTime<chrono::Utc>>| {
+                        at.map_or("-".to_string(), |a| a.format("%Y-%m-%d").to_string())
+                    };
+                    println!("id\tuser\tname\tmade\texpires\tlast used\trevoked");
+                    for t in tx.api_tokens().await? {
+                        println!(
+                            "{}\t{}\t{}\t{}\t{}\t{}\t{}",
+                            t.id,
+                            t.login,
+                            t.name,
+                            day(Some(t.created_at)),
+                            day(t.expires_at),
+                            day(t.last_used_at),
+                            day(t.revoked_at)
+                        );
+                    }
+                }
+                UserCommand::Revoke { id } => {
+                    if valgvagt::users::revoke_api_token(&db, &config.clock, id, "cli").await? {
+                        println!("token {id} revoked");
+                    } else {
+                        anyhow::bail!("there is no token {id} in use");
+                    }
                 }
             }
             db.close().await;

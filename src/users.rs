@@ -105,26 +105,69 @@ pub async fn create_user(db: &Db, clock: &Clock, spec: &UserSpec<'_>) -> Result<
     Ok(id)
 }
 
+/// How long an API token lasts unless told otherwise.
+pub const TOKEN_DAYS: i64 = 365;
+
 /// Makes a new API token for the user with this login and returns it; the
-/// database keeps only its hash.
+/// database keeps only its hash. It lasts [`TOKEN_DAYS`].
 pub async fn create_api_token(db: &Db, clock: &Clock, login: &str) -> Result<String, UserError> {
+    create_named_api_token(db, clock, login, "API", Some(TOKEN_DAYS))
+        .await
+        .map(|(_, token)| token)
+}
+
+/// The same with a name (what will use it) and a lifetime in days
+/// (`None`: until revoked). Returns its id and the token.
+pub async fn create_named_api_token(
+    db: &Db,
+    clock: &Clock,
+    login: &str,
+    name: &str,
+    days: Option<i64>,
+) -> Result<(i64, String), UserError> {
     let login = Login::parse(login)?;
     let mut tx = db.begin().await?;
     let user = enabled_user(&mut tx, &login).await?;
     let token = format!("vv_{}", random_token());
     let now = clock.now();
-    tx.insert_api_token(&hash_token(&token), user.id, now)
+    let expires = days.map(|d| now + chrono::Duration::days(d.clamp(1, 3650)));
+    let id = tx
+        .insert_api_token(&hash_token(&token), user.id, name, expires, now)
         .await?;
     tx.audit(
         now,
         "cli",
         "user.api_token_created",
         Default::default(),
-        Some(&serde_json::json!({ "user_id": user.id }).to_string()),
+        Some(&serde_json::json!({ "user_id": user.id, "token_id": id }).to_string()),
     )
     .await?;
     tx.commit().await?;
-    Ok(token)
+    Ok((id, token))
+}
+
+/// Revokes one API token by its id.
+pub async fn revoke_api_token(
+    db: &Db,
+    clock: &Clock,
+    id: i64,
+    actor: &str,
+) -> Result<bool, UserError> {
+    let now = clock.now();
+    let mut tx = db.begin().await?;
+    let revoked = tx.revoke_api_token(id, now).await?;
+    if revoked {
+        tx.audit(
+            now,
+            actor,
+            "user.api_token_revoked",
+            Default::default(),
+            Some(&serde_json::json!({ "token_id": id }).to_string()),
+        )
+        .await?;
+    }
+    tx.commit().await?;
+    Ok(revoked)
 }
 
 /// Sets a new password and ends the user's sessions.

@@ -134,6 +134,55 @@ on_both_backends! {
         assert!(page.location.as_deref().unwrap_or("").starts_with("/admin/login"));
     }
 
+    async fn api_tokens_are_named_expire_show_their_last_use_and_are_revoked_one_by_one(app: TestApp) {
+        let mut b = Browser::logged_in(&app, SECRETARIAT.0, SECRETARIAT.1).await;
+        let token_of = |body: &str| {
+            let at = body.find("<code id=\"new-token\">").expect("the new token is shown") + "<code id=\"new-token\">".len();
+            body[at..at + body[at..].find('<').unwrap()].to_string()
+        };
+        let page = b.post("/admin/tokens", &[("name", "Lønsystemet"), ("days", "30")]).await;
+        assert_eq!(page.status, StatusCode::OK, "{}", page.body);
+        let payroll = token_of(&page.body);
+        let page = b.post("/admin/tokens", &[("name", "Kort levetid"), ("days", "1")]).await;
+        let short = token_of(&page.body);
+        let anon = reqwest::Client::new();
+        let call = |token: String| {
+            let anon = anon.clone();
+            let url = app.url("/api/elections");
+            async move { anon.get(url).bearer_auth(token).send().await.unwrap().status() }
+        };
+        assert_eq!(call(payroll.clone()).await, StatusCode::OK);
+        assert_eq!(call(short.clone()).await, StatusCode::OK);
+        let list = b.get("/admin/tokens").await;
+        assert!(list.body.contains("Lønsystemet"), "{}", list.body);
+        assert!(!list.body.contains(&payroll), "a token is shown once, never listed");
+        for name in ["Lønsystemet", "Kort levetid"] {
+            let at = list.body.find(name).unwrap();
+            let row = &list.body[at..at + list.body[at..].find("</tr>").unwrap()];
+            assert!(!row.contains("ikke brugt"), "{name} was used: {row}");
+        }
+
+        // Two days on, the one-day token has expired; the other still works.
+        app.clock.advance(chrono::Duration::days(2));
+        assert_eq!(call(short).await, StatusCode::UNAUTHORIZED);
+        assert_eq!(call(payroll.clone()).await, StatusCode::OK);
+
+        // Revoked, it stops at once.
+        let mut b = Browser::logged_in(&app, SECRETARIAT.0, SECRETARIAT.1).await;
+        let list = b.get("/admin/tokens").await;
+        let row = list.body.find("Lønsystemet").unwrap();
+        let id_at = list.body[..row].rfind("data-token=\"").unwrap() + "data-token=\"".len();
+        let id: String = list.body[id_at..].chars().take_while(|c| c.is_ascii_digit()).collect();
+        let r = b.post(&format!("/admin/tokens/{id}/revoke"), &[]).await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER);
+        assert_eq!(call(payroll).await, StatusCode::UNAUTHORIZED);
+
+        // Only the secretariat manages tokens.
+        user(&app, "læser@testrup.dk", "reader", None, None).await;
+        let mut reader = Browser::logged_in(&app, "læser@testrup.dk", PASSWORD).await;
+        assert_eq!(reader.get("/admin/tokens").await.status, StatusCode::FORBIDDEN);
+    }
+
     async fn a_form_without_the_csrf_token_is_refused_and_changes_nothing(app: TestApp) {
         let e = two_teams(&app).await;
         let anna = person().create(&app).await;

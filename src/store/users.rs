@@ -359,31 +359,85 @@ impl Tx {
         &mut self,
         token_hash: &str,
         user_id: i64,
+        name: &str,
+        expires_at: Option<DateTime<Utc>>,
         now: DateTime<Utc>,
     ) -> sqlx::Result<i64> {
         q!(
             self,
             fetch_one,
             sqlx::query_scalar(
-                "INSERT INTO api_tokens (token_hash, user_id, created_at) VALUES ($1, $2, $3) RETURNING id"
+                "INSERT INTO api_tokens (token_hash, user_id, name, expires_at, created_at)
+                 VALUES ($1, $2, $3, $4, $5) RETURNING id"
             )
             .bind(token_hash)
             .bind(user_id)
+            .bind(name)
+            .bind(expires_at)
             .bind(now)
         )
     }
 
-    /// The enabled user an API token belongs to.
-    pub async fn user_for_api_token(&mut self, token_hash: &str) -> sqlx::Result<Option<UserRow>> {
+    /// The user of a token that is neither revoked nor expired, with when
+    /// the token was last used.
+    pub async fn user_for_api_token(
+        &mut self,
+        token_hash: &str,
+        now: DateTime<Utc>,
+    ) -> sqlx::Result<Option<(UserRow, Option<DateTime<Utc>>)>> {
         let sql = format!(
-            "SELECT {USER_COLUMNS} FROM api_tokens t JOIN users u ON u.id = t.user_id
-             WHERE t.token_hash = $1 AND u.disabled_at IS NULL"
+            "SELECT {USER_COLUMNS}, t.last_used_at AS token_last_used_at
+             FROM api_tokens t JOIN users u ON u.id = t.user_id
+             WHERE t.token_hash = $1 AND u.disabled_at IS NULL AND t.revoked_at IS NULL
+               AND (t.expires_at IS NULL OR t.expires_at > $2)"
         );
-        q!(
+        let row: Option<TokenJoin> = q!(
             self,
             fetch_optional,
-            sqlx::query_as(sqlx::AssertSqlSafe(sql.as_str())).bind(token_hash)
+            sqlx::query_as(sqlx::AssertSqlSafe(sql.as_str()))
+                .bind(token_hash)
+                .bind(now)
+        )?;
+        Ok(row.map(|r| (r.user, r.token_last_used_at)))
+    }
+
+    pub async fn touch_api_token(
+        &mut self,
+        token_hash: &str,
+        now: DateTime<Utc>,
+    ) -> sqlx::Result<()> {
+        exec!(
+            self,
+            sqlx::query("UPDATE api_tokens SET last_used_at = $2 WHERE token_hash = $1")
+                .bind(token_hash)
+                .bind(now)
+        )?;
+        Ok(())
+    }
+
+    /// Every API token, newest first, with its user's login.
+    pub async fn api_tokens(&mut self) -> sqlx::Result<Vec<ApiTokenRow>> {
+        q!(
+            self,
+            fetch_all,
+            sqlx::query_as(
+                "SELECT t.id, u.login, t.name, t.created_at, t.expires_at, t.last_used_at, t.revoked_at
+                 FROM api_tokens t JOIN users u ON u.id = t.user_id ORDER BY t.id DESC"
+            )
         )
+    }
+
+    /// Revokes one token. False if there is no such token in use.
+    pub async fn revoke_api_token(&mut self, id: i64, now: DateTime<Utc>) -> sqlx::Result<bool> {
+        let n = exec!(
+            self,
+            sqlx::query(
+                "UPDATE api_tokens SET revoked_at = $2 WHERE id = $1 AND revoked_at IS NULL"
+            )
+            .bind(id)
+            .bind(now)
+        )?;
+        Ok(n > 0)
     }
 
     pub async fn add_team_member(&mut self, team_id: i64, person_id: i64) -> sqlx::Result<()> {
@@ -452,6 +506,25 @@ struct UserWithHash {
     #[sqlx(flatten)]
     user: UserRow,
     password_hash: String,
+}
+
+#[derive(sqlx::FromRow)]
+struct TokenJoin {
+    #[sqlx(flatten)]
+    user: UserRow,
+    token_last_used_at: Option<DateTime<Utc>>,
+}
+
+/// An API token as the list shows it (never the token itself).
+#[derive(Debug, Clone, serde::Serialize, sqlx::FromRow)]
+pub struct ApiTokenRow {
+    pub id: i64,
+    pub login: String,
+    pub name: String,
+    pub created_at: DateTime<Utc>,
+    pub expires_at: Option<DateTime<Utc>>,
+    pub last_used_at: Option<DateTime<Utc>>,
+    pub revoked_at: Option<DateTime<Utc>>,
 }
 
 #[derive(sqlx::FromRow)]

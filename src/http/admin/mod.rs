@@ -16,6 +16,7 @@ mod seat;
 pub mod session;
 mod setup;
 mod templates;
+mod tokens;
 mod upload;
 mod workflows;
 
@@ -53,6 +54,8 @@ pub fn router(state: AppState) -> Router<AppState> {
             post(followup::resolve),
         )
         .route("/admin/audit", get(audit::show))
+        .route("/admin/tokens", get(tokens::show).post(tokens::create))
+        .route("/admin/tokens/{id}/revoke", post(tokens::revoke))
         .route("/admin/messages", get(messages::outbox))
         .route("/admin/messages/{id}/retry", post(messages::retry))
         .route(

@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 
 use crate::domain::Language;
 
-const TEMPLATES: [(&str, &str); 24] = [
+const TEMPLATES: [(&str, &str); 25] = [
     (
         "layout.html",
         include_str!("../../../templates/admin/layout.html.tera"),
@@ -102,6 +102,10 @@ const TEMPLATES: [(&str, &str); 24] = [
     (
         "audit.html",
         include_str!("../../../templates/admin/audit.html.tera"),
+    ),
+    (
+        "tokens.html",
+        include_str!("../../../templates/admin/tokens.html.tera"),
     ),
 ];
 

@@ -155,9 +155,20 @@ pub async fn find(state: &AppState, headers: &HeaderMap) -> Result<Option<Sessio
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.strip_prefix("Bearer "))
     {
-        let mut tx = engine.db.read().await?;
-        let user = tx.user_for_api_token(&hash_token(token.trim())).await?;
-        return Ok(user.map(|u| Session::from_user(u, None, None)));
+        let hash = hash_token(token.trim());
+        let found = {
+            let mut tx = engine.db.read().await?;
+            tx.user_for_api_token(&hash, now).await?
+        };
+        let Some((user, last_used)) = found else {
+            return Ok(None);
+        };
+        if last_used.is_none_or(|at| now - at > TOUCH_AFTER) {
+            let mut tx = engine.db.begin().await?;
+            tx.touch_api_token(&hash, now).await?;
+            tx.commit().await?;
+        }
+        return Ok(Some(Session::from_user(user, None, None)));
     }
     let Some(token) = cookie(headers, SESSION_COOKIE) else {
         return Ok(None);
