@@ -139,4 +139,46 @@ on_both_backends! {
         let audit = b.get("/admin/audit?action=person.viewed").await;
         assert_eq!(audit.body.matches("data-action=\"person.viewed\"").count(), 2, "{}", audit.body);
     }
+
+    async fn a_person_is_erased_only_once_off_their_seats_and_nothing_identifying_stays(app: TestApp) {
+        let e = election(&app, 1).await;
+        app.jump_to("2029-11-01T09:00:00Z").await;
+        let anna = person().create(&app).await;
+        assign(&app, e.seats[0], anna).await;
+        app.sms_from("+4520000001", "JA").await;
+        let mut b = Browser::logged_in(&app, SECRETARIAT.0, SECRETARIAT.1).await;
+        let erase = format!("/admin/people/{anna}/erase");
+
+        let r = b.post(&erase, &[("understood", "1")]).await;
+        assert_eq!(r.location.as_deref(), Some(format!("/admin/people/{anna}?erase=holds_seat").as_str()));
+        let page = b.get(r.location.as_deref().unwrap()).await;
+        assert!(page.body.contains("Personen har en plads i dag eller senere"), "{}", page.body);
+
+        let removed = app.http.post(app.url(&format!("/api/seats/{}/remove", e.seats[0]))).json(&serde_json::json!({})).send().await.unwrap();
+        assert!(removed.status().is_success());
+        app.settle().await;
+        let r = b.post(&erase, &[]).await;
+        assert_eq!(r.location.as_deref(), Some(format!("/admin/people/{anna}?erase=confirm").as_str()), "the box must be ticked");
+        let r = b.post(&erase, &[("understood", "1")]).await;
+        assert_eq!(r.location.as_deref(), Some("/admin/people?erased=1"));
+
+        let mut tx = app.engine().db.read().await.unwrap();
+        let p = tx.person(anna).await.unwrap().unwrap();
+        assert_eq!((p.name.as_str(), p.phone.as_deref(), p.email.as_deref()), ("Slettet person", None, None));
+        drop(tx);
+        // Her CPR number, phone and name are in no message, received or sent.
+        let outbox = app.get_json("/api/outbox").await.to_string();
+        for needle in ["120385", "20000001", "Anna"] {
+            assert!(!outbox.contains(needle), "{needle} in {outbox}");
+        }
+        let mut tx = app.engine().db.read().await.unwrap();
+        let answer = tx.inbound(1).await.unwrap().unwrap();
+        assert_eq!((answer.body.as_str(), answer.sender.as_str()), ("", "slettet"));
+        drop(tx);
+        // The seat's history keeps that it was held and answered.
+        let history = app.history(e.seats[0]).await;
+        assert!(history.iter().any(|h| h.contains("confirmed")), "{history:?}");
+        let audit = b.get("/admin/audit?action=person.erased").await;
+        assert_eq!(audit.body.matches("data-action=\"person.erased\"").count(), 1);
+    }
 }

@@ -13,6 +13,7 @@ mod connect;
 pub mod directory;
 pub mod drafts;
 pub mod engine;
+pub mod erasure;
 pub mod inbound;
 pub mod links;
 pub mod outbox;

@@ -80,6 +80,7 @@ pub fn router(state: AppState) -> Router<AppState> {
             "/admin/people/{id}",
             get(person::edit_form).post(person::update),
         )
+        .route("/admin/people/{id}/erase", post(person::erase))
         .route("/admin/export", get(people::export))
         .merge(setup_routes())
         .route("/admin/templates", get(templates::list))

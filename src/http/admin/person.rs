@@ -22,6 +22,9 @@ use crate::store::people::NewPerson;
 pub struct SavedQuery {
     #[serde(default)]
     saved: Option<String>,
+    /// Why the person could not be erased.
+    #[serde(default)]
+    erase: Option<String>,
 }
 
 /// Who may add people: the secretariat, and a team responsible (to their
@@ -54,8 +57,10 @@ fn render(
     fields: &PersonFields,
     errors: &[FieldError],
     teams: &[crate::store::Team],
-    saved: bool,
+    shown: Option<&SavedQuery>,
 ) -> PageResult<Html<String>> {
+    let saved = shown.is_some_and(|q| q.saved.is_some());
+    let erase = shown.and_then(|q| q.erase.as_deref());
     let mut frame = Frame::new(state, session, "people");
     let c = &mut frame.context;
     c.insert("id", &id);
@@ -89,6 +94,9 @@ fn render(
             .filter(|_| !session.role.runs_election()),
     );
     c.insert("saved", &saved);
+    // Only the problems the erase handler names, never free text.
+    let erase = erase.filter(|e| ["confirm", "holds_seat", "runs_station"].contains(e));
+    c.insert("erase", &erase);
     frame.render("person.html")
 }
 
@@ -116,7 +124,7 @@ pub async fn new_form(State(state): State<AppState>, session: Session) -> PageRe
             .unwrap_or_default(),
         ..Default::default()
     };
-    render(&state, &session, None, &fields, &[], &teams, false)
+    render(&state, &session, None, &fields, &[], &teams, None)
 }
 
 pub async fn edit_form(
@@ -164,15 +172,7 @@ pub async fn edit_form(
         sms_on: String::new(),
         stopped: if person.sms_opt_out { "1" } else { "" }.into(),
     };
-    render(
-        &state,
-        &session,
-        Some(id),
-        &fields,
-        &[],
-        &teams,
-        q.saved.is_some(),
-    )
+    render(&state, &session, Some(id), &fields, &[], &teams, Some(&q))
 }
 
 pub async fn create(
@@ -210,7 +210,7 @@ async fn save(
     }
     let team_ids: Vec<i64> = teams.iter().map(|t| t.id).collect();
     let refused = |errors: &[FieldError], fields: &PersonFields| -> PageResult<Response> {
-        let page = render(state, session, id, fields, errors, &teams, false)?;
+        let page = render(state, session, id, fields, errors, &teams, None)?;
         Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response())
     };
     let person = match fields.parse(&team_ids) {
@@ -293,4 +293,56 @@ fn flag(v: Option<bool>) -> String {
         Some(false) => "nej".into(),
         None => String::new(),
     }
+}
+
+#[derive(Deserialize)]
+pub struct EraseForm {
+    /// The box that says it cannot be undone, ticked.
+    #[serde(default)]
+    understood: Option<String>,
+}
+
+/// `POST /admin/people/{id}/erase` (the secretariat): the right to
+/// erasure. Refused while the person holds a seat today or later, or runs
+/// a station; otherwise their name, CPR number, contact details, teams,
+/// standby and message texts go, and the seat history keeps that a seat
+/// was held, by an anonymous person.
+pub async fn erase(
+    State(state): State<AppState>,
+    session: Session,
+    Path(id): Path<i64>,
+    Form(form): Form<EraseForm>,
+) -> PageResult<Response> {
+    session.must_run_election()?;
+    let back = |why: &str| Redirect::to(&format!("/admin/people/{id}?erase={why}")).into_response();
+    if form.understood.is_none() {
+        return Ok(back("confirm"));
+    }
+    let now = state.engine.clock.now();
+    let today = now
+        .with_timezone(&chrono_tz::Europe::Copenhagen)
+        .date_naive();
+    let mut tx = state.engine.db.begin().await?;
+    match tx.erasure_kept(id, today).await? {
+        Some(crate::store::erasure::Kept::HoldsSeat) => return Ok(back("holds_seat")),
+        Some(crate::store::erasure::Kept::RunsStation) => return Ok(back("runs_station")),
+        None => {}
+    }
+    if !tx.erase_person(id, now).await? {
+        return Err(PageError::NotFound(format!("person {id} does not exist")));
+    }
+    tx.audit(
+        now,
+        &session.actor(),
+        "person.erased",
+        AuditIds {
+            person: Some(id),
+            ..Default::default()
+        },
+        None,
+    )
+    .await?;
+    tx.commit().await?;
+    tracing::info!(person = id, "person erased");
+    Ok(Redirect::to("/admin/people?erased=1").into_response())
 }
