@@ -183,6 +183,7 @@ pub async fn set_password(
     let user = enabled_user(&mut tx, &login).await?;
     tx.set_password(user.id, &password.hash()).await?;
     tx.delete_sessions_of(user.id).await?;
+    tx.forget_devices_of(login.as_str()).await?;
     tx.delete_api_tokens_of(user.id).await?;
     tx.audit(
         clock.now(),
@@ -204,6 +205,7 @@ pub async fn disable(db: &Db, clock: &Clock, login: &str) -> Result<(), UserErro
     let user = enabled_user(&mut tx, &login).await?;
     let now = clock.now();
     tx.disable_user(user.id, now).await?;
+    tx.forget_devices_of(login.as_str()).await?;
     tx.audit(
         now,
         "cli",

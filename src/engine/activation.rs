@@ -64,14 +64,14 @@ impl Engine {
             let mut tx = self.db.begin().await?;
             let mut fx = Effects::default();
             let ids = tx.take_released_instances(PAGE).await?;
+            if ids.is_empty() {
+                return Ok(released);
+            }
             for id in &ids {
                 self.release(&mut tx, &mut fx, *id, now).await?;
             }
             self.commit(tx, &fx).await?;
             released += ids.len();
-            if (ids.len() as i64) < PAGE {
-                return Ok(released);
-            }
         }
     }
 

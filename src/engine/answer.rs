@@ -145,7 +145,12 @@ impl Engine {
         let Some(timer) = tx.timer(timer_id).await? else {
             return Ok(fx);
         };
-        if timer.due_at > now || !tx.fire_timer(timer_id, now).await? {
+        // Queued just before its election was deactivated: it waits, and
+        // the ticker queues it again once the election is active.
+        if timer.due_at > now
+            || tx.instance_waits_for_activation(timer.instance_id).await?
+            || !tx.fire_timer(timer_id, now).await?
+        {
             return Ok(fx);
         }
         if timer.kind == "wave" {

@@ -33,7 +33,10 @@ pub async fn tick(engine: &Engine) -> Result<TickReport, EngineError> {
     let released = engine.release_stuck_deliveries().await?;
     // Instances held for an election activated on another host, or whose
     // release a crash interrupted.
-    engine.release_held().await?;
+    // One that cannot run must not stop the tick's other work.
+    if let Err(e) = engine.release_held().await {
+        tracing::error!(error = %e, "held instances could not be released");
+    }
     let now = engine.clock.now();
     let mut tx = engine.db.begin().await?;
     let timers = tx

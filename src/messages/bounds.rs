@@ -18,9 +18,12 @@
 //! - no function calls (`range`, `now`, `get_env`, …): a loop runs over a
 //!   list of the message's data, and loops nest at most [`MAX_LOOPS`] deep;
 //! - only the filters of [`FILTERS`], none of which makes a text much
-//!   longer than its input.
+//!   longer than its input, and the tests of [`TESTS`];
+//! - no division, remainder or product (Tera panics on the smallest number
+//!   divided by -1, and products overflow) and no number beyond
+//!   [`MAX_NUMBER`].
 
-use tera::ast::{Expr, ExprVal, FunctionCall, Node};
+use tera::ast::{Expr, ExprVal, FunctionCall, MathOperator, Node};
 
 /// The longest template, in characters.
 pub const MAX_LEN: usize = 10_000;
@@ -58,6 +61,24 @@ pub const FILTERS: [&str; 24] = [
     "pluralize",
     "date",
 ];
+
+/// The tests (`is defined`, …) a template may use; `matching` compiles a
+/// regular expression each time and is left out.
+pub const TESTS: [&str; 11] = [
+    "defined",
+    "undefined",
+    "odd",
+    "even",
+    "string",
+    "number",
+    "iterable",
+    "object",
+    "starting_with",
+    "ending_with",
+    "containing",
+];
+/// The largest whole number a template may write.
+pub const MAX_NUMBER: u64 = 1_000_000_000;
 
 /// Checks a template's text before it is parsed: its length, and how
 /// deep its brackets and tags nest.
@@ -181,12 +202,24 @@ fn filter(f: &FunctionCall) -> Result<(), String> {
 
 fn value(v: &ExprVal) -> Result<(), String> {
     match v {
+        ExprVal::Int(n) if n.unsigned_abs() > MAX_NUMBER => Err(format!(
+            "tal i en beskedskabelon må højst være {MAX_NUMBER}"
+        )),
         ExprVal::String(_)
         | ExprVal::Int(_)
         | ExprVal::Float(_)
         | ExprVal::Bool(_)
         | ExprVal::Ident(_) => Ok(()),
         ExprVal::Math(m) => {
+            // Division and remainder can panic inside Tera (the smallest
+            // number divided by -1); a message does not need them.
+            if matches!(m.operator, MathOperator::Div | MathOperator::Modulo) {
+                return Err("division (/ og %) kan ikke bruges i en beskedskabelon".into());
+            }
+            // Products of whole numbers can overflow.
+            if m.operator == MathOperator::Mul {
+                return Err("gange (*) kan ikke bruges i en beskedskabelon".into());
+            }
             expr(&m.lhs)?;
             expr(&m.rhs)
         }
@@ -198,7 +231,16 @@ fn value(v: &ExprVal) -> Result<(), String> {
             expr(&i.lhs)?;
             expr(&i.rhs)
         }
-        ExprVal::Test(t) => t.args.iter().try_for_each(expr),
+        ExprVal::Test(t) => {
+            if !TESTS.contains(&t.name.as_str()) {
+                return Err(format!(
+                    "testen `{}` kan ikke bruges i en beskedskabelon; brug et af disse: {}",
+                    t.name,
+                    TESTS.join(", ")
+                ));
+            }
+            t.args.iter().try_for_each(expr)
+        }
         ExprVal::Array(items) => items.iter().try_for_each(expr),
         ExprVal::StringConcat(c) => c.values.iter().try_for_each(value),
         ExprVal::FunctionCall(f) => Err(format!(
@@ -251,6 +293,14 @@ mod tests {
                 "filteret `replace`",
             ),
             ("{% filter upper %}x{% endfilter %}", "filter"),
+            ("{{ -9223372036854775808 % -1 }}", "division"),
+            ("{{ 7 / 0 }}", "division"),
+            (
+                "{% if name is matching(\"a+\") %}x{% endif %}",
+                "testen `matching`",
+            ),
+            ("{{ 99999999999 + 1 }}", "højst være 1000000000"),
+            ("{{ 999999999 * 999999999 * 999999999 }}", "gange"),
         ] {
             let e = check(text).unwrap_err();
             assert!(e.contains(why), "{text}: {e}");

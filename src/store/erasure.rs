@@ -50,12 +50,13 @@ impl Tx {
     /// address of every message to or from them. Their row stays, named
     /// "Slettet person", so a seat's history keeps that it was held.
     pub async fn erase_person(&mut self, person_id: i64, now: DateTime<Utc>) -> sqlx::Result<bool> {
-        let phone: Option<Option<String>> = q!(
+        let found: Option<(Option<String>, Option<i64>)> = q!(
             self,
             fetch_optional,
-            sqlx::query_scalar("SELECT phone FROM people WHERE id = $1").bind(person_id)
+            sqlx::query_as("SELECT phone, telegram_chat_id FROM people WHERE id = $1")
+                .bind(person_id)
         )?;
-        let Some(phone) = phone else {
+        let Some((phone, chat)) = found else {
             return Ok(false);
         };
         exec!(
@@ -91,6 +92,22 @@ impl Tx {
             sqlx::query("UPDATE outbox SET body = '', recipient = '' WHERE person_id = $1")
                 .bind(person_id)
         )?;
+        // What they wrote with an answer (a reason, a comment).
+        exec!(
+            self,
+            sqlx::query("UPDATE seat_history SET detail = NULL WHERE person_id = $1")
+                .bind(person_id)
+        )?;
+        if let Some(chat) = chat {
+            exec!(
+                self,
+                sqlx::query(
+                    "UPDATE inbound SET body = '', body_original = NULL, sender = 'slettet'
+                     WHERE provider = 'telegram' AND sender = $1"
+                )
+                .bind(chat.to_string())
+            )?;
+        }
         if let Some(phone) = phone {
             exec!(
                 self,

@@ -66,6 +66,8 @@ impl Tx {
 
     /// Up to `limit` held instances of active elections, oldest first,
     /// each taken off the list: the caller runs them in this transaction.
+    /// Only those this transaction removed are returned, so two hosts (or
+    /// the ticker and an activation) never run one twice.
     pub async fn take_released_instances(&mut self, limit: i64) -> sqlx::Result<Vec<i64>> {
         let ids: Vec<i64> = q!(
             self,
@@ -76,13 +78,32 @@ impl Tx {
             )
             .bind(limit)
         )?;
-        for id in &ids {
-            exec!(
+        let mut taken = Vec::with_capacity(ids.len());
+        for id in ids {
+            let n = exec!(
                 self,
-                sqlx::query("DELETE FROM held_instances WHERE instance_id = $1").bind(*id)
+                sqlx::query("DELETE FROM held_instances WHERE instance_id = $1").bind(id)
             )?;
+            if n == 1 {
+                taken.push(id);
+            }
         }
-        Ok(ids)
+        Ok(taken)
+    }
+
+    /// Whether an instance is on a seat of an election that is not active.
+    pub async fn instance_waits_for_activation(&mut self, instance_id: i64) -> sqlx::Result<bool> {
+        let n: i64 = q!(
+            self,
+            fetch_one,
+            sqlx::query_scalar(
+                "SELECT COUNT(*) FROM instances i JOIN seats s ON s.id = i.seat_id
+                 JOIN elections e ON e.id = s.election_id
+                 WHERE i.id = $1 AND NOT e.active"
+            )
+            .bind(instance_id)
+        )?;
+        Ok(n > 0)
     }
 
     /// Per election, how many instances are held until it is activated.

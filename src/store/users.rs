@@ -178,18 +178,35 @@ impl Tx {
     }
 
     /// Whether a device cookie (its hash) was given to a browser that
-    /// logged in as `login`.
-    pub async fn is_trusted_device(&mut self, token_hash: &str, login: &str) -> sqlx::Result<bool> {
+    /// logged in as `login`,
+    /// given since `since` (a device is trusted for a while, not for ever).
+    pub async fn is_trusted_device(
+        &mut self,
+        token_hash: &str,
+        login: &str,
+        since: DateTime<Utc>,
+    ) -> sqlx::Result<bool> {
         let n: i64 = q!(
             self,
             fetch_one,
             sqlx::query_scalar(
-                "SELECT COUNT(*) FROM trusted_devices WHERE token_hash = $1 AND login = $2"
+                "SELECT COUNT(*) FROM trusted_devices WHERE token_hash = $1 AND login = $2 AND created_at > $3"
             )
             .bind(token_hash)
             .bind(login)
+            .bind(since)
         )?;
         Ok(n > 0)
+    }
+
+    /// Forgets the devices trusted for a login: a new password, or the
+    /// user disabled.
+    pub async fn forget_devices_of(&mut self, login: &str) -> sqlx::Result<()> {
+        exec!(
+            self,
+            sqlx::query("DELETE FROM trusted_devices WHERE login = $1").bind(login)
+        )?;
+        Ok(())
     }
 
     pub async fn trust_device(

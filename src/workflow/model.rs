@@ -90,8 +90,28 @@ pub struct ScheduledStart {
 /// every condition of one of the alternatives holds (`… or …`); no
 /// alternatives selects every seat.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(from = "StoredFilter")]
 pub struct SeatFilter {
     pub any: Vec<SeatConditions>,
+}
+
+/// A filter as revisions store it: alternatives, or (revisions compiled
+/// before `or` existed) the conditions of the one alternative.
+#[derive(Deserialize)]
+#[serde(untagged)]
+enum StoredFilter {
+    Any { any: Vec<SeatConditions> },
+    Legacy(SeatConditions),
+}
+
+impl From<StoredFilter> for SeatFilter {
+    fn from(f: StoredFilter) -> SeatFilter {
+        match f {
+            StoredFilter::Any { any } => SeatFilter { any },
+            StoredFilter::Legacy(c) if c == SeatConditions::default() => SeatFilter::default(),
+            StoredFilter::Legacy(c) => SeatFilter { any: vec![c] },
+        }
+    }
 }
 
 impl SeatFilter {
@@ -126,6 +146,7 @@ impl SeatFilter {
 
 /// Conditions that must all hold (`… and …`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(bound(deserialize = "D: Deserialize<'de>"))]
 pub struct SeatConditions<D = FilterDate> {
     /// The seat's status; `None` is any status.
     pub status: Option<SeatStatus>,
@@ -134,6 +155,7 @@ pub struct SeatConditions<D = FilterDate> {
     /// Whether the seat's person has checked in (`MØDT`).
     pub checked_in: Option<bool>,
     /// The seat's date.
+    #[serde(default)]
     pub date: Option<D>,
 }
 
@@ -511,6 +533,25 @@ impl fmt::Display for Period {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn a_filter_stored_before_or_existed_still_reads() {
+        use super::{SeatFilter, SeatStatus};
+        let old: SeatFilter =
+            serde_json::from_str(r#"{"status":"confirmed","task_type":null,"checked_in":null}"#)
+                .unwrap();
+        assert_eq!(old.any.len(), 1);
+        assert_eq!(old.any[0].status, Some(SeatStatus::Confirmed));
+        let every: SeatFilter =
+            serde_json::from_str(r#"{"status":null,"task_type":null,"checked_in":null}"#).unwrap();
+        assert!(every.any.is_empty());
+        let new = SeatFilter {
+            any: old.any.clone(),
+        };
+        let again: SeatFilter =
+            serde_json::from_str(&serde_json::to_string(&new).unwrap()).unwrap();
+        assert_eq!(again, new);
+    }
+
     use super::*;
     use chrono_tz::Europe::Copenhagen;
 

@@ -131,7 +131,9 @@ pub async fn submit(
     let device = match cookie(&headers, DEVICE_COOKIE).map(hash_token) {
         Some(hash) => {
             let mut tx = engine.db.read().await?;
-            tx.is_trusted_device(&hash, &typed).await?.then_some(hash)
+            tx.is_trusted_device(&hash, &typed, now - DEVICE_LIFETIME)
+                .await?
+                .then_some(hash)
         }
         None => None,
     };
