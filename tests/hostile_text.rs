@@ -7,8 +7,9 @@
 mod support;
 
 use serde_json::json;
+use support::admin::Browser;
 use support::builders::{assign, election, person};
-use support::{Backend, TestApp};
+use support::{Backend, SECRETARIAT, TestApp};
 
 const ANNA: &str = "+4520000001";
 
@@ -89,5 +90,21 @@ on_both_backends! {
         app.advance(chrono::Duration::minutes(61)).await;
         app.sms_from(robot, "Tak for din besked").await;
         assert_eq!(app.fake.to(robot).len(), 4);
+    }
+
+    async fn a_nul_typed_into_an_admin_form_or_file_is_refused_naming_the_field(app: TestApp) {
+        let mut b = Browser::logged_in(&app, SECRETARIAT.0, SECRETARIAT.1).await;
+        b.get("/admin/people/new").await.assert_ok();
+        let page = b.post("/admin/people/new", &[("name", "Søren\u{0}Ærø"), ("cpr", "0101851234"), ("phone", "20 00 00 05"), ("team", "")]).await;
+        assert_eq!(page.status, reqwest::StatusCode::UNPROCESSABLE_ENTITY, "{}", page.body);
+        assert!(page.body.contains("Feltet «name» indeholder et NUL-tegn"), "{}", page.body);
+        let mut tx = app.engine().db.read().await.unwrap();
+        assert!(tx.people(0, 10).await.unwrap().is_empty(), "nothing stored");
+        drop(tx);
+        b.get("/admin/people/import").await.assert_ok();
+        let file = b"navn;cpr;telefon\r\nAnna\x00;120385-1234;20000001\r\n";
+        let page = b.post_file("/admin/people/import", &[("action", "preview")], Some(file)).await;
+        assert_eq!(page.status, reqwest::StatusCode::UNPROCESSABLE_ENTITY, "{}", page.body);
+        assert!(page.body.contains("NUL-tegn"), "{}", page.body);
     }
 }

@@ -27,6 +27,12 @@ pub enum PageError {
     TooManyAttempts(TooManyAttempts),
     #[error("the request is too large")]
     TooLarge,
+    /// A field's text holds the NUL character, which PostgreSQL cannot
+    /// store: the field's name.
+    #[error(
+        "Feltet «{0}» indeholder et NUL-tegn, som ikke kan gemmes. Ret teksten (eller gem filen som CSV UTF-8) og prøv igen. / The field «{0}» holds a NUL character, which cannot be stored."
+    )]
+    NulCharacter(String),
     #[error("internal error")]
     Internal(#[source] anyhow::Error),
 }
@@ -48,6 +54,7 @@ impl PageError {
             PageError::Conflict(_) => StatusCode::CONFLICT,
             PageError::TooManyAttempts(_) => StatusCode::TOO_MANY_REQUESTS,
             PageError::TooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+            PageError::NulCharacter(_) => StatusCode::UNPROCESSABLE_ENTITY,
             PageError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -62,6 +69,7 @@ impl PageError {
             PageError::Conflict(_) => "conflict",
             PageError::TooManyAttempts(_) => "too_many_attempts",
             PageError::TooLarge => "too_large",
+            PageError::NulCharacter(_) => "nul_character",
             PageError::Internal(_) => "internal",
         }
     }

@@ -102,6 +102,7 @@ pub fn router(state: AppState) -> Router<AppState> {
         .route("/admin/workflows/{name}/discard", post(workflows::discard))
         .route("/admin/static/admin.css", get(style))
         .route("/admin/static/admin.js", get(script))
+        .layer(axum::middleware::from_fn(session::refuse_nul))
         .layer(axum::middleware::from_fn_with_state(
             state,
             session::require_csrf,

@@ -273,6 +273,50 @@ pub async fn require_csrf(State(state): State<AppState>, request: Request, next:
     next.run(Request::from_parts(parts, body)).await
 }
 
+/// Refuses a form whose text holds the NUL character (PostgreSQL cannot
+/// store it; SQLite would), naming the field, before any handler reads it.
+pub async fn refuse_nul(request: Request, next: Next) -> Response {
+    if matches!(*request.method(), Method::GET | Method::HEAD) {
+        return next.run(request).await;
+    }
+    let (parts, body) = request.into_parts();
+    let bytes = match axum::body::to_bytes(body, MAX_FORM).await {
+        Ok(b) => b,
+        Err(_) => return PageError::TooLarge.into_response(),
+    };
+    let content_type = parts
+        .headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default();
+    let field = if content_type.starts_with("multipart/form-data") {
+        bytes.iter().position(|b| *b == 0).map(|at| {
+            // The part the NUL is in: the last `name="…"` before it.
+            let before = String::from_utf8_lossy(&bytes[..at]);
+            before
+                .rsplit_once("name=\"")
+                .and_then(|(_, rest)| rest.split_once('"'))
+                .map_or_else(|| "fil".to_string(), |(name, _)| name.to_string())
+        })
+    } else if content_type.starts_with("application/x-www-form-urlencoded") {
+        serde_urlencoded::from_bytes::<Vec<(String, String)>>(&bytes)
+            .ok()
+            .and_then(|pairs| {
+                pairs
+                    .into_iter()
+                    .find(|(k, v)| k.contains('\0') || v.contains('\0'))
+                    .map(|(k, _)| k.replace('\0', "\\0"))
+            })
+    } else {
+        bytes.contains(&0).then(|| "body".to_string())
+    };
+    if let Some(field) = field {
+        return PageError::NulCharacter(field).into_response();
+    }
+    next.run(Request::from_parts(parts, axum::body::Body::from(bytes)))
+        .await
+}
+
 /// The JSON API needs a user: an API token (`Authorization: Bearer`), or
 /// a browser's session with its CSRF token in `X-CSRF-Token` for anything
 /// but a read. Readers may read; only the secretariat may change things.
