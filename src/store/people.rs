@@ -58,6 +58,25 @@ impl Tx {
         )
     }
 
+    /// A person, as `actor` looks at them: each look is audited, as a
+    /// data-protection officer will ask who saw whom.
+    pub async fn person_viewed_by(
+        &mut self,
+        id: i64,
+        actor: &str,
+        now: DateTime<Utc>,
+    ) -> sqlx::Result<Option<Person>> {
+        let person = self.person(id).await?;
+        if person.is_some() {
+            let ids = super::directory::AuditIds {
+                person: Some(id),
+                ..Default::default()
+            };
+            self.audit(now, actor, "person.viewed", ids, None).await?;
+        }
+        Ok(person)
+    }
+
     pub async fn person(&mut self, id: i64) -> sqlx::Result<Option<Person>> {
         q!(
             self,

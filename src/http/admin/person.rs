@@ -136,22 +136,9 @@ pub async fn edit_form(
     may_change(&state, &session, id).await?;
     let person = {
         let mut tx = state.engine.db.begin().await?;
-        let person = tx.person(id).await?;
-        // Who looked at whom is audited, as a data-protection officer
-        // will ask.
-        if person.is_some() {
-            tx.audit(
-                state.engine.clock.now(),
-                &session.actor(),
-                "person.viewed",
-                crate::store::directory::AuditIds {
-                    person: Some(id),
-                    ..Default::default()
-                },
-                None,
-            )
+        let person = tx
+            .person_viewed_by(id, &session.actor(), state.engine.clock.now())
             .await?;
-        }
         tx.commit().await?;
         person
     }

@@ -150,20 +150,9 @@ pub async fn show(
     let now = state.engine.clock.now();
     let mut tx = state.engine.db.begin().await?;
     let person = tx
-        .person(id)
+        .person_viewed_by(id, &session.actor(), now)
         .await?
         .ok_or_else(|| ApiError::NotFound(format!("person {id} does not exist")))?;
-    tx.audit(
-        now,
-        &session.actor(),
-        "person.viewed",
-        crate::store::directory::AuditIds {
-            person: Some(id),
-            ..Default::default()
-        },
-        None,
-    )
-    .await?;
     tx.commit().await?;
     Ok(Json(person))
 }
