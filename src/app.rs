@@ -97,6 +97,9 @@ pub struct Config {
     pub public_url: Option<String>,
     /// Hexadecimal link key; by default one kept in the database.
     pub link_key: Option<String>,
+    /// Hexadecimal key that seals CPR numbers at rest; by default one kept
+    /// in a file beside a SQLite database (required with PostgreSQL).
+    pub data_key: Option<String>,
     /// The Telegram bot; `None` turns it off.
     pub telegram: Option<TelegramConfig>,
     /// Reverse proxies in front of the service, whose `X-Forwarded-For`
@@ -132,6 +135,7 @@ impl Config {
             email: None,
             public_url: None,
             link_key: None,
+            data_key: None,
             telegram: None,
             trusted_proxies: Vec::new(),
             municipality_code: None,
@@ -142,8 +146,12 @@ impl Config {
 
 /// Opens the database and brings its schema (ours and the job queue's) up
 /// to date.
-pub async fn open_database(url: &str, workers: &WorkerSettings) -> anyhow::Result<Db> {
-    let db = Db::connect(url, workers.pool_size()).await?;
+pub async fn open_database(
+    url: &str,
+    workers: &WorkerSettings,
+    data_key: Option<&str>,
+) -> anyhow::Result<Db> {
+    let db = Db::connect(url, workers.pool_size(), data_key).await?;
     db.migrate().await?;
     crate::jobs::setup(&db).await?;
     Ok(db)
@@ -332,7 +340,12 @@ impl App {
         let listener = tokio::net::TcpListener::bind(config.bind).await?;
         let addr = listener.local_addr()?;
         config.bind = addr;
-        let db = open_database(&config.database_url, &config.workers).await?;
+        let db = open_database(
+            &config.database_url,
+            &config.workers,
+            config.data_key.as_deref(),
+        )
+        .await?;
         let engine = engine(&config, db).await?;
         // The bot before the workers: a token Telegram refuses stops the
         // start before anything runs, and a linked person's messages do

@@ -91,7 +91,7 @@ pub async fn bench(base: &Config, url: &str, args: &BenchArgs) -> anyhow::Result
     let mut pool = workers.clone();
     // The assigning clients need connections too.
     pool.concurrency += args.clients.div_ceil(3);
-    let db = app::open_database(url, &pool).await?;
+    let db = app::open_database(url, &pool, base.data_key.as_deref()).await?;
     let backend = match db.backend() {
         crate::store::Backend::Sqlite => "sqlite",
         crate::store::Backend::Postgres => "postgres",
@@ -122,7 +122,7 @@ pub async fn bench(base: &Config, url: &str, args: &BenchArgs) -> anyhow::Result
     let (election_id, people) = (generated.election_id, generated.people);
     // Give PostgreSQL's planner the table sizes that autovacuum would have
     // given it by the time a secretariat invites anyone.
-    if let Db::Postgres(pool) = &db {
+    if let crate::store::Pool::Postgres(pool) = &db.pool {
         sqlx::query("ANALYZE").execute(pool).await?;
     }
     let seats = {

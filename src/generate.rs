@@ -2,7 +2,6 @@
 //! over stations, and adults with distinct, valid CPR numbers and phones.
 
 use crate::engine::Engine;
-use crate::q;
 
 /// The election day of every generated election.
 pub fn election_day() -> chrono::NaiveDate {
@@ -138,18 +137,18 @@ pub async fn election_of_parties(
                 i % 10_000
             );
             let cpr = crate::domain::Cpr::parse(&cpr)?;
-            let id: i64 = q!(
-                &mut tx,
-                fetch_one,
-                sqlx::query_scalar(
-                    "INSERT INTO people (name, cpr, phone, preferred_channel, language, created_at)
-                     VALUES ($1, $2, $3, 'sms', 'da', $4) RETURNING id"
-                )
-                .bind(format!("Person {i}"))
-                .bind(cpr.as_string())
-                .bind(phone(i))
-                .bind(now)
-            )?;
+            let number = crate::domain::PhoneNumber::parse(&phone(i))?;
+            let name = format!("Person {i}");
+            let row = crate::store::people::NewPerson {
+                name: &name,
+                cpr: &cpr,
+                phone: Some(&number),
+                email: None,
+                preferred_channel: "sms",
+                language: crate::domain::Language::Da,
+                facts: None,
+            };
+            let id = tx.upsert_person(&row, now).await?;
             tx.add_team_member(teams[i % teams.len()], id).await?;
             out.people.push(id);
             out.phones.push(phone(i));

@@ -17,6 +17,7 @@ pub mod mail;
 pub mod messages;
 pub mod people;
 pub mod rehearse;
+pub mod retention;
 pub mod setup;
 pub mod sms;
 pub mod store;

@@ -42,6 +42,12 @@ struct Cli {
         global = true
     )]
     workflows: PathBuf,
+    /// 64 hexadecimal digits that seal CPR numbers in the database
+    /// (`valgvagt data-key` makes one). Required with PostgreSQL; with
+    /// SQLite, by default a key kept in a file beside the database
+    /// (`valgvagt.db.key`). Keep it safe: a lost key loses every CPR number.
+    #[arg(long, env = "VALGVAGT_DATA_KEY", hide_env_values = true, global = true)]
+    data_key: Option<String>,
     #[command(subcommand)]
     command: Command,
 }
@@ -72,6 +78,15 @@ enum Command {
     /// virtual clock with simulated people, in a database of its own, and
     /// prints a timeline and a summary.
     Rehearse(valgvagt::rehearse::RehearseArgs),
+    /// Prints a fresh data key for VALGVAGT_DATA_KEY.
+    DataKey,
+    /// Purges personal data kept past the retention policy (the service
+    /// does so by itself once a day); with --preview, only shows what
+    /// would go.
+    Retention {
+        #[arg(long)]
+        preview: bool,
+    },
 }
 
 #[derive(Subcommand)]
@@ -268,6 +283,7 @@ async fn main() -> ExitCode {
 
 async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     let mut config = Config::local(&cli.database_url);
+    config.data_key = cli.data_key.clone();
     config.templates_dir = cli.templates.clone();
     config.workflows_dir = cli.workflows.clone();
     match cli.command {
@@ -284,15 +300,48 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             println!("{} file(s) checked: no errors", files.len());
             Ok(ExitCode::SUCCESS)
         }
+        Command::Retention { preview } => {
+            let db = app::open_database(
+                &cli.database_url,
+                &config.workers,
+                config.data_key.as_deref(),
+            )
+            .await?;
+            let now = config.clock.now();
+            let shown = valgvagt::retention::preview(&db, now).await?;
+            print!("{}", valgvagt::retention::describe(&shown));
+            if !preview {
+                let done = valgvagt::retention::purge(&db, now, "cli").await?;
+                println!(
+                    "purged: {} sent messages, {} received messages, {} audit entries, {} people",
+                    done.sent_messages, done.received_messages, done.audit_entries, done.people
+                );
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::DataKey => {
+            println!("{}", valgvagt::store::sealing::DataKey::random_hex());
+            Ok(ExitCode::SUCCESS)
+        }
         Command::Migrate => {
-            let db = app::open_database(&cli.database_url, &config.workers).await?;
+            let db = app::open_database(
+                &cli.database_url,
+                &config.workers,
+                config.data_key.as_deref(),
+            )
+            .await?;
             app::engine(&config, db).await?;
             println!("database is up to date");
             Ok(ExitCode::SUCCESS)
         }
         Command::Import { file } => {
             let text = std::fs::read_to_string(&file)?;
-            let db = app::open_database(&cli.database_url, &config.workers).await?;
+            let db = app::open_database(
+                &cli.database_url,
+                &config.workers,
+                config.data_key.as_deref(),
+            )
+            .await?;
             let parsed = valgvagt::import::parse(&text)?;
             let summary = valgvagt::import::import(&db, &config.clock, &parsed).await?;
             println!("{}", serde_json::to_string_pretty(&summary)?);
@@ -307,7 +356,12 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         Command::User { command } => {
-            let db = app::open_database(&cli.database_url, &config.workers).await?;
+            let db = app::open_database(
+                &cli.database_url,
+                &config.workers,
+                config.data_key.as_deref(),
+            )
+            .await?;
             match command {
                 UserCommand::Add {
                     login,

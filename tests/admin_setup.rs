@@ -241,7 +241,7 @@ on_both_backends! {
         assert_eq!(ok.status, StatusCode::SEE_OTHER, "{}", ok.body);
         let to = ok.location.unwrap();
         let saved = b.get(&to).await;
-        assert!(saved.body.contains("id=\"person-saved\"") && saved.body.contains("value=\"010185-1234\""), "{}", saved.body);
+        assert!(saved.body.contains("id=\"person-saved\"") && saved.body.contains("value=\"010185-xxxx\""), "{}", saved.body);
         let list = b.get("/admin/people").await;
         let at = list.body.find("Søren Ærø").expect("listed");
         let row = &list.body[at..at + list.body[at..].find("</tr>").expect("row end")];

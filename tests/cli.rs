@@ -3,6 +3,17 @@
 use std::path::Path;
 use std::process::Command;
 
+/// The standard output of a command that must have succeeded.
+fn succeeded(out: &std::process::Output) -> String {
+    let stdout = String::from_utf8_lossy(&out.stdout).to_string();
+    assert!(
+        out.status.success(),
+        "{stdout}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    stdout
+}
+
 fn valgvagt() -> Command {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_valgvagt"));
     cmd.current_dir(env!("CARGO_MANIFEST_DIR"));
@@ -24,12 +35,7 @@ fn workflow_check_passes_the_shipped_workflows_and_the_examples() {
         .args(&files)
         .output()
         .unwrap();
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    assert!(
-        out.status.success(),
-        "{stdout}{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let stdout = succeeded(&out);
     assert!(stdout.contains("no errors"), "{stdout}");
 }
 
@@ -124,7 +130,7 @@ seats:
     }
     // Nothing of the bad file was stored: still only the first election.
     let elections = tokio::runtime::Runtime::new().unwrap().block_on(async {
-        let db = valgvagt::store::Db::connect(&url, 1).await.unwrap();
+        let db = valgvagt::store::Db::connect(&url, 1, None).await.unwrap();
         let mut tx = db.read().await.unwrap();
         tx.elections().await.unwrap().len()
     });
@@ -147,12 +153,7 @@ async fn rehearse_prints_a_summary_whose_totals_match_its_database() {
         .env("RUST_LOG", "warn")
         .output()
         .unwrap();
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    assert!(
-        out.status.success(),
-        "{stdout}{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let stdout = succeeded(&out);
     assert!(!real.exists(), "the rehearsal touched the real database");
 
     let line = stdout
@@ -164,7 +165,7 @@ async fn rehearse_prints_a_summary_whose_totals_match_its_database() {
         .filter(|w| !w.is_empty())
         .map(|w| w.parse().unwrap())
         .collect();
-    let db = valgvagt::store::Db::connect(&format!("sqlite://{}", kept.display()), 2)
+    let db = valgvagt::store::Db::connect(&format!("sqlite://{}", kept.display()), 2, None)
         .await
         .unwrap();
     let mut tx = db.read().await.unwrap();
@@ -327,4 +328,69 @@ fn rehearse_with_the_same_seed_prints_the_same_rehearsal_and_another_seed_anothe
     let other = rehearsal(&[&small[..], &["--seed", "8"]].concat());
     assert_eq!(first, again);
     assert_ne!(first, other);
+}
+
+/// `valgvagt data-key` makes a key; `valgvagt retention --preview` shows the
+/// policy and what would go without purging, and refuses a database whose
+/// CPR numbers another key sealed.
+#[test]
+fn retention_preview_shows_the_policy_and_a_database_needs_its_own_key() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = valgvagt().arg("data-key").output().unwrap();
+    let key = String::from_utf8_lossy(&out.stdout).trim().to_string();
+    assert!(
+        key.len() == 64 && key.bytes().all(|b| b.is_ascii_hexdigit()),
+        "{key}"
+    );
+
+    let url = format!("sqlite://{}", dir.path().join("v.db").display());
+    let out = valgvagt()
+        .args([
+            "--database-url",
+            &url,
+            "--data-key",
+            &key,
+            "retention",
+            "--preview",
+        ])
+        .env("RUST_LOG", "warn")
+        .output()
+        .unwrap();
+    let stdout = succeeded(&out);
+    assert!(
+        stdout.contains(
+            "policy: message texts 4 months after the election, audit log 6 months, people 60 days"
+        ),
+        "{stdout}"
+    );
+    assert!(
+        stdout
+            .contains("would go: 0 sent messages, 0 received messages, 0 audit entries, 0 people"),
+        "{stdout}"
+    );
+    assert!(
+        !stdout.contains("purged:"),
+        "a preview purges nothing: {stdout}"
+    );
+    // Given a key, none is kept beside the file.
+    assert!(!dir.path().join("v.db.key").exists());
+
+    let other = "11".repeat(32);
+    let out = valgvagt()
+        .args([
+            "--database-url",
+            &url,
+            "--data-key",
+            &other,
+            "retention",
+            "--preview",
+        ])
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("not the key"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
 }

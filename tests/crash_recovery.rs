@@ -126,9 +126,9 @@ async fn an_answer_whose_job_gave_up_is_handled_when_requeued(backend: Backend) 
         .await
         .unwrap();
     assert!(stored.is_some());
-    let gave_up = match &engine.db {
-        valgvagt::store::Db::Sqlite(pool, _) => sqlx::query("UPDATE Jobs SET status = 'Failed', attempts = max_attempts WHERE job_type = 'valgvagt.inbound'").execute(pool).await.unwrap().rows_affected(),
-        valgvagt::store::Db::Postgres(pool) => sqlx::query("UPDATE apalis.jobs SET status = 'Failed', attempts = max_attempts WHERE job_type = 'valgvagt.inbound'").execute(pool).await.unwrap().rows_affected(),
+    let gave_up = match &engine.db.pool {
+        valgvagt::store::Pool::Sqlite(pool, _) => sqlx::query("UPDATE Jobs SET status = 'Failed', attempts = max_attempts WHERE job_type = 'valgvagt.inbound'").execute(pool).await.unwrap().rows_affected(),
+        valgvagt::store::Pool::Postgres(pool) => sqlx::query("UPDATE apalis.jobs SET status = 'Failed', attempts = max_attempts WHERE job_type = 'valgvagt.inbound'").execute(pool).await.unwrap().rows_affected(),
     };
     assert_eq!(gave_up, 1);
     engine.db.close().await;

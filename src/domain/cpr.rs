@@ -64,6 +64,22 @@ impl Cpr {
         age
     }
 
+    /// The number as pages show it unless it is revealed: the birth date
+    /// and `xxxx`, `120385-xxxx`.
+    pub fn masked(&self) -> String {
+        let s: String = self.digits[..6]
+            .iter()
+            .map(|d| char::from(b'0' + d))
+            .collect();
+        format!("{s}-xxxx")
+    }
+
+    /// Whether `text` is this number's masked form, as a form sends it back
+    /// when the number was not changed.
+    pub fn is_masked_as(&self, text: &str) -> bool {
+        text.trim().eq_ignore_ascii_case(&self.masked())
+    }
+
     /// The number as `DDMMYY-SSSS`.
     pub fn as_string(&self) -> String {
         let s: String = self.digits.iter().map(|d| char::from(b'0' + d)).collect();
@@ -103,6 +119,14 @@ mod tests {
 
     fn date(y: i32, m: u32, d: u32) -> NaiveDate {
         NaiveDate::from_ymd_opt(y, m, d).unwrap()
+    }
+
+    #[test]
+    fn the_masked_form_shows_the_birth_date_only() {
+        let cpr = Cpr::parse("1203851234").unwrap();
+        assert_eq!(cpr.masked(), "120385-xxxx");
+        assert!(cpr.is_masked_as(" 120385-XXXX "));
+        assert!(!cpr.is_masked_as("120385-1234"));
     }
 
     #[test]

@@ -105,7 +105,7 @@ impl Engine {
         let rules = book.of(tx, election_id).await?;
         Ok(check(
             &rules,
-            &person.cpr,
+            person.cpr.as_ref(),
             &person.facts(),
             date,
             self.municipality_code.as_ref(),

@@ -11,7 +11,7 @@ use super::{
     DELIVER_BATCH, DELIVER_QUEUE, Deliver, FireTimer, HandleInbound, INBOUND_QUEUE, TIMER_QUEUE,
 };
 use crate::engine::Engine;
-use crate::store::{Conn, Db};
+use crate::store::{Conn, Pool};
 
 /// Jobs read from the queue at a time.
 const PAGE: i64 = 1_000;
@@ -21,7 +21,7 @@ const PAGE: i64 = 1_000;
 /// [`DELIVER_BATCH`]. Returns how many jobs ran; stops at the first job
 /// that fails.
 pub async fn run_queued(engine: &Engine) -> anyhow::Result<usize> {
-    let Db::Sqlite(pool, _) = &engine.db else {
+    let Pool::Sqlite(pool, _) = &engine.db.pool else {
         anyhow::bail!("queued jobs run in this process on SQLite only");
     };
     let mut ran = 0;

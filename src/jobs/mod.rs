@@ -128,11 +128,11 @@ pub async fn push<T: Serialize>(
 /// run, not its `setup`, which would also switch a connection to
 /// `synchronous = OFF`.
 pub async fn setup(db: &crate::store::Db) -> anyhow::Result<()> {
-    match db {
-        crate::store::Db::Sqlite(pool, _) => {
+    match &db.pool {
+        crate::store::Pool::Sqlite(pool, _) => {
             apalis_sqlite::SqliteStorage::migrations().run(pool).await?;
         }
-        crate::store::Db::Postgres(pool) => {
+        crate::store::Pool::Postgres(pool) => {
             sqlx::query("CREATE EXTENSION IF NOT EXISTS hstore")
                 .execute(pool)
                 .await?;
@@ -144,15 +144,15 @@ pub async fn setup(db: &crate::store::Db) -> anyhow::Result<()> {
 
 /// Jobs not yet finished, in every queue: waiting, queued or running.
 pub async fn unfinished(db: &crate::store::Db) -> sqlx::Result<i64> {
-    match db {
-        crate::store::Db::Sqlite(pool, _) => {
+    match &db.pool {
+        crate::store::Pool::Sqlite(pool, _) => {
             sqlx::query_scalar(
                 "SELECT COUNT(*) FROM Jobs WHERE status IN ('Pending', 'Queued', 'Running')",
             )
             .fetch_one(pool)
             .await
         }
-        crate::store::Db::Postgres(pool) => {
+        crate::store::Pool::Postgres(pool) => {
             sqlx::query_scalar(
                 "SELECT COUNT(*) FROM apalis.jobs WHERE status IN ('Pending', 'Queued', 'Running')",
             )

@@ -1,6 +1,6 @@
 //! The ticker: turns what has come due on the engine's clock (timers,
 //! delivery retries) into jobs, runs the scheduled workflows that came due, re-queues received messages whose job gave
-//! up, and releases delivery attempts whose process died. The service ticks every second; tests and rehearsals
+//! up, releases delivery attempts whose process died, and once a day purges personal data past its retention. The service ticks every second; tests and rehearsals
 //! tick after moving the clock.
 
 use chrono::Duration;
@@ -61,6 +61,11 @@ pub async fn tick(engine: &Engine) -> Result<TickReport, EngineError> {
     super::push(&mut tx, INBOUND_QUEUE, &jobs).await?;
     tx.commit().await?;
     let schedules = engine.run_schedules().await?;
+    // Personal data past its retention, once a day; a failure is retried
+    // the next day and stops nothing else.
+    if let Err(e) = crate::retention::purge_if_due(&engine.db, now).await {
+        tracing::error!(error = %e, "the retention purge failed");
+    }
     Ok(TickReport {
         schedules,
         timers: timers.len(),

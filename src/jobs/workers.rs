@@ -10,7 +10,7 @@ use apalis::prelude::*;
 use super::poll::Every;
 use super::{DELIVER_QUEUE, Deliver, FireTimer, HandleInbound, INBOUND_QUEUE, TIMER_QUEUE};
 use crate::engine::Engine;
-use crate::store::Db;
+use crate::store::Pool;
 
 /// Heartbeats a worker may miss before its jobs go to another worker.
 const MISSED_HEARTBEATS: usize = 3;
@@ -90,8 +90,8 @@ macro_rules! register {
     ($monitor:expr, $db:expr, $engine:expr, $settings:expr, $job:ty, $queue:expr, $handler:expr) => {{
         let engine = $engine.clone();
         let settings = $settings.clone();
-        match $db {
-            Db::Sqlite(pool, _) => {
+        match &$db.pool {
+            Pool::Sqlite(pool, _) => {
                 let pool = pool.clone();
                 $monitor.register(move |restarts| {
                     let config = apalis_sqlite::Config::default()
@@ -110,7 +110,7 @@ macro_rules! register {
                         .build($handler)
                 })
             }
-            Db::Postgres(pool) => {
+            Pool::Postgres(pool) => {
                 let pool = pool.clone();
                 $monitor.register(move |restarts| {
                     let config = apalis_postgres::Config::default()

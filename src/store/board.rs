@@ -330,10 +330,13 @@ impl Tx {
         limit: i64,
     ) -> sqlx::Result<Vec<AuditEvent>> {
         self.flush().await?;
-        let action = f
-            .action
-            .as_ref()
-            .map(|a| format!("{}%", a.replace(['%', '_'], "")));
+        let action = f.action.as_ref().map(|a| {
+            let escaped = a
+                .replace('\\', "\\\\")
+                .replace('%', "\\%")
+                .replace('_', "\\_");
+            format!("{escaped}%")
+        });
         q!(
             self,
             fetch_all,
@@ -341,7 +344,7 @@ impl Tx {
                 "SELECT id, at, actor, action, seat_id, person_id, instance_id, detail
                  FROM audit_events
                  WHERE ($1 IS NULL OR actor = $1)
-                   AND ($2 IS NULL OR action LIKE $2)
+                   AND ($2 IS NULL OR action LIKE $2 ESCAPE '\\')
                    AND ($3 IS NULL OR seat_id = $3)
                    AND ($4 IS NULL OR person_id = $4)
                    AND ($5 IS NULL OR at >= $5)

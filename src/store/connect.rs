@@ -11,6 +11,7 @@ use sqlx::{PgPool, SqlitePool};
 
 use tokio::sync::Mutex;
 
+use super::sealing::DataKey;
 use super::{Conn, Tx};
 
 /// Our migrations' bookkeeping table. apalis keeps its own in sqlx's default
@@ -27,24 +28,42 @@ pub enum Backend {
     Postgres,
 }
 
+/// The database: a connection pool on either backend, and the key that
+/// seals CPR numbers in it.
+#[derive(Clone, Debug)]
+pub struct Db {
+    pub pool: Pool,
+    key: Arc<DataKey>,
+}
+
 /// A connection pool on either backend. SQLite has one writer at a time;
 /// our write transactions queue for it on an async lock in the process
 /// instead of in SQLite's busy handler, which sleeps and backs off and
 /// collapses throughput under contention.
 #[derive(Clone, Debug)]
-pub enum Db {
+pub enum Pool {
     Sqlite(SqlitePool, Arc<Mutex<()>>),
     Postgres(PgPool),
 }
 
 impl Db {
     /// Opens `sqlite://path` (created if missing) or `postgres://…` with a
-    /// pool of at most `max_connections`.
+    /// pool of at most `max_connections`. CPR numbers are sealed with
+    /// `data_key` (64 hexadecimal digits); without one, a SQLite file's
+    /// key is kept in a file beside it (`<file>.key`) and an in-memory
+    /// database gets a fresh key, while PostgreSQL refuses to start.
     ///
     /// SQLite runs in WAL mode with `synchronous = FULL`: a committed answer
     /// or outbox row survives a power cut. Writers wait up to 30 s for the
     /// single write lock.
-    pub async fn connect(url: &str, max_connections: u32) -> anyhow::Result<Db> {
+    pub async fn connect(
+        url: &str,
+        max_connections: u32,
+        data_key: Option<&str>,
+    ) -> anyhow::Result<Db> {
+        let given = data_key
+            .map(|hex| DataKey::parse(hex).map_err(|e| anyhow::anyhow!("VALGVAGT_DATA_KEY: {e}")))
+            .transpose()?;
         if url.starts_with("sqlite:") {
             let options = SqliteConnectOptions::from_str(url)?
                 .create_if_missing(true)
@@ -52,8 +71,28 @@ impl Db {
                 .synchronous(SqliteSynchronous::Full)
                 .foreign_keys(true)
                 .busy_timeout(Duration::from_secs(30));
-            Db::connect_sqlite(options, max_connections).await
+            let key = match given {
+                Some(key) => key,
+                None => {
+                    let file = options.get_filename();
+                    let name = file.to_string_lossy();
+                    if name.is_empty() || name == ":memory:" || url.contains("mode=memory") {
+                        DataKey::random()
+                    } else {
+                        tracing::warn!(
+                            "CPR numbers are sealed with a key kept in a file beside the database (.key); set VALGVAGT_DATA_KEY to keep it elsewhere"
+                        );
+                        DataKey::beside(file)?
+                    }
+                }
+            };
+            Db::connect_sqlite(options, max_connections, key).await
         } else if url.starts_with("postgres:") || url.starts_with("postgresql:") {
+            let key = given.ok_or_else(|| {
+                anyhow::anyhow!(
+                    "VALGVAGT_DATA_KEY must be set with PostgreSQL: CPR numbers are sealed with a key kept outside the database (`valgvagt data-key` makes one; keep it safe, a lost key loses every CPR number)"
+                )
+            })?;
             // Plan each statement for its parameters: a generic plan made
             // while a table was nearly empty (a new election) would go on
             // scanning it after it has grown to thousands of rows.
@@ -64,7 +103,10 @@ impl Db {
                 .acquire_timeout(Duration::from_secs(30))
                 .connect_with(options)
                 .await?;
-            Ok(Db::Postgres(pool))
+            Ok(Db {
+                pool: Pool::Postgres(pool),
+                key: Arc::new(key),
+            })
         } else {
             anyhow::bail!(
                 "the database URL must start with sqlite:// or postgres:// (got a URL with another scheme)"
@@ -87,40 +129,74 @@ impl Db {
             .synchronous(SqliteSynchronous::Off)
             .foreign_keys(true)
             .pragma("cache_size", "-262144");
-        Db::connect_sqlite(options, 1).await
+        let key = DataKey::beside(path)?;
+        Db::connect_sqlite(options, 1, key).await
     }
 
     async fn connect_sqlite(
         options: SqliteConnectOptions,
         max_connections: u32,
+        key: DataKey,
     ) -> anyhow::Result<Db> {
         let pool = SqlitePoolOptions::new()
             .max_connections(max_connections)
             .acquire_timeout(Duration::from_secs(30))
             .connect_with(options)
             .await?;
-        Ok(Db::Sqlite(pool, Arc::new(Mutex::new(()))))
+        Ok(Db {
+            pool: Pool::Sqlite(pool, Arc::new(Mutex::new(()))),
+            key: Arc::new(key),
+        })
     }
 
     pub fn backend(&self) -> Backend {
-        match self {
-            Db::Sqlite(..) => Backend::Sqlite,
-            Db::Postgres(_) => Backend::Postgres,
+        match self.pool {
+            Pool::Sqlite(..) => Backend::Sqlite,
+            Pool::Postgres(_) => Backend::Postgres,
         }
     }
 
     /// Applies our migrations, bookkept in [`MIGRATIONS_TABLE`].
     pub async fn migrate(&self) -> anyhow::Result<()> {
-        match self {
-            Db::Sqlite(pool, _) => {
+        match &self.pool {
+            Pool::Sqlite(pool, _) => {
                 let mut m = clone_migrator(&SQLITE_MIGRATIONS);
                 m.dangerous_set_table_name(MIGRATIONS_TABLE);
                 m.run(pool).await?;
             }
-            Db::Postgres(pool) => {
+            Pool::Postgres(pool) => {
                 let mut m = clone_migrator(&POSTGRES_MIGRATIONS);
                 m.dangerous_set_table_name(MIGRATIONS_TABLE);
                 m.run(pool).await?;
+            }
+        }
+        self.seal_at_rest().await
+    }
+
+    /// Refuses a data key other than the one the CPR numbers were sealed
+    /// with, and seals the numbers an older version stored in clear; the
+    /// table is then rewritten so that the clear numbers do not linger in
+    /// free pages of the file.
+    async fn seal_at_rest(&self) -> anyhow::Result<()> {
+        let mut tx = self.begin().await?;
+        anyhow::ensure!(
+            tx.data_key_matches().await?,
+            "the data key (VALGVAGT_DATA_KEY, or the .key file beside a SQLite database) is not the key this database's CPR numbers were sealed with"
+        );
+        let sealed = tx.seal_clear_cprs().await?;
+        tx.commit().await?;
+        if sealed > 0 {
+            tracing::info!(people = sealed, "CPR numbers stored in clear were sealed");
+            match &self.pool {
+                Pool::Sqlite(pool, _) => {
+                    sqlx::query("VACUUM").execute(pool).await?;
+                    sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)")
+                        .execute(pool)
+                        .await?;
+                }
+                Pool::Postgres(pool) => {
+                    sqlx::query("VACUUM FULL people").execute(pool).await?;
+                }
             }
         }
         Ok(())
@@ -130,30 +206,29 @@ impl Db {
     /// lock at once (`BEGIN IMMEDIATE`), so two writers queue up instead of
     /// failing when both try to upgrade a read lock.
     pub async fn begin(&self) -> Result<Tx, sqlx::Error> {
-        Ok(match self {
-            Db::Sqlite(pool, writer) => {
+        let conn = match &self.pool {
+            Pool::Sqlite(pool, writer) => {
                 let turn = writer.clone().lock_owned().await;
-                Tx::new(Conn::Sqlite(
-                    pool.begin_with("BEGIN IMMEDIATE").await?,
-                    Some(turn),
-                ))
+                Conn::Sqlite(pool.begin_with("BEGIN IMMEDIATE").await?, Some(turn))
             }
-            Db::Postgres(pool) => Tx::new(Conn::Postgres(pool.begin().await?)),
-        })
+            Pool::Postgres(pool) => Conn::Postgres(pool.begin().await?),
+        };
+        Ok(Tx::new(conn, self.key.clone()))
     }
 
     /// Begins a transaction that only reads.
     pub async fn read(&self) -> Result<Tx, sqlx::Error> {
-        Ok(match self {
-            Db::Sqlite(pool, _) => Tx::new(Conn::Sqlite(pool.begin().await?, None)),
-            Db::Postgres(pool) => Tx::new(Conn::Postgres(pool.begin().await?)),
-        })
+        let conn = match &self.pool {
+            Pool::Sqlite(pool, _) => Conn::Sqlite(pool.begin().await?, None),
+            Pool::Postgres(pool) => Conn::Postgres(pool.begin().await?),
+        };
+        Ok(Tx::new(conn, self.key.clone()))
     }
 
     pub async fn close(&self) {
-        match self {
-            Db::Sqlite(pool, _) => pool.close().await,
-            Db::Postgres(pool) => pool.close().await,
+        match &self.pool {
+            Pool::Sqlite(pool, _) => pool.close().await,
+            Pool::Postgres(pool) => pool.close().await,
         }
     }
 }

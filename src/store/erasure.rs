@@ -62,14 +62,14 @@ impl Tx {
         exec!(
             self,
             sqlx::query(
-                "UPDATE people SET name = 'Slettet person', cpr = $2, phone = NULL, email = NULL,
+                "UPDATE people SET name = 'Slettet person', cpr_sealed = $2, cpr_hash = NULL, phone = NULL, email = NULL,
                    telegram_chat_id = NULL, municipality_code = NULL, danish_citizen = NULL,
                    under_guardianship = NULL, deceased = NULL, facts_checked_at = $3,
                    sms_opt_out = TRUE
                  WHERE id = $1"
             )
             .bind(person_id)
-            .bind(format!("slettet-{person_id}"))
+            .bind(format!("{}{person_id}", super::sealing::ERASED_PREFIX))
             .bind(now)
         )?;
         exec!(
@@ -89,8 +89,11 @@ impl Tx {
         )?;
         exec!(
             self,
-            sqlx::query("UPDATE outbox SET body = '', recipient = '' WHERE person_id = $1")
-                .bind(person_id)
+            sqlx::query(sqlx::AssertSqlSafe(format!(
+                "UPDATE outbox SET {} WHERE person_id = $1",
+                super::retention::BLANK_MESSAGE
+            )))
+            .bind(person_id)
         )?;
         // What they wrote with an answer (a reason, a comment).
         exec!(

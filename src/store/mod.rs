@@ -21,7 +21,9 @@ pub mod participants;
 pub mod people;
 pub mod records;
 pub mod rehearsal;
+pub mod retention;
 pub mod schedules;
+pub mod sealing;
 pub mod seats;
 pub mod setup;
 pub mod standby;
@@ -31,7 +33,7 @@ pub mod users;
 pub mod workflows;
 
 pub use appends::Appends;
-pub use connect::{Backend, Db};
+pub use connect::{Backend, Db, Pool};
 pub use records::*;
 
 use sqlx::{Postgres, Sqlite, Transaction};
@@ -48,6 +50,8 @@ use tokio::sync::OwnedMutexGuard;
 pub struct Tx {
     pub conn: Conn,
     pub(crate) appends: Appends,
+    /// Seals and opens CPR numbers.
+    pub(crate) key: std::sync::Arc<sealing::DataKey>,
 }
 
 pub enum Conn {
@@ -56,10 +60,11 @@ pub enum Conn {
 }
 
 impl Tx {
-    pub(crate) fn new(conn: Conn) -> Tx {
+    pub(crate) fn new(conn: Conn, key: std::sync::Arc<sealing::DataKey>) -> Tx {
         Tx {
             conn,
             appends: Appends::default(),
+            key,
         }
     }
 

@@ -25,6 +25,7 @@ pub struct Participant {
     pub team: String,
     pub person_id: Option<i64>,
     pub name: Option<String>,
+    /// `DDMMYY-SSSS`, opened from its sealed form.
     pub cpr: Option<String>,
     pub phone: Option<String>,
     pub email: Option<String>,
@@ -44,14 +45,14 @@ impl Tx {
         f: &BoardFilter,
         status: Option<&str>,
     ) -> sqlx::Result<Vec<Participant>> {
-        q!(
+        let mut rows: Vec<Participant> = q!(
             self,
             fetch_all,
             sqlx::query_as(
                 "SELECT s.id AS seat_id, s.code, s.date, s.status, s.checked_in_at,
                         a.name AS area, st.name AS station, st.address, st.voting_area,
                         tt.name AS task_type, tt.start_time, tt.end_time, t.name AS team,
-                        p.id AS person_id, p.name, p.cpr, p.phone, p.email
+                        p.id AS person_id, p.name, p.cpr_sealed AS cpr, p.phone, p.email
                  FROM seats s JOIN stations st ON st.id = s.station_id JOIN areas a ON a.id = st.area_id
                  JOIN task_types tt ON tt.id = s.task_type_id JOIN teams t ON t.id = s.team_id
                  LEFT JOIN people p ON p.id = s.person_id
@@ -71,6 +72,14 @@ impl Tx {
             .bind(f.task_type_id)
             .bind(f.date)
             .bind(status)
-        )
+        )?;
+        // The CPR column is read sealed and opened here; `None` when the
+        // seat is vacant or its person was erased.
+        for row in &mut rows {
+            if let Some(stored) = row.cpr.take() {
+                row.cpr = self.open_cpr(&stored)?.map(|c| c.as_string());
+            }
+        }
+        Ok(rows)
     }
 }

@@ -30,10 +30,10 @@ impl Tx {
             self,
             fetch_one,
             sqlx::query_scalar(
-                "INSERT INTO people (name, cpr, phone, email, preferred_channel, language, created_at,
+                "INSERT INTO people (name, cpr_sealed, cpr_hash, phone, email, preferred_channel, language, created_at,
                      municipality_code, danish_citizen, under_guardianship, deceased, facts_checked_at)
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $9, $10, $11, $12, CASE WHEN $8 THEN $7 END)
-                 ON CONFLICT (cpr) DO UPDATE
+                 VALUES ($1, $2, $13, $3, $4, $5, $6, $7, $9, $10, $11, $12, CASE WHEN $8 THEN $7 END)
+                 ON CONFLICT (cpr_hash) DO UPDATE
                  SET name = excluded.name, phone = excluded.phone, email = excluded.email,
                      preferred_channel = excluded.preferred_channel, language = excluded.language,
                      municipality_code = CASE WHEN $8 THEN excluded.municipality_code ELSE people.municipality_code END,
@@ -44,7 +44,7 @@ impl Tx {
                  RETURNING id"
             )
             .bind(p.name)
-            .bind(p.cpr.as_string())
+            .bind(self.key.seal(p.cpr))
             .bind(p.phone.map(PhoneNumber::as_e164))
             .bind(p.email)
             .bind(p.preferred_channel)
@@ -55,6 +55,7 @@ impl Tx {
             .bind(p.facts.and_then(|f| f.danish_citizen))
             .bind(p.facts.and_then(|f| f.under_guardianship))
             .bind(p.facts.and_then(|f| f.deceased))
+            .bind(self.key.lookup(p.cpr))
         )
     }
 
@@ -77,43 +78,117 @@ impl Tx {
         Ok(person)
     }
 
+    /// Audits that `actor` saw a person's whole CPR number.
+    pub async fn cpr_revealed_to(
+        &mut self,
+        id: i64,
+        actor: &str,
+        now: DateTime<Utc>,
+    ) -> sqlx::Result<()> {
+        let ids = super::directory::AuditIds {
+            person: Some(id),
+            ..Default::default()
+        };
+        self.audit(now, actor, "person.cpr_revealed", ids, None)
+            .await
+    }
+
     pub async fn person(&mut self, id: i64) -> sqlx::Result<Option<Person>> {
-        q!(
+        let row: Option<Person> = q!(
             self,
             fetch_optional,
             sqlx::query_as("SELECT * FROM people WHERE id = $1").bind(id)
-        )
+        )?;
+        row.map(|p| self.opened(p)).transpose()
     }
 
     pub async fn people(&mut self, after_id: i64, limit: i64) -> sqlx::Result<Vec<Person>> {
-        q!(
+        let rows: Vec<Person> = q!(
             self,
             fetch_all,
             sqlx::query_as("SELECT * FROM people WHERE id > $1 ORDER BY id LIMIT $2")
                 .bind(after_id)
                 .bind(limit)
-        )
+        )?;
+        rows.into_iter().map(|p| self.opened(p)).collect()
     }
 
     /// Everyone whose phone number this is (a family may share one).
     pub async fn people_by_phone(&mut self, phone: &PhoneNumber) -> sqlx::Result<Vec<Person>> {
-        q!(
+        let rows: Vec<Person> = q!(
             self,
             fetch_all,
             sqlx::query_as("SELECT * FROM people WHERE phone = $1 ORDER BY id")
                 .bind(phone.as_e164())
-        )
+        )?;
+        rows.into_iter().map(|p| self.opened(p)).collect()
     }
 
     /// Everyone who linked this Telegram chat (people sharing a phone may
     /// share a chat).
     pub async fn people_by_telegram_chat(&mut self, chat_id: i64) -> sqlx::Result<Vec<Person>> {
-        q!(
+        let rows: Vec<Person> = q!(
             self,
             fetch_all,
             sqlx::query_as("SELECT * FROM people WHERE telegram_chat_id = $1 ORDER BY id")
                 .bind(chat_id)
-        )
+        )?;
+        rows.into_iter().map(|p| self.opened(p)).collect()
+    }
+
+    /// A person row with its CPR number opened.
+    fn opened(&self, mut p: Person) -> sqlx::Result<Person> {
+        p.cpr = self.open_cpr(&p.sealed_cpr)?;
+        Ok(p)
+    }
+
+    /// A stored CPR number opened; `None` for an erased person.
+    pub(crate) fn open_cpr(&self, stored: &str) -> sqlx::Result<Option<Cpr>> {
+        if stored.starts_with(super::sealing::ERASED_PREFIX) {
+            return Ok(None);
+        }
+        self.key
+            .open(stored)
+            .map_err(|e| sqlx::Error::Decode(Box::new(e)))
+    }
+
+    /// Seals the CPR numbers written in clear before they were sealed at
+    /// rest (rows without a lookup hash), so that an upgraded database
+    /// holds none. Returns how many were sealed.
+    pub async fn seal_clear_cprs(&mut self) -> sqlx::Result<usize> {
+        let rows: Vec<(i64, String)> = q!(
+            self,
+            fetch_all,
+            sqlx::query_as("SELECT id, cpr_sealed FROM people WHERE cpr_hash IS NULL ORDER BY id")
+        )?;
+        let mut sealed = 0;
+        for (id, stored) in rows {
+            if stored.starts_with(super::sealing::ERASED_PREFIX) {
+                continue;
+            }
+            let Ok(cpr) = Cpr::parse(&stored) else {
+                // Neither clear nor erased: sealed under a key whose hash
+                // was lost cannot happen; leave it for the error on read.
+                continue;
+            };
+            exec!(
+                self,
+                sqlx::query("UPDATE people SET cpr_sealed = $1, cpr_hash = $2 WHERE id = $3")
+                    .bind(self.key.seal(&cpr))
+                    .bind(self.key.lookup(&cpr))
+                    .bind(id)
+            )?;
+            sealed += 1;
+        }
+        Ok(sealed)
+    }
+
+    /// Checks that the data key is the one this database's CPR numbers
+    /// were sealed with (a check value is kept the first time).
+    pub async fn data_key_matches(&mut self) -> sqlx::Result<bool> {
+        let check = self.key.check_value().to_string();
+        let stored = self.secret("data_key_check", || check.clone()).await?;
+        Ok(stored == check)
     }
 
     /// Links a person to a chat, which becomes their preferred channel: the
@@ -191,7 +266,7 @@ impl Tx {
         let n = exec!(
             self,
             sqlx::query(
-                "UPDATE people SET name = $1, cpr = $2, phone = $3, email = $4,
+                "UPDATE people SET name = $1, cpr_sealed = $2, cpr_hash = $13, phone = $3, email = $4,
                         preferred_channel = $5, language = $6,
                         municipality_code = CASE WHEN $8 THEN $9 ELSE municipality_code END,
                         danish_citizen = CASE WHEN $8 THEN $10 ELSE danish_citizen END,
@@ -200,7 +275,7 @@ impl Tx {
                  WHERE id = $7"
             )
             .bind(p.name)
-            .bind(p.cpr.as_string())
+            .bind(self.key.seal(p.cpr))
             .bind(p.phone.map(PhoneNumber::as_e164))
             .bind(p.email)
             .bind(p.preferred_channel)
@@ -214,6 +289,7 @@ impl Tx {
             .bind(p.facts.and_then(|f| f.danish_citizen))
             .bind(p.facts.and_then(|f| f.under_guardianship))
             .bind(p.facts.and_then(|f| f.deceased))
+            .bind(self.key.lookup(p.cpr))
         )?;
         Ok(n == 1)
     }
@@ -222,7 +298,8 @@ impl Tx {
         q!(
             self,
             fetch_optional,
-            sqlx::query_scalar("SELECT id FROM people WHERE cpr = $1").bind(cpr.as_string())
+            sqlx::query_scalar("SELECT id FROM people WHERE cpr_hash = $1")
+                .bind(self.key.lookup(cpr))
         )
     }
 }

@@ -80,7 +80,16 @@ pub struct TaskType {
 pub struct Person {
     pub id: i64,
     pub name: String,
-    pub cpr: String,
+    /// The CPR number as stored: sealed (see [`super::sealing`]).
+    #[sqlx(rename = "cpr_sealed")]
+    #[serde(skip)]
+    pub(crate) sealed_cpr: String,
+    /// The CPR number, opened when the row was read; `None` for a person
+    /// who was erased. Never serialized: a page or the API shows it
+    /// masked unless it is revealed.
+    #[sqlx(skip)]
+    #[serde(skip)]
+    pub cpr: Option<crate::domain::Cpr>,
     pub phone: Option<String>,
     pub email: Option<String>,
     pub preferred_channel: String,

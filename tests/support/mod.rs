@@ -94,6 +94,9 @@ pub struct TestApp {
     _workflows: Option<tempfile::TempDir>,
 }
 
+/// The data key of test apps on PostgreSQL.
+pub const TEST_DATA_KEY: &str = "5eb63bbbe01eeed093cb22bb8f5acdc35eb63bbbe01eeed093cb22bb8f5acdc3";
+
 /// The URL of the PostgreSQL server to test against, or a loud notice and
 /// `None`. With `VALGVAGT_REQUIRE_POSTGRES=1` (CI) a missing URL fails.
 pub fn postgres_url() -> Option<String> {
@@ -162,6 +165,10 @@ impl Setup {
             .expect("fake gateway");
         let clock = Clock::manual(Utc.with_ymd_and_hms(2029, 10, 1, 9, 0, 0).unwrap());
         let mut config = Config::local(&database_url);
+        if backend == Backend::Postgres {
+            // PostgreSQL keeps no key file: the key comes from outside.
+            config.data_key = Some(TEST_DATA_KEY.into());
+        }
         config.bind = SocketAddr::from(([127, 0, 0, 1], 0));
         config.clock = clock.clone();
         config.tick_every = None;
@@ -219,9 +226,13 @@ impl Setup {
 
     /// The engine alone: no HTTP, no job workers. Jobs it queues wait.
     pub async fn engine_of(config: &Config) -> std::sync::Arc<valgvagt::engine::Engine> {
-        let db = valgvagt::app::open_database(&config.database_url, &config.workers)
-            .await
-            .expect("database");
+        let db = valgvagt::app::open_database(
+            &config.database_url,
+            &config.workers,
+            config.data_key.as_deref(),
+        )
+        .await
+        .expect("database");
         valgvagt::app::engine(config, db).await.expect("engine")
     }
 

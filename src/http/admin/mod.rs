@@ -12,6 +12,7 @@ mod messages;
 pub mod pages;
 mod people;
 mod person;
+mod retention;
 mod seat;
 pub mod session;
 mod setup;
@@ -55,6 +56,11 @@ pub fn router(state: AppState) -> Router<AppState> {
         )
         .route("/admin/audit", get(audit::show))
         .route("/admin/tokens", get(tokens::show).post(tokens::create))
+        .route(
+            "/admin/retention",
+            get(retention::show).post(retention::save),
+        )
+        .route("/admin/retention/purge", post(retention::purge))
         .route("/admin/tokens/{id}/revoke", post(tokens::revoke))
         .route("/admin/messages", get(messages::outbox))
         .route("/admin/messages/{id}/retry", post(messages::retry))

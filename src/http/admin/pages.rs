@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 
 use crate::domain::Language;
 
-const TEMPLATES: [(&str, &str); 25] = [
+const TEMPLATES: [(&str, &str); 26] = [
     (
         "layout.html",
         include_str!("../../../templates/admin/layout.html.tera"),
@@ -106,6 +106,10 @@ const TEMPLATES: [(&str, &str); 25] = [
     (
         "tokens.html",
         include_str!("../../../templates/admin/tokens.html.tera"),
+    ),
+    (
+        "retention.html",
+        include_str!("../../../templates/admin/retention.html.tera"),
     ),
 ];
 

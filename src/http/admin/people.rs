@@ -251,13 +251,17 @@ pub async fn export(
             )));
         }
     };
+    // Whether the file holds CPR numbers, which the audit says.
+    let with_cpr = format == "valg_central"
+        || export::columns(&q.column.join(","))
+            .is_ok_and(|c| c.contains(&export::ExportColumn::Cpr));
     let mut tx = state.engine.db.begin().await?;
     tx.audit(
         state.engine.clock.now(),
         &session.actor(),
         "people.exported",
         Default::default(),
-        Some(&serde_json::json!({ "format": format, "rows": rows.len(), "election_id": election.id }).to_string()),
+        Some(&serde_json::json!({ "format": format, "rows": rows.len(), "election_id": election.id, "cpr": with_cpr }).to_string()),
     )
     .await?;
     tx.commit().await?;

@@ -25,6 +25,10 @@ pub struct SavedQuery {
     /// Why the person could not be erased.
     #[serde(default)]
     erase: Option<String>,
+    /// `cpr`: show the whole CPR number (audited) instead of the masked
+    /// one.
+    #[serde(default)]
+    reveal: Option<String>,
 }
 
 /// Who may add people: the secretariat, and a team responsible (to their
@@ -60,11 +64,14 @@ fn render(
     shown: Option<&SavedQuery>,
 ) -> PageResult<Html<String>> {
     let saved = shown.is_some_and(|q| q.saved.is_some());
+    // The masked number can be revealed; a number being typed is shown.
+    let masked = id.is_some() && fields.cpr.to_ascii_lowercase().ends_with("-xxxx");
     let erase = shown.and_then(|q| q.erase.as_deref());
     let mut frame = Frame::new(state, session, "people");
     let c = &mut frame.context;
     c.insert("id", &id);
     c.insert("f", fields);
+    c.insert("cpr_masked", &masked);
     let mut by_field: std::collections::BTreeMap<&str, &str> = [
         "name",
         "cpr",
@@ -134,11 +141,14 @@ pub async fn edit_form(
     axum::extract::Query(q): axum::extract::Query<SavedQuery>,
 ) -> PageResult<Html<String>> {
     may_change(&state, &session, id).await?;
+    let reveal = q.reveal.as_deref() == Some("cpr");
     let person = {
+        let now = state.engine.clock.now();
         let mut tx = state.engine.db.begin().await?;
-        let person = tx
-            .person_viewed_by(id, &session.actor(), state.engine.clock.now())
-            .await?;
+        let person = tx.person_viewed_by(id, &session.actor(), now).await?;
+        if reveal && person.is_some() {
+            tx.cpr_revealed_to(id, &session.actor(), now).await?;
+        }
         tx.commit().await?;
         person
     }
@@ -146,7 +156,11 @@ pub async fn edit_form(
     let teams = teams(&state, &session).await?;
     let fields = PersonFields {
         name: person.name,
-        cpr: person.cpr,
+        cpr: match (&person.cpr, reveal) {
+            (Some(cpr), true) => cpr.as_string(),
+            (Some(cpr), false) => cpr.masked(),
+            (None, _) => String::new(),
+        },
         phone: person.phone.unwrap_or_default(),
         email: person.email.unwrap_or_default(),
         preferred_channel: person.preferred_channel,
@@ -200,7 +214,23 @@ async fn save(
         let page = render(state, session, id, fields, errors, &teams, None)?;
         Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response())
     };
-    let person = match fields.parse(&team_ids) {
+    // The form shows a stored number masked; sent back so, it is unchanged.
+    let stored = match id {
+        Some(id) => state
+            .engine
+            .db
+            .read()
+            .await?
+            .person(id)
+            .await?
+            .and_then(|p| p.cpr),
+        None => None,
+    };
+    let mut parsed_fields = fields.clone();
+    if let Some(cpr) = stored.as_ref().filter(|c| c.is_masked_as(&fields.cpr)) {
+        parsed_fields.cpr = cpr.as_string();
+    }
+    let person = match parsed_fields.parse(&team_ids) {
         Ok(p) => p,
         Err(errors) => return refused(&errors, &fields),
     };

@@ -140,19 +140,53 @@ pub async fn leave_team(
     Ok(StatusCode::NO_CONTENT)
 }
 
-/// `GET /api/people/{id}`: the person, their CPR number with it; each
-/// look is audited, as a data-protection officer will ask who saw whom.
+#[derive(Deserialize)]
+pub struct ShowQuery {
+    /// `cpr`: the whole CPR number instead of the masked one.
+    #[serde(default)]
+    reveal: Option<String>,
+}
+
+/// A person as the API shows them: the CPR number masked (`120385-xxxx`)
+/// unless revealed; `null` for an erased person.
+#[derive(serde::Serialize)]
+pub struct ShownPerson {
+    #[serde(flatten)]
+    person: Person,
+    cpr: Option<String>,
+}
+
+/// `GET /api/people/{id}`: the person, their CPR number masked unless
+/// `?reveal=cpr`; each look and each reveal is audited, as a
+/// data-protection officer will ask who saw whom.
 pub async fn show(
     State(state): State<AppState>,
     Extension(session): Extension<Session>,
     Path(id): Path<i64>,
-) -> ApiResult<Json<Person>> {
+    axum::extract::Query(q): axum::extract::Query<ShowQuery>,
+) -> ApiResult<Json<ShownPerson>> {
     let now = state.engine.clock.now();
+    let reveal = match q.reveal.as_deref() {
+        None => false,
+        Some("cpr") => true,
+        Some(_) => {
+            return Err(ApiError::BadRequest(
+                "reveal: only `cpr` can be revealed".into(),
+            ));
+        }
+    };
     let mut tx = state.engine.db.begin().await?;
     let person = tx
         .person_viewed_by(id, &session.actor(), now)
         .await?
         .ok_or_else(|| ApiError::NotFound(format!("person {id} does not exist")))?;
+    if reveal {
+        tx.cpr_revealed_to(id, &session.actor(), now).await?;
+    }
     tx.commit().await?;
-    Ok(Json(person))
+    let cpr = person
+        .cpr
+        .as_ref()
+        .map(|c| if reveal { c.as_string() } else { c.masked() });
+    Ok(Json(ShownPerson { person, cpr }))
 }
