@@ -23,12 +23,14 @@ pub const ACTOR: &str = "retention";
 
 /// People anonymised in one transaction, so that the purge does not hold
 /// SQLite's writer for long.
-const PEOPLE_PER_TX: usize = 200;
+const PEOPLE_PER_TX: i64 = 200;
 
 /// What a purge would take now.
 #[derive(Debug, Clone, Serialize)]
 pub struct Preview {
     pub policy: Policy,
+    /// When the purge runs by itself next; `None` before the first tick.
+    pub next_run: Option<DateTime<Utc>>,
     pub totals: Counts,
     pub by_election: Vec<ElectionShare>,
 }
@@ -75,6 +77,7 @@ pub async fn preview(db: &Db, now: DateTime<Utc>) -> sqlx::Result<Preview> {
     let policy = tx.retention_policy().await?;
     let c = cutoffs(&mut tx, &policy, now).await?;
     Ok(Preview {
+        next_run: tx.retention_next_run().await?,
         policy,
         totals: tx.retention_counts(&c).await?,
         by_election: tx.retention_by_election(&c).await?,
@@ -82,56 +85,100 @@ pub async fn preview(db: &Db, now: DateTime<Utc>) -> sqlx::Result<Preview> {
 }
 
 /// Purges what the policy says has been kept long enough, audited as
-/// `actor` with the counts when anything went.
+/// `actor` with the counts of each transaction that took anything: the
+/// texts and audit entries in one, then people [`PEOPLE_PER_TX`] at a
+/// time, each batch chosen again in its own transaction so that a person
+/// given a seat meanwhile is kept. A crash loses no audit of what went.
 pub async fn purge(db: &Db, now: DateTime<Utc>, actor: &str) -> sqlx::Result<Counts> {
     let mut tx = db.begin().await?;
     let policy = tx.retention_policy().await?;
     let c = cutoffs(&mut tx, &policy, now).await?;
-    let mut counts = tx.purge_texts_and_audit(&c).await?;
-    let people = tx.people_to_forget(&c).await?;
+    let mut total = tx.purge_texts_and_audit(&c).await?;
+    audited(&mut tx, now, actor, &total).await?;
     tx.commit().await?;
-    for chunk in people.chunks(PEOPLE_PER_TX) {
+    loop {
         let mut tx = db.begin().await?;
-        for id in chunk {
+        let c = cutoffs(&mut tx, &policy, now).await?;
+        let people = tx.people_to_forget(&c, PEOPLE_PER_TX).await?;
+        if people.is_empty() {
+            break;
+        }
+        let mut batch = Counts::default();
+        for id in &people {
             if tx.erase_person(*id, now).await? {
-                counts.people += 1;
+                batch.people += 1;
             }
         }
+        audited(&mut tx, now, actor, &batch).await?;
         tx.commit().await?;
+        total.people += batch.people;
     }
-    if !counts.is_empty() {
-        let mut tx = db.begin().await?;
-        let detail = serde_json::to_string(&counts).unwrap_or_default();
-        tx.audit(
-            now,
-            actor,
-            "retention.purged",
-            Default::default(),
-            Some(&detail),
-        )
-        .await?;
-        tx.commit().await?;
+    if !total.is_empty() {
         tracing::info!(
-            sent = counts.sent_messages,
-            received = counts.received_messages,
-            audit = counts.audit_entries,
-            people = counts.people,
+            sent = total.sent_messages,
+            received = total.received_messages,
+            audit = total.audit_entries,
+            people = total.people,
             "personal data past its retention was purged"
         );
     }
-    Ok(counts)
+    Ok(total)
 }
 
-/// The purge of the day, when it has not run for [`interval`]: one host
-/// takes it.
-pub async fn purge_if_due(db: &Db, now: DateTime<Utc>) -> sqlx::Result<Option<Counts>> {
-    let mut tx = db.begin().await?;
-    let mine = tx.claim_retention_run(now, now - interval()).await?;
-    tx.commit().await?;
-    if !mine {
-        return Ok(None);
+/// The audit entry of what one transaction purged, if anything.
+async fn audited(
+    tx: &mut Tx,
+    now: DateTime<Utc>,
+    actor: &str,
+    counts: &Counts,
+) -> sqlx::Result<()> {
+    if counts.is_empty() {
+        return Ok(());
     }
-    purge(db, now, ACTOR).await.map(Some)
+    let detail = serde_json::to_string(counts).unwrap_or_default();
+    tx.audit(
+        now,
+        actor,
+        "retention.purged",
+        Default::default(),
+        Some(&detail),
+    )
+    .await
+}
+
+/// How long after the service first ticks (installed, or upgraded to a
+/// version with retention) the purge first runs by itself: time for the
+/// secretariat to see the preview and set the policy.
+pub fn first_run_after() -> Duration {
+    Duration::days(7)
+}
+
+/// The purge of the day, when it came due: one host takes it. The first
+/// tick only sets when the first purge runs. Reads first, so that a tick
+/// with nothing due takes no write lock.
+pub async fn purge_if_due(db: &Db, now: DateTime<Utc>) -> sqlx::Result<Option<Counts>> {
+    let next = db.read().await?.retention_next_run().await?;
+    match next {
+        None => {
+            let mut tx = db.begin().await?;
+            tx.arm_retention(now + first_run_after()).await?;
+            tx.commit().await?;
+            tracing::info!(
+                "the first retention purge runs in a week; see the admin's Sletning page"
+            );
+            Ok(None)
+        }
+        Some(due) if due <= now => {
+            let mut tx = db.begin().await?;
+            let mine = tx.claim_retention_run(now, now + interval()).await?;
+            tx.commit().await?;
+            if !mine {
+                return Ok(None);
+            }
+            purge(db, now, ACTOR).await.map(Some)
+        }
+        Some(_) => Ok(None),
+    }
 }
 
 /// A preview as lines for a terminal.

@@ -204,9 +204,16 @@ on_both_backends! {
         let e = election(&app, 1).await;
         let anna = person().name("Anna Jensen").cpr(ANNA_CPR).phone("+4520000001").create(&app).await;
         let bo = person().name("Bo Nielsen").cpr("030771-2345").phone("+4520000002").create(&app).await;
+        let carl = person().name("Carl Hansen").cpr("141160-3456").phone("+4520000003").create(&app).await;
         assign(&app, e.seats[0], anna).await;
         app.sms_from("+4520000001", "JA tak, jeg glæder mig").await;
         let mut b = Browser::logged_in(&app, SECRETARIAT.0, SECRETARIAT.1).await;
+        // The first tick sets the first purge a week ahead; nothing goes before.
+        let page = b.get("/admin/retention").await;
+        assert!(page.body.contains("begynder en uge efter"), "{}", page.body);
+        app.tick().await;
+        let page = b.get("/admin/retention").await;
+        assert!(page.body.contains("Næste automatiske sletning: 08-10-2029 11:00"), "{}", page.body);
 
         // The shortest policy, while the election runs: only Bo, who takes
         // no part in it, would go; nothing written for it would.
@@ -220,10 +227,13 @@ on_both_backends! {
         let mut b = Browser::logged_in(&app, SECRETARIAT.0, SECRETARIAT.1).await;
         let page = b.get("/admin/retention").await;
         let t = totals(&page.body);
-        assert_eq!((count(&t, "sent_messages"), count(&t, "received_messages"), count(&t, "audit_entries"), count(&t, "people")), (0, 0, 0, 1), "{t:?}");
+        assert_eq!((count(&t, "sent_messages"), count(&t, "received_messages"), count(&t, "audit_entries"), count(&t, "people")), (0, 0, 0, 2), "{t:?}");
+        // Carl is imported again for the coming election: kept from now.
+        assert_eq!(person().name("Carl Hansen").cpr("141160-3456").phone("+4520000003").create(&app).await, carl);
         app.tick().await; // the daily purge
         let mut tx = app.engine().db.read().await.unwrap();
         assert_eq!(tx.person(bo).await.unwrap().unwrap().name, "Slettet person");
+        assert_eq!(tx.person(carl).await.unwrap().unwrap().name, "Carl Hansen", "just imported again");
         assert_eq!(tx.person(anna).await.unwrap().unwrap().name, "Anna Jensen", "she holds a seat of a running election");
         drop(tx);
         let outbox = app.get_json("/api/outbox").await.to_string();
@@ -254,7 +264,7 @@ on_both_backends! {
         // and the seat's history keeps that it was held.
         b.post("/admin/retention", &[("message_months", "4"), ("audit_months", "6"), ("people_days", "60")]).await;
         let page = b.get("/admin/retention").await;
-        assert_eq!(count(&totals(&page.body), "people"), 1);
+        assert_eq!(count(&totals(&page.body), "people"), 2, "Anna and Carl");
         app.tick().await;
         let mut tx = app.engine().db.read().await.unwrap();
         let gone = tx.person(anna).await.unwrap().unwrap();
@@ -273,5 +283,21 @@ on_both_backends! {
         app.tick().await;
         let page = b.get("/admin/retention").await;
         assert_eq!(totals(&page.body).iter().map(|(_, n)| n).sum::<i64>(), 0, "{}", page.body);
+    }
+}
+
+on_both_backends! {
+    async fn erasing_one_of_a_family_sharing_a_phone_keeps_what_the_other_sent(app: TestApp) {
+        let e = election(&app, 2).await;
+        let anna = person().name("Anna Jensen").cpr(ANNA_CPR).phone("+4520000001").create(&app).await;
+        let sis = person().name("Sara Jensen").cpr("010190-1235").phone("+4520000001").create(&app).await;
+        assign(&app, e.seats[1], sis).await;
+        app.sms_from("+4520000001", "JA").await;
+        let mut b = Browser::logged_in(&app, SECRETARIAT.0, SECRETARIAT.1).await;
+        let r = b.post(&format!("/admin/people/{anna}/erase"), &[("understood", "1")]).await;
+        assert_eq!(r.location.as_deref(), Some("/admin/people?erased=1"));
+        let mut tx = app.engine().db.read().await.unwrap();
+        let answer = tx.inbound(1).await.unwrap().unwrap();
+        assert_eq!((answer.body.as_str(), answer.sender.as_str()), ("JA", "+4520000001"), "Sara's answer is hers");
     }
 }

@@ -176,17 +176,29 @@ impl Db {
     /// Refuses a data key other than the one the CPR numbers were sealed
     /// with, and seals the numbers an older version stored in clear; the
     /// table is then rewritten so that the clear numbers do not linger in
-    /// free pages of the file.
+    /// free pages of the file. The mark that a rewrite is owed is kept in
+    /// the sealing's transaction and cleared only after the rewrite, so a
+    /// crash between the two rewrites at the next start.
     async fn seal_at_rest(&self) -> anyhow::Result<()> {
         let mut tx = self.begin().await?;
         anyhow::ensure!(
             tx.data_key_matches().await?,
             "the data key (VALGVAGT_DATA_KEY, or the .key file beside a SQLite database) is not the key this database's CPR numbers were sealed with"
         );
-        let sealed = tx.seal_clear_cprs().await?;
+        match tx.seal_clear_cprs().await? {
+            Ok(0) => {}
+            Ok(sealed) => {
+                tracing::info!(people = sealed, "CPR numbers stored in clear were sealed")
+            }
+            Err(bad) => anyhow::bail!(
+                "the CPR numbers of people {bad:?} are not CPR numbers (DDMMYY-SSSS with a real date): correct them in the database before this version starts, so that they can be sealed"
+            ),
+        }
         tx.commit().await?;
-        if sealed > 0 {
-            tracing::info!(people = sealed, "CPR numbers stored in clear were sealed");
+        let mut tx = self.read().await?;
+        let owed = tx.secret_exists("rewrite_pending").await?;
+        drop(tx);
+        if owed {
             match &self.pool {
                 Pool::Sqlite(pool, _) => {
                     sqlx::query("VACUUM").execute(pool).await?;
@@ -198,6 +210,9 @@ impl Db {
                     sqlx::query("VACUUM FULL people").execute(pool).await?;
                 }
             }
+            let mut tx = self.begin().await?;
+            tx.take_rewrite_pending().await?;
+            tx.commit().await?;
         }
         Ok(())
     }

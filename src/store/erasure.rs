@@ -87,6 +87,16 @@ impl Tx {
             )
             .bind(person_id)
         )?;
+        // A message still to be sent to them is not sent: without its
+        // text and address it could not be.
+        exec!(
+            self,
+            sqlx::query(
+                "UPDATE outbox SET status = 'dead', last_error = 'person erased'
+                 WHERE person_id = $1 AND status IN ('pending', 'failed')"
+            )
+            .bind(person_id)
+        )?;
         exec!(
             self,
             sqlx::query(sqlx::AssertSqlSafe(format!(
@@ -101,27 +111,37 @@ impl Tx {
             sqlx::query("UPDATE seat_history SET detail = NULL WHERE person_id = $1")
                 .bind(person_id)
         )?;
+        // What came in from their phone or chat, once handled, unless
+        // someone else (a family sharing a phone) has it too: their
+        // messages are theirs.
         if let Some(chat) = chat {
             exec!(
                 self,
                 sqlx::query(
                     "UPDATE inbound SET body = '', body_original = NULL, sender = 'slettet'
-                     WHERE provider = 'telegram' AND sender = $1"
+                     WHERE provider = 'telegram' AND sender = $1 AND processed_at IS NOT NULL
+                       AND NOT EXISTS (SELECT 1 FROM people WHERE telegram_chat_id = $2)"
                 )
                 .bind(chat.to_string())
+                .bind(chat)
             )?;
         }
         if let Some(phone) = phone {
             exec!(
                 self,
                 sqlx::query(
-                    "UPDATE inbound SET body = '', body_original = NULL, sender = 'slettet' WHERE sender = $1"
+                    "UPDATE inbound SET body = '', body_original = NULL, sender = 'slettet'
+                     WHERE sender = $1 AND processed_at IS NOT NULL
+                       AND NOT EXISTS (SELECT 1 FROM people WHERE phone = $1)"
                 )
                 .bind(&phone)
             )?;
             exec!(
                 self,
-                sqlx::query("DELETE FROM dev_sms WHERE phone = $1").bind(&phone)
+                sqlx::query(
+                    "DELETE FROM dev_sms WHERE phone = $1 AND NOT EXISTS (SELECT 1 FROM people WHERE phone = $1)"
+                )
+                .bind(&phone)
             )?;
         }
         Ok(true)

@@ -159,6 +159,16 @@ impl Tx {
 
     /// The secret `name`, made with `make` and stored the first time it is
     /// asked for. Two processes starting at once agree on one value.
+    /// Whether a secret of this name is kept.
+    pub async fn secret_exists(&mut self, name: &str) -> sqlx::Result<bool> {
+        let n: i64 = q!(
+            self,
+            fetch_one,
+            sqlx::query_scalar("SELECT COUNT(*) FROM secrets WHERE name = $1").bind(name)
+        )?;
+        Ok(n > 0)
+    }
+
     pub async fn secret(
         &mut self,
         name: &str,

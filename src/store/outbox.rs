@@ -324,12 +324,13 @@ impl Tx {
     }
 
     /// Gives a dead message a new round of attempts.
+    /// A message whose text was erased or purged cannot be sent again.
     pub async fn revive_message(&mut self, id: i64, now: DateTime<Utc>) -> sqlx::Result<bool> {
         let n = exec!(
             self,
             sqlx::query(
                 "UPDATE outbox SET status = 'pending', attempts = 0, next_attempt_at = $1, queued_at = $1
-                 WHERE id = $2 AND status = 'dead'"
+                 WHERE id = $2 AND status = 'dead' AND body <> ''"
             )
             .bind(now)
             .bind(id)

@@ -31,10 +31,11 @@ impl Tx {
             fetch_one,
             sqlx::query_scalar(
                 "INSERT INTO people (name, cpr_sealed, cpr_hash, phone, email, preferred_channel, language, created_at,
-                     municipality_code, danish_citizen, under_guardianship, deceased, facts_checked_at)
-                 VALUES ($1, $2, $13, $3, $4, $5, $6, $7, $9, $10, $11, $12, CASE WHEN $8 THEN $7 END)
+                     municipality_code, danish_citizen, under_guardianship, deceased, facts_checked_at, touched_at)
+                 VALUES ($1, $2, $13, $3, $4, $5, $6, $7, $9, $10, $11, $12, CASE WHEN $8 THEN $7 END, $7)
                  ON CONFLICT (cpr_hash) DO UPDATE
                  SET name = excluded.name, phone = excluded.phone, email = excluded.email,
+                     touched_at = excluded.touched_at,
                      preferred_channel = excluded.preferred_channel, language = excluded.language,
                      municipality_code = CASE WHEN $8 THEN excluded.municipality_code ELSE people.municipality_code END,
                      danish_citizen = CASE WHEN $8 THEN excluded.danish_citizen ELSE people.danish_citizen END,
@@ -154,33 +155,52 @@ impl Tx {
 
     /// Seals the CPR numbers written in clear before they were sealed at
     /// rest (rows without a lookup hash), so that an upgraded database
-    /// holds none. Returns how many were sealed.
-    pub async fn seal_clear_cprs(&mut self) -> sqlx::Result<usize> {
+    /// holds none, and marks the file for rewriting
+    /// ([`Tx::take_rewrite_pending`]). Returns how many were sealed, or the
+    /// ids of rows whose number does not parse (nothing is sealed then).
+    pub async fn seal_clear_cprs(&mut self) -> sqlx::Result<Result<usize, Vec<i64>>> {
         let rows: Vec<(i64, String)> = q!(
             self,
             fetch_all,
             sqlx::query_as("SELECT id, cpr_sealed FROM people WHERE cpr_hash IS NULL ORDER BY id")
         )?;
-        let mut sealed = 0;
+        let mut clear = Vec::new();
+        let mut bad = Vec::new();
         for (id, stored) in rows {
             if stored.starts_with(super::sealing::ERASED_PREFIX) {
                 continue;
             }
-            let Ok(cpr) = Cpr::parse(&stored) else {
-                // Neither clear nor erased: sealed under a key whose hash
-                // was lost cannot happen; leave it for the error on read.
-                continue;
-            };
+            match Cpr::parse(&stored) {
+                Ok(cpr) => clear.push((id, cpr)),
+                Err(_) => bad.push(id),
+            }
+        }
+        if !bad.is_empty() {
+            return Ok(Err(bad));
+        }
+        for (id, cpr) in &clear {
             exec!(
                 self,
                 sqlx::query("UPDATE people SET cpr_sealed = $1, cpr_hash = $2 WHERE id = $3")
-                    .bind(self.key.seal(&cpr))
-                    .bind(self.key.lookup(&cpr))
+                    .bind(self.key.seal(cpr))
+                    .bind(self.key.lookup(cpr))
                     .bind(id)
             )?;
-            sealed += 1;
         }
-        Ok(sealed)
+        if !clear.is_empty() {
+            self.secret("rewrite_pending", || "1".into()).await?;
+        }
+        Ok(Ok(clear.len()))
+    }
+
+    /// Whether clear numbers were sealed and the file not yet rewritten
+    /// since; clears the mark.
+    pub async fn take_rewrite_pending(&mut self) -> sqlx::Result<bool> {
+        let n = exec!(
+            self,
+            sqlx::query("DELETE FROM secrets WHERE name = 'rewrite_pending'")
+        )?;
+        Ok(n > 0)
     }
 
     /// Checks that the data key is the one this database's CPR numbers
@@ -260,13 +280,19 @@ impl Tx {
         Ok(n == 1)
     }
 
-    /// Updates a person's name and contact details by id. False if there
-    /// is no such person.
-    pub async fn update_person(&mut self, id: i64, p: &NewPerson<'_>) -> sqlx::Result<bool> {
+    /// Updates a person's name and contact details by id, touched `now`
+    /// (the retention of people counts from it). False if there is no
+    /// such person.
+    pub async fn update_person(
+        &mut self,
+        id: i64,
+        p: &NewPerson<'_>,
+        now: DateTime<Utc>,
+    ) -> sqlx::Result<bool> {
         let n = exec!(
             self,
             sqlx::query(
-                "UPDATE people SET name = $1, cpr_sealed = $2, cpr_hash = $13, phone = $3, email = $4,
+                "UPDATE people SET name = $1, cpr_sealed = $2, cpr_hash = $13, touched_at = $14, phone = $3, email = $4,
                         preferred_channel = $5, language = $6,
                         municipality_code = CASE WHEN $8 THEN $9 ELSE municipality_code END,
                         danish_citizen = CASE WHEN $8 THEN $10 ELSE danish_citizen END,
@@ -290,6 +316,7 @@ impl Tx {
             .bind(p.facts.and_then(|f| f.under_guardianship))
             .bind(p.facts.and_then(|f| f.deceased))
             .bind(self.key.lookup(p.cpr))
+            .bind(now)
         )?;
         Ok(n == 1)
     }

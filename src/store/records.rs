@@ -96,6 +96,8 @@ pub struct Person {
     pub language: String,
     pub sms_opt_out: bool,
     pub created_at: DateTime<Utc>,
+    /// When they were last added, imported again or changed.
+    pub touched_at: Option<DateTime<Utc>>,
     /// The Telegram chat the person linked (`/start` with their deep link).
     pub telegram_chat_id: Option<i64>,
     /// The preferred channel before the chat was linked, given back when

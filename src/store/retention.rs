@@ -75,11 +75,14 @@ const SENT_MESSAGES: &str = "o.body <> '' AND o.status IN ('sent', 'dead')
 const RECEIVED_MESSAGES: &str =
     "i.body <> '' AND i.processed_at IS NOT NULL AND i.received_at < $1";
 
-/// People who were erased already, run a station, or took part (a seat,
-/// standby, a seat's history) in an election that has not ended long
-/// enough ago are kept.
-const PEOPLE: &str = "p.cpr_sealed NOT LIKE 'slettet-%' AND p.created_at < $2
+/// People who were erased already, were added or changed lately, run a
+/// station, have a workflow waiting on them or a message still to be
+/// sent, or took part (a seat, standby, a seat's history) in an election
+/// that has not ended long enough ago are kept.
+const PEOPLE: &str = "p.cpr_sealed NOT LIKE 'slettet-%' AND COALESCE(p.touched_at, p.created_at) < $2
     AND NOT EXISTS (SELECT 1 FROM stations st WHERE st.responsible_person_id = p.id)
+    AND NOT EXISTS (SELECT 1 FROM instances i WHERE i.person_id = p.id AND i.status = 'waiting')
+    AND NOT EXISTS (SELECT 1 FROM outbox o WHERE o.person_id = p.id AND o.status IN ('pending', 'sending', 'failed'))
     AND NOT EXISTS (SELECT 1 FROM seats s JOIN elections e ON e.id = s.election_id
                     WHERE s.person_id = p.id AND e.ends_on >= $1)
     AND NOT EXISTS (SELECT 1 FROM standby b JOIN elections e ON e.id = b.election_id
@@ -112,22 +115,41 @@ impl Tx {
         Ok(())
     }
 
-    /// Takes the day's purge for this process: true when it last began
-    /// before `since` (or never), and marks it begun `now`. Two hosts
-    /// ticking at once take it once.
+    /// When the purge runs by itself next; `None` until the first tick.
+    pub async fn retention_next_run(&mut self) -> sqlx::Result<Option<DateTime<Utc>>> {
+        q!(
+            self,
+            fetch_one,
+            sqlx::query_scalar("SELECT next_run_at FROM retention_policy WHERE id = 1")
+        )
+    }
+
+    /// Sets the first run, `first`, if none is set yet.
+    pub async fn arm_retention(&mut self, first: DateTime<Utc>) -> sqlx::Result<()> {
+        exec!(
+            self,
+            sqlx::query(
+                "UPDATE retention_policy SET next_run_at = $1 WHERE id = 1 AND next_run_at IS NULL"
+            )
+            .bind(first)
+        )?;
+        Ok(())
+    }
+
+    /// Takes the purge that came due at `now` for this process and moves
+    /// the next one to `next`. Two hosts ticking at once take it once.
     pub async fn claim_retention_run(
         &mut self,
         now: DateTime<Utc>,
-        since: DateTime<Utc>,
+        next: DateTime<Utc>,
     ) -> sqlx::Result<bool> {
         let n = exec!(
             self,
             sqlx::query(
-                "UPDATE retention_policy SET last_run_at = $1
-                 WHERE id = 1 AND (last_run_at IS NULL OR last_run_at < $2)"
+                "UPDATE retention_policy SET next_run_at = $2 WHERE id = 1 AND next_run_at <= $1"
             )
             .bind(now)
-            .bind(since)
+            .bind(next)
         )?;
         Ok(n == 1)
     }
@@ -171,7 +193,7 @@ impl Tx {
             sqlx::query_scalar("SELECT COUNT(*) FROM audit_events WHERE at < $1")
                 .bind(c.audit_before)
         )?;
-        let people = self.people_to_forget(c).await?.len() as i64;
+        let people = self.people_to_forget(c, i64::MAX).await?.len() as i64;
         Ok(Counts {
             sent_messages: sent,
             received_messages: received,
@@ -247,16 +269,17 @@ impl Tx {
         Ok(out)
     }
 
-    /// The people a purge anonymises.
-    pub async fn people_to_forget(&mut self, c: &Cutoffs) -> sqlx::Result<Vec<i64>> {
+    /// The people a purge anonymises, at most `limit`.
+    pub async fn people_to_forget(&mut self, c: &Cutoffs, limit: i64) -> sqlx::Result<Vec<i64>> {
         q!(
             self,
             fetch_all,
             sqlx::query_scalar(sqlx::AssertSqlSafe(format!(
-                "SELECT p.id FROM people p WHERE {PEOPLE} ORDER BY p.id"
+                "SELECT p.id FROM people p WHERE {PEOPLE} ORDER BY p.id LIMIT $3"
             )))
             .bind(c.people_of_elections_ended_before)
             .bind(c.people_added_before)
+            .bind(limit)
         )
     }
 

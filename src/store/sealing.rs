@@ -82,13 +82,15 @@ impl DataKey {
     }
 
     /// The key in a file beside a SQLite database (`<file>.key`), made
-    /// the first time, readable by its owner only.
+    /// the first time, readable by its owner only. Two processes starting
+    /// at once read the same key: a new key is written whole to a file of
+    /// its own and linked into place only if none is there.
     pub fn beside(database: &Path) -> anyhow::Result<DataKey> {
         let mut name = database.as_os_str().to_owned();
         name.push(".key");
         let path = std::path::PathBuf::from(name);
         if !path.exists() {
-            write_private(&path, &DataKey::random_hex())?;
+            make_key_file(&path)?;
         }
         let hex = std::fs::read_to_string(&path)
             .map_err(|e| anyhow::anyhow!("the data key file {}: {e}", path.display()))?;
@@ -165,9 +167,13 @@ impl DataKey {
     }
 }
 
-/// Writes a file only its owner can read, failing if it exists.
-fn write_private(path: &Path, text: &str) -> anyhow::Result<()> {
+/// Writes a fresh key to a temporary file only its owner can read, flushed
+/// to disk, and links it to `path` unless a key is there already.
+fn make_key_file(path: &Path) -> anyhow::Result<()> {
     use std::io::Write;
+    let mut temp = path.as_os_str().to_owned();
+    temp.push(format!(".{:016x}.tmp", rand::random::<u64>()));
+    let temp = std::path::PathBuf::from(temp);
     let mut options = std::fs::OpenOptions::new();
     options.write(true).create_new(true);
     #[cfg(unix)]
@@ -175,12 +181,21 @@ fn write_private(path: &Path, text: &str) -> anyhow::Result<()> {
         use std::os::unix::fs::OpenOptionsExt;
         options.mode(0o600);
     }
-    let mut file = options
-        .open(path)
-        .map_err(|e| anyhow::anyhow!("making the data key file {}: {e}", path.display()))?;
-    file.write_all(text.as_bytes())?;
-    file.sync_all()?;
-    Ok(())
+    let made = (|| -> std::io::Result<()> {
+        let mut file = options.open(&temp)?;
+        file.write_all(DataKey::random_hex().as_bytes())?;
+        file.sync_all()?;
+        match std::fs::hard_link(&temp, path) {
+            Err(e) if e.kind() != std::io::ErrorKind::AlreadyExists => return Err(e),
+            _ => {}
+        }
+        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+            std::fs::File::open(dir)?.sync_all()?;
+        }
+        Ok(())
+    })();
+    let _ = std::fs::remove_file(&temp);
+    made.map_err(|e| anyhow::anyhow!("making the data key file {}: {e}", path.display()))
 }
 
 #[cfg(test)]

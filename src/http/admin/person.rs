@@ -266,7 +266,7 @@ async fn store(
     };
     let (id, action) = match id {
         None => (tx.upsert_person(&row, now).await?, "person.created"),
-        Some(id) => match tx.update_person(id, &row).await? {
+        Some(id) => match tx.update_person(id, &row, now).await? {
             true => (id, "person.updated"),
             false => return Err(PageError::NotFound(format!("person {id} does not exist"))),
         },
