@@ -176,6 +176,25 @@ on_both_backends! {
         assert_eq!(app.fake.count(), 0);
     }
 
+    async fn a_failed_sms_is_tried_again_after_30_seconds_then_60(app: TestApp) {
+        let e = election(&app, 1).await;
+        let anna = person().create(&app).await;
+        app.fake.fail_next(2);
+        assign(&app, e.seats[0], anna).await;
+        let attempts = |o: &serde_json::Value| o[0]["attempts"].as_i64().unwrap();
+        assert_eq!(attempts(&app.get_json("/api/outbox").await), 1);
+        app.advance(Duration::seconds(29)).await;
+        assert_eq!(attempts(&app.get_json("/api/outbox").await), 1, "not before 30 s");
+        app.advance(Duration::seconds(1)).await;
+        assert_eq!(attempts(&app.get_json("/api/outbox").await), 2, "tried again at 30 s");
+        app.advance(Duration::seconds(59)).await;
+        assert_eq!(attempts(&app.get_json("/api/outbox").await), 2, "not before another 60 s");
+        app.advance(Duration::seconds(1)).await;
+        let outbox = app.get_json("/api/outbox").await;
+        assert_eq!((attempts(&outbox), outbox[0]["status"].as_str()), (3, Some("sent")));
+        assert_eq!(app.fake.to(ANNA).len(), 1, "one SMS reached her");
+    }
+
     async fn a_failing_gateway_is_retried_with_backoff_and_ends_as_a_dead_letter(app: TestApp) {
         let e = election(&app, 1).await;
         let anna = person().create(&app).await;

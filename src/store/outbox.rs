@@ -231,7 +231,10 @@ impl Tx {
         match retry_at {
             Some(at) => exec!(
                 self,
-                sqlx::query("UPDATE outbox SET status = 'failed', last_error = $1, next_attempt_at = $2 WHERE id = $3")
+                // The job that made this attempt is over: the next is queued
+                // by the ticker when `next_attempt_at` comes, not when a
+                // requeue of a lost job would be.
+                sqlx::query("UPDATE outbox SET status = 'failed', last_error = $1, next_attempt_at = $2, queued_at = NULL WHERE id = $3")
                     .bind(error)
                     .bind(at)
                     .bind(id)
