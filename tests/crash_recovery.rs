@@ -26,7 +26,7 @@ async fn crash_between_commit_and_gateway_call(backend: Backend) {
         .await
         .expect("assign");
     let mut tx = engine.db.begin().await.unwrap();
-    let outbox = tx.messages(None, 10).await.unwrap();
+    let outbox = tx.messages(None, None, 10).await.unwrap();
     assert_eq!(outbox.len(), 1);
     let claimed = tx
         .claim_messages(&[outbox[0].id], app.clock.now())

@@ -176,6 +176,35 @@ on_both_backends! {
         assert_eq!(app.fake.count(), 0);
     }
 
+    async fn the_outbox_is_read_a_page_at_a_time_with_counts_per_status(app: TestApp) {
+        let e = election(&app, 4).await;
+        for (i, (seat, (person, _))) in e.seats.iter().zip(support::builders::people(&app, 4, "21").await).enumerate() {
+            if i == 3 {
+                app.fake.fail_next(1);
+            }
+            assign(&app, *seat, person).await;
+        }
+        let counts = app.get_json("/api/outbox/counts").await;
+        assert_eq!((counts["sent"].as_i64(), counts["failed"].as_i64(), counts["total"].as_i64()), (Some(3), Some(1), Some(4)), "{counts}");
+
+        let first = app.http.get(app.url("/api/outbox?limit=3")).send().await.unwrap();
+        assert_eq!(first.headers()["x-total-count"], "4");
+        let link = first.headers()["link"].to_str().unwrap().to_string();
+        let rows: Vec<serde_json::Value> = first.json().await.unwrap();
+        assert_eq!(rows.len(), 3);
+        let oldest_shown = rows[2]["id"].as_i64().unwrap();
+        assert_eq!(link, format!("</api/outbox?before={oldest_shown}&limit=3>; rel=\"next\""));
+        let next = link.trim_start_matches('<').split('>').next().unwrap();
+        let second = app.http.get(app.url(next)).send().await.unwrap();
+        assert!(second.headers().get("link").is_none(), "the last page");
+        let rows: Vec<serde_json::Value> = second.json().await.unwrap();
+        assert_eq!(rows.len(), 1);
+        assert!(rows[0]["id"].as_i64().unwrap() < oldest_shown);
+
+        let failed = app.http.get(app.url("/api/outbox?status=failed")).send().await.unwrap();
+        assert_eq!(failed.headers()["x-total-count"], "1");
+    }
+
     async fn a_failed_sms_is_tried_again_after_30_seconds_then_60(app: TestApp) {
         let e = election(&app, 1).await;
         let anna = person().create(&app).await;

@@ -100,6 +100,7 @@ pub fn router(state: AppState) -> Router {
         .route("/api/swap-requests/{id}/approve", post(api::swaps::approve))
         .route("/api/swap-requests/{id}/refuse", post(api::swaps::refuse))
         .route("/api/outbox", get(api::messages::outbox))
+        .route("/api/outbox/counts", get(api::messages::outbox_counts))
         .route("/api/dead-letters", get(api::messages::dead_letters))
         .route("/api/dead-letters/{id}/retry", post(api::messages::retry))
         .route("/api/notifications", get(api::messages::notifications))

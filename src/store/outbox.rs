@@ -296,25 +296,34 @@ impl Tx {
     }
 
     /// The outbox, newest first, optionally of one status.
+    /// Messages newest first, with `status` if given, older than
+    /// `before` (an id) if given: one page of at most `limit`.
     pub async fn messages(
         &mut self,
         status: Option<&str>,
+        before: Option<i64>,
         limit: i64,
     ) -> sqlx::Result<Vec<OutboxMessage>> {
-        match status {
-            Some(s) => q!(
-                self,
-                fetch_all,
-                sqlx::query_as("SELECT * FROM outbox WHERE status = $1 ORDER BY id DESC LIMIT $2")
-                    .bind(s)
-                    .bind(limit)
-            ),
-            None => q!(
-                self,
-                fetch_all,
-                sqlx::query_as("SELECT * FROM outbox ORDER BY id DESC LIMIT $1").bind(limit)
-            ),
-        }
+        q!(
+            self,
+            fetch_all,
+            sqlx::query_as(
+                "SELECT * FROM outbox WHERE ($1 IS NULL OR status = $1) AND ($2 IS NULL OR id < $2)
+                 ORDER BY id DESC LIMIT $3"
+            )
+            .bind(status)
+            .bind(before)
+            .bind(limit)
+        )
+    }
+
+    /// How many messages there are in each status, without reading them.
+    pub async fn message_counts(&mut self) -> sqlx::Result<Vec<(String, i64)>> {
+        q!(
+            self,
+            fetch_all,
+            sqlx::query_as("SELECT status, COUNT(*) FROM outbox GROUP BY status ORDER BY status")
+        )
     }
 
     /// Messages to one recipient address, oldest first.
