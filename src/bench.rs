@@ -112,6 +112,7 @@ pub async fn bench(base: &Config, url: &str, args: &BenchArgs) -> anyhow::Result
         base_url: fake.base_url(),
         token: fake.token.clone(),
         sender: "Valg".into(),
+        timeout: crate::sms::gatewayapi::DEFAULT_TIMEOUT,
     });
     config.workers = workers;
     config.workers.poll_interval = Duration::from_millis(20);

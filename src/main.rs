@@ -475,6 +475,7 @@ async fn serve(mut config: Config, args: ServeArgs) -> anyhow::Result<ExitCode> 
                 .gatewayapi_token
                 .ok_or_else(|| anyhow::anyhow!("--sms gatewayapi needs GATEWAYAPI_TOKEN"))?,
             sender: args.gatewayapi_sender,
+            timeout: valgvagt::sms::gatewayapi::DEFAULT_TIMEOUT,
         }),
         "twilio" => SmsConfig::Twilio(TwilioConfig {
             base_url: args.twilio_base_url,

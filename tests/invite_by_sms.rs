@@ -321,3 +321,67 @@ mod assignment_rules {
         }
     }
 }
+
+/// A gateway that takes an SMS but answers after the client gave up: the
+/// outcome is unknown, so the message is marked as possibly sent and tried
+/// again only after five minutes, and the messages page counts it.
+async fn a_send_that_times_out_is_retried_late_and_marked(backend: Backend) {
+    let Some(mut setup) = support::Setup::new(backend).await else {
+        return;
+    };
+    if let valgvagt::app::SmsConfig::GatewayApi(c) = &mut setup.config.sms {
+        c.timeout = std::time::Duration::from_millis(300);
+    }
+    let app = setup.start().await;
+    let e = election(&app, 1).await;
+    let anna = person().create(&app).await;
+    app.fake.slow_next(1, std::time::Duration::from_secs(1));
+    assign(&app, e.seats[0], anna).await;
+    let outbox = app.get_json("/api/outbox").await;
+    assert_eq!(
+        (
+            outbox[0]["status"].as_str(),
+            outbox[0]["maybe_sent"].as_bool(),
+            outbox[0]["attempts"].as_i64()
+        ),
+        (Some("failed"), Some(true), Some(1)),
+        "{outbox}"
+    );
+    assert_eq!(app.fake.to(ANNA).len(), 1, "the gateway took it");
+
+    app.advance(Duration::seconds(30)).await;
+    assert_eq!(
+        app.get_json("/api/outbox").await[0]["attempts"],
+        1,
+        "not hurried as after a refusal"
+    );
+    app.advance(Duration::seconds(270)).await;
+    let outbox = app.get_json("/api/outbox").await;
+    assert_eq!(
+        (outbox[0]["status"].as_str(), outbox[0]["attempts"].as_i64()),
+        (Some("sent"), Some(2)),
+        "{outbox}"
+    );
+    assert_eq!(app.fake.to(ANNA).len(), 2, "she may have it twice");
+
+    let mut b =
+        support::admin::Browser::logged_in(&app, support::SECRETARIAT.0, support::SECRETARIAT.1)
+            .await;
+    let page = b.get("/admin/messages").await;
+    assert!(
+        page.body.contains("id=\"maybe-doubled\"")
+            && page.body.contains("Kan være sendt to gange: <b>1</b>"),
+        "{}",
+        page.body
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_send_that_times_out_is_retried_late_and_marked_on_sqlite() {
+    a_send_that_times_out_is_retried_late_and_marked(Backend::Sqlite).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_send_that_times_out_is_retried_late_and_marked_on_postgres() {
+    a_send_that_times_out_is_retried_late_and_marked(Backend::Postgres).await;
+}

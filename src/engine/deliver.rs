@@ -30,6 +30,10 @@ pub struct DeliveryPolicy {
     pub lease: Duration,
     /// Gateway calls one delivery job makes at once.
     pub parallel: usize,
+    /// The least wait after an attempt of unknown outcome (a timeout once
+    /// sent): the message may have reached the phone, so a resend is not
+    /// hurried.
+    pub unknown_pause: Duration,
 }
 
 impl Default for DeliveryPolicy {
@@ -40,6 +44,7 @@ impl Default for DeliveryPolicy {
             max_backoff: Duration::hours(1),
             lease: Duration::minutes(5),
             parallel: 16,
+            unknown_pause: Duration::minutes(5),
         }
     }
 }
@@ -367,7 +372,7 @@ impl Engine {
                     attempts = msg.attempts,
                     "delivery refused for good"
                 );
-                tx.mark_failed(msg.id, &reason, None).await?;
+                tx.mark_failed(msg.id, &reason, None, false).await?;
                 DeliveryOutcome::Dead
             }
             SendError::Temporary(reason) => {
@@ -378,7 +383,26 @@ impl Engine {
                     will_retry = retry.is_some(),
                     "delivery failed"
                 );
-                tx.mark_failed(msg.id, &reason, retry).await?;
+                tx.mark_failed(msg.id, &reason, retry, false).await?;
+                if retry.is_some() {
+                    DeliveryOutcome::WillRetry
+                } else {
+                    DeliveryOutcome::Dead
+                }
+            }
+            SendError::Unknown(reason) => {
+                let pause = now + self.delivery.unknown_pause;
+                let retry = self
+                    .delivery
+                    .retry_at(msg.attempts, now)
+                    .map(|at| at.max(pause));
+                tracing::warn!(
+                    outbox_id = msg.id,
+                    attempts = msg.attempts,
+                    will_retry = retry.is_some(),
+                    "delivery of unknown outcome: the message may have been sent"
+                );
+                tx.mark_failed(msg.id, &reason, retry, true).await?;
                 if retry.is_some() {
                     DeliveryOutcome::WillRetry
                 } else {

@@ -29,6 +29,10 @@ pub struct Received {
 struct Inner {
     received: Vec<Received>,
     fail_next: usize,
+    /// The next sends are taken, then answered only after this long (a
+    /// gateway that is slow to answer).
+    slow_next: usize,
+    slow_by: std::time::Duration,
     next_id: u64,
 }
 
@@ -54,6 +58,42 @@ struct RecipientBody {
     msisdn: u64,
 }
 
+/// Records a send (or refuses it when told to fail): the ids given, and
+/// how long to wait before answering.
+#[allow(clippy::type_complexity)]
+fn take(
+    fake: &FakeGatewayApi,
+    body: &SendBody,
+) -> Result<(Vec<u64>, Option<std::time::Duration>), (StatusCode, Json<Value>)> {
+    let mut inner = fake.inner.lock().unwrap_or_else(|e| e.into_inner());
+    if inner.fail_next > 0 {
+        inner.fail_next -= 1;
+        return Err((
+            StatusCode::INTERNAL_SERVER_ERROR,
+            Json(
+                json!({ "code": "0x0000", "message": "internal error", "incident_uuid": "00000000-0000-0000-0000-000000000000" }),
+            ),
+        ));
+    }
+    let mut ids = Vec::new();
+    for r in &body.recipients {
+        inner.next_id += 1;
+        ids.push(inner.next_id);
+        inner.received.push(Received {
+            msisdn: r.msisdn,
+            message: body.message.clone(),
+            userref: body.userref.clone(),
+            sender: body.sender.clone(),
+            encoding: body.encoding.clone(),
+        });
+    }
+    let slow = (inner.slow_next > 0).then(|| {
+        inner.slow_next -= 1;
+        inner.slow_by
+    });
+    Ok((ids, slow))
+}
+
 async fn mtsms(
     State(fake): State<FakeGatewayApi>,
     headers: HeaderMap,
@@ -69,30 +109,14 @@ async fn mtsms(
             Json(json!({ "code": "0x0213", "message": "Unauthorized", "incident_uuid": null })),
         );
     }
-    let mut inner = fake.inner.lock().unwrap_or_else(|e| e.into_inner());
-    if inner.fail_next > 0 {
-        inner.fail_next -= 1;
-        return (
-            StatusCode::INTERNAL_SERVER_ERROR,
-            Json(
-                json!({ "code": "0x0000", "message": "internal error", "incident_uuid": "00000000-0000-0000-0000-000000000000" }),
-            ),
-        );
-    }
-    let mut ids = Vec::new();
-    for r in &body.recipients {
-        inner.next_id += 1;
-        ids.push(inner.next_id);
-        inner.received.push(Received {
-            msisdn: r.msisdn,
-            message: body.message.clone(),
-            userref: body.userref.clone(),
-            sender: body.sender.clone(),
-            encoding: body.encoding.clone(),
-        });
-    }
-    drop(inner);
+    let (ids, slow) = match take(&fake, &body) {
+        Ok(taken) => taken,
+        Err(refused) => return refused,
+    };
     fake.notify.notify_waiters();
+    if let Some(by) = slow {
+        tokio::time::sleep(by).await;
+    }
     (
         StatusCode::OK,
         Json(
@@ -154,6 +178,13 @@ impl FakeGatewayApi {
     }
 
     /// The next `n` send requests fail with a 500.
+    /// Takes the next `n` sends but answers each only after `by`.
+    pub fn slow_next(&self, n: usize, by: std::time::Duration) {
+        let mut inner = self.inner.lock().unwrap_or_else(|e| e.into_inner());
+        inner.slow_next = n;
+        inner.slow_by = by;
+    }
+
     pub fn fail_next(&self, n: usize) {
         self.inner
             .lock()

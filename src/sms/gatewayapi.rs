@@ -19,7 +19,15 @@ pub struct GatewayApiConfig {
     pub token: String,
     /// The sender shown on phones: up to 11 characters, or a number.
     pub sender: String,
+    /// How long a send may take before its outcome is unknown
+    /// ([`DEFAULT_TIMEOUT`]).
+    pub timeout: Duration,
 }
+
+/// A send that has not been answered in this long is given up as of
+/// unknown outcome. GatewayAPI documents no deadline of its own; an
+/// accepted send is answered in well under a second.
+pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(15);
 
 pub struct GatewayApi {
     config: GatewayApiConfig,
@@ -29,7 +37,7 @@ pub struct GatewayApi {
 impl GatewayApi {
     pub fn new(config: GatewayApiConfig) -> anyhow::Result<GatewayApi> {
         let client = reqwest::Client::builder()
-            .timeout(Duration::from_secs(15))
+            .timeout(config.timeout)
             .connect_timeout(Duration::from_secs(5))
             .build()?;
         Ok(GatewayApi { config, client })
@@ -98,12 +106,19 @@ impl SmsProvider for GatewayApi {
             .send()
             .await
             .map_err(|e| {
-                SendError::Temporary(format!("gatewayapi unreachable: {}", e.without_url()))
+                // Once connected, a timeout may come after GatewayAPI took
+                // the message.
+                if e.is_timeout() && !e.is_connect() {
+                    SendError::Unknown(format!("gatewayapi did not answer: {}", e.without_url()))
+                } else {
+                    SendError::Temporary(format!("gatewayapi unreachable: {}", e.without_url()))
+                }
             })?;
         let status = response.status();
         if status.is_success() {
+            // A success answered unreadably: it was taken.
             let body: SendResponse = response.json().await.map_err(|e| {
-                SendError::Temporary(format!(
+                SendError::Unknown(format!(
                     "gatewayapi answered without ids: {}",
                     e.without_url()
                 ))
@@ -112,7 +127,7 @@ impl SmsProvider for GatewayApi {
                 .ids
                 .first()
                 .map(|id| id.to_string())
-                .ok_or_else(|| SendError::Temporary("gatewayapi answered without an id".into()));
+                .ok_or_else(|| SendError::Unknown("gatewayapi answered without an id".into()));
         }
         let text = response.text().await.unwrap_or_default();
         let detail: serde_json::Value = serde_json::from_str(&text).unwrap_or_default();

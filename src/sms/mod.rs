@@ -23,12 +23,18 @@ pub struct OutgoingSms<'a> {
 
 #[derive(Debug, Clone, thiserror::Error)]
 pub enum SendError {
-    /// Worth trying again later: a timeout, a 5xx, a rate limit.
+    /// Worth trying again later: no connection, a 5xx, a rate limit.
     #[error("temporary: {0}")]
     Temporary(String),
     /// Will never work as it is: a refused number, bad credentials.
     #[error("permanent: {0}")]
     Permanent(String),
+    /// The call may have reached the provider and the phone: it timed out
+    /// once sent, or the provider took it and answered unreadably. Tried
+    /// again only after a longer pause, the message marked as possibly
+    /// sent: a resend may reach the phone twice.
+    #[error("unknown outcome: {0}")]
+    Unknown(String),
 }
 
 #[async_trait]

@@ -2,7 +2,8 @@
 //! and status callbacks), which it signs with `X-Twilio-Signature`.
 //!
 //! The Messages API takes no idempotency key: a send whose answer was lost
-//! (a timeout after Twilio took it) is sent again on retry. Status
+//! (a timeout after Twilio took it) is of unknown outcome: sent again
+//! after a longer pause, marked as possibly sent twice. Status
 //! callbacks carry our key back in the callback address's `ref`.
 
 use std::time::Duration;
@@ -99,12 +100,18 @@ impl SmsProvider for Twilio {
             .send()
             .await
             .map_err(|e| {
+                if e.is_timeout() && !e.is_connect() {
+                    return SendError::Unknown(format!(
+                        "twilio did not answer: {}",
+                        e.without_url()
+                    ));
+                }
                 SendError::Temporary(format!("twilio unreachable: {}", e.without_url()))
             })?;
         let status = response.status();
         if status.is_success() {
             let message: MessageResource = response.json().await.map_err(|e| {
-                SendError::Temporary(format!(
+                SendError::Unknown(format!(
                     "twilio answered without a sid: {}",
                     e.without_url()
                 ))

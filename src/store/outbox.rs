@@ -221,13 +221,21 @@ impl Tx {
     }
 
     /// Records a failed attempt: `failed` with the time of the next attempt,
-    /// or `dead` when `retry_at` is `None`.
+    /// or `dead` when `retry_at` is `None`; `maybe_sent` when the attempt
+    /// may have reached the phone, which stays on the row.
     pub async fn mark_failed(
         &mut self,
         id: i64,
         error: &str,
         retry_at: Option<DateTime<Utc>>,
+        maybe_sent: bool,
     ) -> sqlx::Result<()> {
+        if maybe_sent {
+            exec!(
+                self,
+                sqlx::query("UPDATE outbox SET maybe_sent = TRUE WHERE id = $1").bind(id)
+            )?;
+        }
         match retry_at {
             Some(at) => exec!(
                 self,
@@ -314,6 +322,16 @@ impl Tx {
             .bind(status)
             .bind(before)
             .bind(limit)
+        )
+    }
+
+    /// How many messages may have reached their recipient twice (an
+    /// attempt of unknown outcome was followed by another).
+    pub async fn count_maybe_doubled(&mut self) -> sqlx::Result<i64> {
+        q!(
+            self,
+            fetch_one,
+            sqlx::query_scalar("SELECT COUNT(*) FROM outbox WHERE maybe_sent AND status = 'sent'")
         )
     }
 

@@ -310,6 +310,9 @@ pub struct OutboxMessage {
     pub fallback_of: Option<i64>,
     /// Telegram only: the inline buttons under the message (JSON rows).
     pub buttons: Option<String>,
+    /// An attempt's outcome was unknown (a timeout once sent): the
+    /// message may have reached the phone before a later attempt did.
+    pub maybe_sent: bool,
 }
 
 impl std::fmt::Debug for OutboxMessage {

@@ -176,6 +176,7 @@ impl Setup {
             base_url: fake.base_url(),
             token: fake.token.clone(),
             sender: "Valg".into(),
+            timeout: valgvagt::sms::gatewayapi::DEFAULT_TIMEOUT,
         });
         config.gatewayapi_webhook_secret = Some(WEBHOOK_SECRET.into());
         config.gatewayapi_keyword = Some("VALG".into());

@@ -49,12 +49,14 @@ pub async fn outbox(
         })
         .collect();
     let dead = tx.count_messages("dead").await?;
+    let doubled = tx.count_maybe_doubled().await?;
     let broadcasts = tx.broadcasts(20).await?;
     drop(tx);
     let mut frame = Frame::new(&state, &session, "messages");
     let c = &mut frame.context;
     c.insert("messages", &messages);
     c.insert("dead", &dead);
+    c.insert("maybe_doubled", &doubled);
     c.insert("broadcasts", &broadcasts);
     c.insert("q_status", &q.status.unwrap_or_default());
     c.insert("q_channel", &q.channel.unwrap_or_default());
