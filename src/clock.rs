@@ -5,6 +5,13 @@ use std::sync::{Arc, Mutex};
 
 use chrono::{DateTime, Duration, SubsecRound, Utc};
 
+/// Today's date where the elections are (Danish time): a seat "today or
+/// later", a report on the day, an election "not ended".
+pub fn local_today(now: DateTime<Utc>) -> chrono::NaiveDate {
+    now.with_timezone(&chrono_tz::Europe::Copenhagen)
+        .date_naive()
+}
+
 #[derive(Clone)]
 pub enum Clock {
     System,

@@ -39,11 +39,6 @@ pub struct Preview {
 pub const MONTHS: std::ops::RangeInclusive<i32> = 1..=120;
 pub const DAYS: std::ops::RangeInclusive<i32> = 1..=3650;
 
-fn today(now: DateTime<Utc>) -> NaiveDate {
-    now.with_timezone(&chrono_tz::Europe::Copenhagen)
-        .date_naive()
-}
-
 fn months_before(now: DateTime<Utc>, months: i32) -> DateTime<Utc> {
     now.checked_sub_months(Months::new(months.max(0) as u32))
         .unwrap_or(DateTime::<Utc>::MIN_UTC)
@@ -51,7 +46,7 @@ fn months_before(now: DateTime<Utc>, months: i32) -> DateTime<Utc> {
 
 /// The cut-offs of `policy` at `now`.
 pub async fn cutoffs(tx: &mut Tx, policy: &Policy, now: DateTime<Utc>) -> sqlx::Result<Cutoffs> {
-    let today = today(now);
+    let today = crate::clock::local_today(now);
     let running_since = tx.running_elections_since(today).await?;
     let not_after_running = |t: DateTime<Utc>| match running_since {
         Some(r) if r < t => r,

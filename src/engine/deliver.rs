@@ -363,6 +363,7 @@ impl Engine {
         error: SendError,
     ) -> Result<DeliveryOutcome, EngineError> {
         let now = self.clock.now();
+        let maybe_sent = matches!(error, SendError::Unknown(_));
         Ok(match error {
             SendError::Permanent(reason) => {
                 // The reason may quote the recipient: it is kept on the row
@@ -375,34 +376,21 @@ impl Engine {
                 tx.mark_failed(msg.id, &reason, None, false).await?;
                 DeliveryOutcome::Dead
             }
-            SendError::Temporary(reason) => {
-                let retry = self.delivery.retry_at(msg.attempts, now);
+            SendError::Temporary(reason) | SendError::Unknown(reason) => {
+                // An attempt that may have reached the phone is marked, and
+                // the next is not hurried.
+                let mut retry = self.delivery.retry_at(msg.attempts, now);
+                if maybe_sent {
+                    retry = retry.map(|at| at.max(now + self.delivery.unknown_pause));
+                }
                 tracing::info!(
                     outbox_id = msg.id,
                     attempts = msg.attempts,
                     will_retry = retry.is_some(),
+                    maybe_sent,
                     "delivery failed"
                 );
-                tx.mark_failed(msg.id, &reason, retry, false).await?;
-                if retry.is_some() {
-                    DeliveryOutcome::WillRetry
-                } else {
-                    DeliveryOutcome::Dead
-                }
-            }
-            SendError::Unknown(reason) => {
-                let pause = now + self.delivery.unknown_pause;
-                let retry = self
-                    .delivery
-                    .retry_at(msg.attempts, now)
-                    .map(|at| at.max(pause));
-                tracing::warn!(
-                    outbox_id = msg.id,
-                    attempts = msg.attempts,
-                    will_retry = retry.is_some(),
-                    "delivery of unknown outcome: the message may have been sent"
-                );
-                tx.mark_failed(msg.id, &reason, retry, true).await?;
+                tx.mark_failed(msg.id, &reason, retry, maybe_sent).await?;
                 if retry.is_some() {
                     DeliveryOutcome::WillRetry
                 } else {

@@ -758,12 +758,7 @@ const AUTOMATIC: [&str; 3] = ["unknown_sender", "not_understood", "no_open_quest
 /// How many of them one address gets in an hour.
 const AUTOMATIC_PER_HOUR: i64 = 3;
 
-/// Today's date where the elections are. Reports on the day (`MØDT`,
-/// `UDEBLEVET`) are about seats on this date.
-pub(super) fn local_today(now: DateTime<Utc>) -> chrono::NaiveDate {
-    now.with_timezone(&chrono_tz::Europe::Copenhagen)
-        .date_naive()
-}
+pub(super) use crate::clock::local_today;
 
 fn summary(
     q: &Question,

@@ -193,7 +193,14 @@ impl Tx {
             sqlx::query_scalar("SELECT COUNT(*) FROM audit_events WHERE at < $1")
                 .bind(c.audit_before)
         )?;
-        let people = self.people_to_forget(c, i64::MAX).await?.len() as i64;
+        let sql = format!("SELECT COUNT(*) FROM people p WHERE {PEOPLE}");
+        let people: i64 = q!(
+            self,
+            fetch_one,
+            sqlx::query_scalar(sqlx::AssertSqlSafe(sql.as_str()))
+                .bind(c.people_of_elections_ended_before)
+                .bind(c.people_added_before)
+        )?;
         Ok(Counts {
             sent_messages: sent,
             received_messages: received,

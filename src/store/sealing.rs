@@ -146,9 +146,9 @@ impl DataKey {
     }
 
     /// The CPR number a stored value holds; `None` for an erased person
-    /// (an empty value).
+    /// ([`ERASED_PREFIX`]).
     pub fn open(&self, stored: &str) -> Result<Option<Cpr>, Unsealable> {
-        if stored.is_empty() {
+        if stored.starts_with(ERASED_PREFIX) {
             return Ok(None);
         }
         let body = stored.strip_prefix(SEALED_PREFIX).ok_or(Unsealable)?;
@@ -230,7 +230,8 @@ mod tests {
         sealed[last] = if sealed[last] == b'A' { b'B' } else { b'A' };
         assert!(key.open(std::str::from_utf8(&sealed).unwrap()).is_err());
         assert!(key.open("120385-1234").is_err());
-        assert_eq!(key.open("").unwrap(), None);
+        assert!(key.open("").is_err());
+        assert_eq!(key.open("slettet-7").unwrap(), None);
     }
 
     #[test]

@@ -336,9 +336,7 @@ pub async fn erase(
         return Ok(back("confirm"));
     }
     let now = state.engine.clock.now();
-    let today = now
-        .with_timezone(&chrono_tz::Europe::Copenhagen)
-        .date_naive();
+    let today = crate::clock::local_today(now);
     let mut tx = state.engine.db.begin().await?;
     match tx.erasure_kept(id, today).await? {
         Some(crate::store::erasure::Kept::HoldsSeat) => return Ok(back("holds_seat")),
