@@ -12,6 +12,10 @@ use crate::engine::Engine;
 use crate::http::{AppState, router};
 use crate::jobs::{WorkerSettings, Workers};
 use crate::messages::{Catalog, Contact, Templates};
+
+/// How often a serving process proves it is alive; the others take it for
+/// dead after [`crate::engine::DeliveryPolicy::dead_after`].
+const HEARTBEAT: Duration = Duration::from_secs(2);
 use crate::sms::SmsProvider;
 use crate::sms::dev::DevSms;
 use crate::sms::gatewayapi::{GatewayApi, GatewayApiConfig};
@@ -320,8 +324,32 @@ pub struct App {
     workers: Workers,
     server: tokio::task::JoinHandle<()>,
     ticker: Option<tokio::task::JoinHandle<()>>,
+    heartbeat: Option<tokio::task::JoinHandle<()>>,
     poller: Option<tokio::task::JoinHandle<()>>,
     shutdown: tokio::sync::watch::Sender<bool>,
+}
+
+/// Runs `work` every `every` (never two at once) until the service stops.
+fn repeat<F, W>(
+    every: Duration,
+    mut stopped: tokio::sync::watch::Receiver<bool>,
+    work: W,
+) -> tokio::task::JoinHandle<()>
+where
+    W: Fn() -> F + Send + 'static,
+    F: std::future::Future<Output = ()> + Send,
+{
+    tokio::spawn(async move {
+        let mut interval = tokio::time::interval(every);
+        interval.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            tokio::select! {
+                _ = interval.tick() => {}
+                _ = stopped.wait_for(|s| *s) => return,
+            }
+            work().await;
+        }
+    })
 }
 
 impl App {
@@ -372,6 +400,9 @@ impl App {
             }
             None => None,
         };
+        // Registered before any job runs; the claims of a former start on
+        // this host, dead now, are released at once.
+        engine.release_dead_claims().await?;
         let workers = Workers::start(engine.clone(), config.workers.clone());
         let state = AppState {
             engine: engine.clone(),
@@ -387,7 +418,7 @@ impl App {
             secure_cookies: engine.links.base_url.starts_with("https://"),
             trusted_proxies: config.trusted_proxies.clone(),
         };
-        let (shutdown, mut stopped) = tokio::sync::watch::channel(false);
+        let (shutdown, stopped) = tokio::sync::watch::channel(false);
         let mut routes = router(state);
         let mut poller = None;
         if let Some((t, webhook, up)) = telegram {
@@ -418,16 +449,25 @@ impl App {
                 tracing::error!(error = %e, "http server stopped");
             }
         });
+        // The heartbeat runs beside the ticker: a tick busy with a large
+        // schedule must not make the other processes take this one for
+        // dead.
+        let heartbeat = config.tick_every.map(|_| {
+            let engine = engine.clone();
+            repeat(HEARTBEAT, stopped.clone(), move || {
+                let engine = engine.clone();
+                async move {
+                    if let Err(e) = engine.beat().await {
+                        tracing::warn!(error = %e, "heartbeat failed");
+                    }
+                }
+            })
+        });
         let ticker = config.tick_every.map(|every| {
             let engine = engine.clone();
-            tokio::spawn(async move {
-                let mut interval = tokio::time::interval(every);
-                interval.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-                loop {
-                    tokio::select! {
-                        _ = interval.tick() => {}
-                        _ = stopped.wait_for(|s| *s) => return,
-                    }
+            repeat(every, stopped, move || {
+                let engine = engine.clone();
+                async move {
                     if let Err(e) = crate::jobs::ticker::tick(&engine).await {
                         tracing::warn!(error = %e, "tick failed");
                     }
@@ -440,6 +480,7 @@ impl App {
             workers,
             server,
             ticker,
+            heartbeat,
             poller,
             shutdown,
         })
@@ -452,10 +493,16 @@ impl App {
         if let Some(t) = self.ticker {
             let _ = t.await;
         }
+        if let Some(h) = self.heartbeat {
+            let _ = h.await;
+        }
         if let Some(p) = self.poller {
             let _ = p.await;
         }
         self.workers.stop().await;
+        if let Err(e) = self.engine.leave().await {
+            tracing::warn!(error = %e, "this process could not be taken off the register");
+        }
         self.engine.db.close().await;
     }
 }

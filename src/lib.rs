@@ -16,6 +16,7 @@ pub mod jobs;
 pub mod mail;
 pub mod messages;
 pub mod people;
+pub mod process;
 pub mod rehearse;
 pub mod retention;
 pub mod setup;

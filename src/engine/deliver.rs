@@ -1,14 +1,22 @@
 //! Delivering outbox messages.
 //!
-//! An attempt is claimed (`sending`) and committed before the gateway is
-//! called, so two jobs for the same row never both call it. The gateway is
-//! given the row's idempotency key. If the process dies after the claim,
-//! the row is released after [`DeliveryPolicy::lease`] and tried again
-//! with the same key.
+//! A delivery job works through its messages with at most
+//! [`DeliveryPolicy::parallel`] gateway calls in flight. Each call's
+//! message is claimed (`sending`, with this process's id) and committed
+//! before the call is made, so two jobs never both make it; each call's
+//! result is committed as soon as it returns, in the same transaction as
+//! the claim of the next messages. A process killed at any point therefore
+//! leaves in `sending` only the calls it had in flight (or whose result it
+//! had not yet committed): the claims of a dead process are released as
+//! soon as it is known dead (a process starting on the same host sees its
+//! pid gone; any other sees its heartbeat lapse), sent again at once and
+//! marked as possibly sent, since a gateway such as GatewayAPI takes a
+//! repeated request as a new message.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, VecDeque};
 
-use futures::StreamExt;
+use futures::stream::FuturesUnordered;
+use futures::{FutureExt, StreamExt};
 
 use chrono::{DateTime, Duration, Utc};
 
@@ -26,8 +34,12 @@ pub struct DeliveryPolicy {
     /// Wait before the second attempt; doubled for each one after.
     pub first_backoff: Duration,
     pub max_backoff: Duration,
-    /// How long a claimed attempt may take before it is presumed dead.
+    /// How long a claimed attempt may take, even in a live process, before
+    /// it is presumed lost.
     pub lease: Duration,
+    /// How long a process may go without a heartbeat before the others
+    /// take it for dead and release its claims.
+    pub dead_after: Duration,
     /// Gateway calls one delivery job makes at once.
     pub parallel: usize,
     /// The least wait after an attempt of unknown outcome (a timeout once
@@ -43,6 +55,7 @@ impl Default for DeliveryPolicy {
             first_backoff: Duration::seconds(30),
             max_backoff: Duration::hours(1),
             lease: Duration::minutes(5),
+            dead_after: Duration::seconds(20),
             parallel: 16,
             unknown_pause: Duration::minutes(5),
         }
@@ -101,12 +114,26 @@ impl SignedLink {
     }
 }
 
-/// Every message, with the same failure.
-fn fail_all(
-    messages: Vec<OutboxMessage>,
-    e: SendError,
-) -> Vec<(OutboxMessage, Result<String, SendError>)> {
-    messages.into_iter().map(|m| (m, Err(e.clone()))).collect()
+/// What a gateway call returned for each message it carried.
+type Returned = Vec<(OutboxMessage, Result<String, SendError>)>;
+
+/// One gateway call ready to be made, its texts resolved.
+enum Call {
+    /// SMS: one message, or a batch for a provider that takes many in
+    /// one request.
+    Sms(Vec<(OutboxMessage, String)>),
+    Email {
+        msg: OutboxMessage,
+        text: String,
+        html: String,
+    },
+    Chat {
+        msg: OutboxMessage,
+        text: String,
+        buttons: Vec<Vec<Button>>,
+    },
+    /// Cannot be made: the result is known without a call.
+    Refused(OutboxMessage, SendError),
 }
 
 /// `s` made safe inside a double-quoted HTML attribute.
@@ -118,28 +145,87 @@ fn html_attribute(s: &str) -> String {
 }
 
 impl Engine {
-    /// Delivers a batch of outbox messages: claims every one that is due in
-    /// one transaction, calls the gateway for them (up to
-    /// [`DeliveryPolicy::parallel`] at once), and records every result in
-    /// a second transaction. Returns the outcome of each message it
-    /// claimed, in id order; the others were sent already, claimed by
-    /// another job, or not due.
+    /// Delivers the due messages among `ids`, with up to
+    /// [`DeliveryPolicy::parallel`] gateway calls at once, recording each
+    /// result as it returns (see the module docs). Returns the outcome of
+    /// each message it claimed, in id order; the others were sent already,
+    /// claimed by another job, or not due.
     pub async fn deliver(&self, ids: &[i64]) -> Result<Vec<(i64, DeliveryOutcome)>, EngineError> {
+        let parallel = self.delivery.parallel.max(1);
+        let per_call = self.sms.batch_size().max(1);
+        let mut waiting: VecDeque<i64> = ids.iter().copied().collect();
+        let mut in_flight = FuturesUnordered::new();
+        let mut returned: Returned = Vec::new();
+        let mut outcomes = Vec::with_capacity(ids.len());
+        loop {
+            let free = parallel.saturating_sub(in_flight.len());
+            let want = if waiting.is_empty() {
+                0
+            } else {
+                free * per_call
+            };
+            if want > 0 || !returned.is_empty() {
+                let results = std::mem::take(&mut returned);
+                for call in self
+                    .record_and_claim(results, &mut waiting, want, &mut outcomes)
+                    .await?
+                {
+                    in_flight.push(self.call(call));
+                }
+            }
+            // Wait for one call, then take every other that has returned
+            // too: their results share the next transaction.
+            let Some(first) = in_flight.next().await else {
+                break;
+            };
+            returned.extend(first);
+            while let Some(Some(more)) = in_flight.next().now_or_never() {
+                returned.extend(more);
+            }
+        }
+        outcomes.sort_by_key(|(id, _)| *id);
+        Ok(outcomes)
+    }
+
+    /// In one transaction: records the calls that returned, and claims up
+    /// to `want` of the `waiting` messages (fewer when others took some);
+    /// returns the calls for those claimed.
+    async fn record_and_claim(
+        &self,
+        returned: Returned,
+        waiting: &mut VecDeque<i64>,
+        want: usize,
+        outcomes: &mut Vec<(i64, DeliveryOutcome)>,
+    ) -> Result<Vec<Call>, EngineError> {
         let now = self.clock.now();
         let mut tx = self.db.begin().await?;
-        let claimed = tx.claim_messages(ids, now).await?;
-        tx.commit().await?;
+        let mut fx = super::Effects::default();
+        outcomes.extend(self.record(&mut tx, &mut fx, returned, now).await?);
+        let mut claimed = Vec::new();
+        while claimed.len() < want && !waiting.is_empty() {
+            let n = (want - claimed.len()).min(waiting.len());
+            let next: Vec<i64> = waiting.drain(..n).collect();
+            claimed.extend(tx.claim_messages(&next, now, &self.process.id).await?);
+        }
+        let markers: Vec<i64> = claimed.iter().flat_map(|m| link_markers(&m.body)).collect();
+        let links = self.signed_links(&mut tx, &markers).await?;
+        self.commit(tx, &fx).await?;
+        Ok(self.calls(claimed, &links))
+    }
 
-        let sent = self.send_claimed(claimed).await;
-
-        let now = self.clock.now();
-        let mut tx = self.db.begin().await?;
-        let mut outcomes = Vec::with_capacity(sent.len());
+    /// Records what the gateways said about each message.
+    async fn record(
+        &self,
+        tx: &mut Tx,
+        fx: &mut super::Effects,
+        returned: Returned,
+        now: DateTime<Utc>,
+    ) -> Result<Vec<(i64, DeliveryOutcome)>, EngineError> {
+        let mut outcomes = Vec::with_capacity(returned.len());
         let mut delivered = Vec::new();
         let mut mailed = Vec::new();
         let mut chatted = Vec::new();
-        let mut fx = super::Effects::default();
-        for (msg, result) in sent {
+        for (msg, result) in returned {
             let outcome = match result {
                 Ok(provider_id) if msg.channel == "email" => {
                     mailed.push((msg.id, provider_id));
@@ -155,9 +241,9 @@ impl Engine {
                 }
                 Err(e) => {
                     let gone = matches!(&e, SendError::Permanent(r) if r.starts_with(CHAT_GONE));
-                    let outcome = self.record_failure(&mut tx, &msg, e).await?;
+                    let outcome = self.record_failure(tx, &msg, e).await?;
                     if gone {
-                        self.chat_gone(&mut tx, &mut fx, &msg, now).await?;
+                        self.chat_gone(tx, fx, &msg, now).await?;
                     }
                     outcome
                 }
@@ -167,91 +253,82 @@ impl Engine {
         tx.mark_sent_many(&delivered, self.sms.name(), now).await?;
         tx.mark_sent_many(&mailed, "smtp", now).await?;
         tx.mark_sent_many(&chatted, "telegram", now).await?;
-        self.commit(tx, &fx).await?;
         Ok(outcomes)
     }
 
-    /// Hands the claimed messages to their transports, SMS as one batch;
-    /// returns each with its result, in id order.
-    async fn send_claimed(
-        &self,
-        claimed: Vec<OutboxMessage>,
-    ) -> Vec<(OutboxMessage, Result<String, SendError>)> {
-        let (sms, other): (Vec<_>, Vec<_>) = claimed.into_iter().partition(|m| m.channel == "sms");
-        // An SMS whose template prints a link carries its marker.
-        let ids: Vec<i64> = sms.iter().flat_map(|m| link_markers(&m.body)).collect();
-        let links = match self.links_for(&ids).await {
-            Ok(links) => links,
-            Err(e) => {
-                return sms
-                    .into_iter()
-                    .chain(other)
-                    .map(|m| (m, Err(SendError::Temporary(e.to_string()))))
-                    .collect();
+    /// The gateway calls for claimed messages, their link markers turned
+    /// into signed addresses: SMS in batches of the provider's size, the
+    /// others one by one.
+    fn calls(&self, claimed: Vec<OutboxMessage>, links: &HashMap<i64, SignedLink>) -> Vec<Call> {
+        let mut calls = Vec::new();
+        let mut sms = Vec::new();
+        for msg in claimed {
+            let own = |id: i64| own_link(links, &msg, id);
+            match msg.channel.as_str() {
+                "sms" => {
+                    let body = resolve_links(&msg.body, own);
+                    sms.push((msg, body));
+                }
+                "email" if self.email.is_none() => calls.push(Call::Refused(
+                    msg,
+                    SendError::Temporary("no SMTP server is configured".into()),
+                )),
+                "email" => {
+                    let text = resolve_links(&msg.body, own);
+                    let html = resolve_links(msg.html.as_deref().unwrap_or_default(), |id| {
+                        own(id).map(|u| html_attribute(&u))
+                    });
+                    calls.push(Call::Email { msg, text, html });
+                }
+                "telegram" if self.telegram().is_none() => calls.push(Call::Refused(
+                    msg,
+                    SendError::Temporary("no Telegram bot is configured".into()),
+                )),
+                "telegram" => {
+                    let text = resolve_links(&msg.body, own);
+                    let buttons: Vec<Vec<Button>> = msg
+                        .buttons
+                        .as_deref()
+                        .and_then(|b| serde_json::from_str(b).ok())
+                        .unwrap_or_default();
+                    calls.push(Call::Chat { msg, text, buttons });
+                }
+                other => {
+                    let e = SendError::Permanent(format!("no transport for channel {other}"));
+                    calls.push(Call::Refused(msg, e));
+                }
             }
-        };
-        let bodies: Vec<String> = sms
-            .iter()
-            .map(|msg| resolve_links(&msg.body, |id| own_link(&links, msg, id)))
-            .collect();
-        let batch: Vec<OutgoingSms> = sms
-            .iter()
-            .zip(&bodies)
-            .map(|(msg, body)| OutgoingSms {
-                outbox_id: msg.id,
-                idempotency_key: &msg.idempotency_key,
-                to: &msg.recipient,
-                body,
-            })
-            .collect();
-        let results = self
-            .sms
-            .send_all(&batch, self.delivery.parallel.max(1))
-            .await;
-        drop(batch);
-        let mut sent: Vec<_> = sms.into_iter().zip(results).collect();
-        let (email, other): (Vec<_>, Vec<_>) =
-            other.into_iter().partition(|m| m.channel == "email");
-        if !email.is_empty() {
-            sent.extend(self.send_emails(email).await);
         }
-        let (chats, other): (Vec<_>, Vec<_>) =
-            other.into_iter().partition(|m| m.channel == "telegram");
-        if !chats.is_empty() {
-            sent.extend(self.send_chats(chats).await);
+        let per_call = self.sms.batch_size().max(1);
+        while !sms.is_empty() {
+            let rest = sms.split_off(per_call.min(sms.len()));
+            calls.push(Call::Sms(std::mem::replace(&mut sms, rest)));
         }
-        sent.extend(other.into_iter().map(|msg| {
-            let e = SendError::Permanent(format!("no transport for channel {}", msg.channel));
-            (msg, Err(e))
-        }));
-        sent.sort_by_key(|(msg, _)| msg.id);
-        sent
+        calls
     }
 
-    /// Sends e-mails one after the other over the SMTP pool, with their
-    /// link markers turned into signed addresses.
-    async fn send_emails(
-        &self,
-        messages: Vec<OutboxMessage>,
-    ) -> Vec<(OutboxMessage, Result<String, SendError>)> {
-        let Some(smtp) = &self.email else {
-            return fail_all(
-                messages,
-                SendError::Temporary("no SMTP server is configured".into()),
-            );
-        };
-        let links = match self.marked_links(&messages).await {
-            Ok(links) => links,
-            Err(e) => return fail_all(messages, SendError::Temporary(e.to_string())),
-        };
-        let links = &links;
-        futures::stream::iter(messages)
-            .map(|msg| async move {
-                let own = |id: i64| own_link(links, &msg, id);
-                let text = resolve_links(&msg.body, own);
-                let html = resolve_links(msg.html.as_deref().unwrap_or_default(), |id| {
-                    own(id).map(|u| html_attribute(&u))
-                });
+    /// Makes one gateway call.
+    async fn call(&self, call: Call) -> Returned {
+        match call {
+            Call::Sms(messages) => {
+                let batch: Vec<OutgoingSms> = messages
+                    .iter()
+                    .map(|(msg, body)| OutgoingSms {
+                        outbox_id: msg.id,
+                        idempotency_key: &msg.idempotency_key,
+                        to: &msg.recipient,
+                        body,
+                    })
+                    .collect();
+                let results = self.sms.send_all(&batch, 1).await;
+                drop(batch);
+                messages.into_iter().map(|(m, _)| m).zip(results).collect()
+            }
+            Call::Email { msg, text, html } => {
+                let Some(smtp) = &self.email else {
+                    let e = SendError::Temporary("no SMTP server is configured".into());
+                    return vec![(msg, Err(e))];
+                };
                 let result = smtp
                     .send(&OutgoingMail {
                         outbox_id: msg.id,
@@ -263,40 +340,12 @@ impl Engine {
                         calendar: msg.calendar.as_deref(),
                     })
                     .await;
-                (msg, result)
-            })
-            .buffered(self.delivery.parallel.max(1))
-            .collect()
-            .await
-    }
-
-    /// Sends Telegram messages through the bot (throttled to Telegram's
-    /// limits), with their buttons and their links resolved.
-    async fn send_chats(
-        &self,
-        messages: Vec<OutboxMessage>,
-    ) -> Vec<(OutboxMessage, Result<String, SendError>)> {
-        let Some(bot) = self.telegram() else {
-            return fail_all(
-                messages,
-                SendError::Temporary("no Telegram bot is configured".into()),
-            );
-        };
-        let links = match self.marked_links(&messages).await {
-            Ok(links) => links,
-            Err(e) => return fail_all(messages, SendError::Temporary(e.to_string())),
-        };
-        let links = &links;
-        futures::stream::iter(messages)
-            .map(|msg| async move {
-                let text = resolve_links(&msg.body, |id| own_link(links, &msg, id));
-                let buttons: Vec<Vec<Button>> = msg
-                    .buttons
-                    .as_deref()
-                    .and_then(|b| serde_json::from_str(b).ok())
-                    .unwrap_or_default();
-                let result = match msg.recipient.parse::<i64>() {
-                    Ok(chat_id) => bot
+                vec![(msg, result)]
+            }
+            Call::Chat { msg, text, buttons } => {
+                let result = match (self.telegram(), msg.recipient.parse::<i64>()) {
+                    (None, _) => Err(SendError::Temporary("no Telegram bot is configured".into())),
+                    (Some(bot), Ok(chat_id)) => bot
                         .send(&OutgoingChat {
                             chat_id,
                             text: &text,
@@ -307,33 +356,25 @@ impl Engine {
                             ChatSendError::Permanent(r) => SendError::Permanent(r),
                             ChatSendError::Temporary(r) => SendError::Temporary(r),
                         }),
-                    Err(_) => Err(SendError::Permanent("the recipient is no chat id".into())),
+                    (Some(_), Err(_)) => {
+                        Err(SendError::Permanent("the recipient is no chat id".into()))
+                    }
                 };
-                (msg, result)
-            })
-            .buffered(self.delivery.parallel.max(1))
-            .collect()
-            .await
-    }
-
-    /// The links whose markers are in these messages.
-    async fn marked_links(
-        &self,
-        messages: &[OutboxMessage],
-    ) -> Result<HashMap<i64, SignedLink>, sqlx::Error> {
-        let ids: Vec<i64> = messages
-            .iter()
-            .flat_map(|m| link_markers(&m.body))
-            .collect();
-        self.links_for(&ids).await
+                vec![(msg, result)]
+            }
+            Call::Refused(msg, e) => vec![(msg, Err(e))],
+        }
     }
 
     /// The signed address of each link, with whom and what it is for.
-    async fn links_for(&self, ids: &[i64]) -> Result<HashMap<i64, SignedLink>, sqlx::Error> {
+    async fn signed_links(
+        &self,
+        tx: &mut Tx,
+        ids: &[i64],
+    ) -> Result<HashMap<i64, SignedLink>, sqlx::Error> {
         if ids.is_empty() {
             return Ok(HashMap::new());
         }
-        let mut tx = self.db.read().await?;
         let links = tx.links(ids).await?;
         Ok(links
             .iter()
@@ -400,13 +441,51 @@ impl Engine {
         })
     }
 
-    /// Releases attempts whose process died mid-call (see the module docs).
-    pub async fn release_stuck_deliveries(&self) -> Result<u64, EngineError> {
+    /// Records that this process is alive, and releases the delivery
+    /// attempts of every process found dead (see the module docs), and of
+    /// any attempt older than the lease. Returns how many were released.
+    pub async fn release_dead_claims(&self) -> Result<u64, EngineError> {
         let now = self.clock.now();
+        let me = &self.process;
         let mut tx = self.db.begin().await?;
-        let n = tx.release_stuck_messages(now - self.delivery.lease).await?;
+        tx.beat(&me.id, &me.host, me.pid, now).await?;
+        let dead: Vec<String> = tx
+            .other_processes(&me.id)
+            .await?
+            .into_iter()
+            .filter(|p| p.beat_at <= now - self.delivery.dead_after || me.outlived(p))
+            .map(|p| p.id)
+            .collect();
+        let n = tx
+            .release_dead_claims(&dead, now - self.delivery.lease)
+            .await?;
         tx.commit().await?;
+        if n > 0 || !dead.is_empty() {
+            tracing::warn!(
+                released = n,
+                dead_processes = dead.len(),
+                "delivery attempts of a dead process released, marked as possibly sent"
+            );
+        }
         Ok(n)
+    }
+
+    /// Records that this process is alive.
+    pub async fn beat(&self) -> Result<(), EngineError> {
+        let me = &self.process;
+        let mut tx = self.db.begin().await?;
+        tx.beat(&me.id, &me.host, me.pid, self.clock.now()).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Takes this process off the register at a clean stop; its claims
+    /// were finished by then.
+    pub async fn leave(&self) -> Result<(), EngineError> {
+        let mut tx = self.db.begin().await?;
+        tx.forget_process(&self.process.id).await?;
+        tx.commit().await?;
+        Ok(())
     }
 }
 

@@ -98,6 +98,9 @@ pub struct Engine {
     pub contact: Contact,
     pub sms: Arc<dyn SmsProvider>,
     pub delivery: DeliveryPolicy,
+    /// This process among those sharing the database: its delivery claims
+    /// carry the id.
+    pub process: crate::process::ProcessIdentity,
     /// Off when no SMTP server is configured: workflows that list e-mail
     /// fall through to their next channel.
     pub email: Option<crate::mail::Smtp>,
@@ -129,6 +132,7 @@ impl Engine {
             contact,
             sms,
             delivery: DeliveryPolicy::default(),
+            process: crate::process::ProcessIdentity::current(),
             email: None,
             links: LinkSettings {
                 key: crate::domain::LinkKey::random(),

@@ -30,7 +30,7 @@ pub async fn tick(engine: &Engine) -> Result<TickReport, EngineError> {
     if let Err(e) = engine.catalog.refresh(&engine.db).await {
         tracing::warn!(error = %e, "the edited message templates could not be loaded");
     }
-    let released = engine.release_stuck_deliveries().await?;
+    let released = engine.release_dead_claims().await?;
     // Instances held for an election activated on another host, or whose
     // release a crash interrupted.
     // One that cannot run must not stop the tick's other work.

@@ -27,6 +27,11 @@ impl SmsProvider for DevSms {
         "dev"
     }
 
+    /// Nothing leaves the machine: a batch is one transaction.
+    fn batch_size(&self) -> usize {
+        500
+    }
+
     async fn send(&self, sms: &OutgoingSms<'_>) -> Result<String, SendError> {
         let mut results = self.send_all(std::slice::from_ref(sms), 1).await;
         results

@@ -33,6 +33,8 @@ struct Inner {
     /// gateway that is slow to answer).
     slow_next: usize,
     slow_by: std::time::Duration,
+    /// Sends answered at once before the slow ones begin.
+    slow_skip: usize,
     next_id: u64,
 }
 
@@ -87,10 +89,15 @@ fn take(
             encoding: body.encoding.clone(),
         });
     }
-    let slow = (inner.slow_next > 0).then(|| {
-        inner.slow_next -= 1;
-        inner.slow_by
-    });
+    let slow = if inner.slow_skip > 0 {
+        inner.slow_skip -= 1;
+        None
+    } else {
+        (inner.slow_next > 0).then(|| {
+            inner.slow_next -= 1;
+            inner.slow_by
+        })
+    };
     Ok((ids, slow))
 }
 
@@ -177,14 +184,21 @@ impl FakeGatewayApi {
             .collect()
     }
 
-    /// The next `n` send requests fail with a 500.
     /// Takes the next `n` sends but answers each only after `by`.
     pub fn slow_next(&self, n: usize, by: std::time::Duration) {
+        self.slow_after(0, n, by);
+    }
+
+    /// Answers the next `skip` sends at once, then takes `n` more but
+    /// answers each only after `by`.
+    pub fn slow_after(&self, skip: usize, n: usize, by: std::time::Duration) {
         let mut inner = self.inner.lock().unwrap_or_else(|e| e.into_inner());
+        inner.slow_skip = skip;
         inner.slow_next = n;
         inner.slow_by = by;
     }
 
+    /// The next `n` send requests fail with a 500.
     pub fn fail_next(&self, n: usize) {
         self.inner
             .lock()

@@ -45,6 +45,13 @@ pub trait SmsProvider: Send + Sync {
     /// Sends one message; returns the provider's id for it.
     async fn send(&self, sms: &OutgoingSms<'_>) -> Result<String, SendError>;
 
+    /// Most messages one request carries: a delivery records each
+    /// request's results as it returns, so this is also most messages a
+    /// crash during it can send twice.
+    fn batch_size(&self) -> usize {
+        1
+    }
+
     /// Sends a batch, up to `parallel` at once; returns one result per
     /// message, in the batch's order. A provider that can take many
     /// messages in one call overrides it.

@@ -19,6 +19,7 @@ pub mod links;
 pub mod outbox;
 pub mod participants;
 pub mod people;
+pub mod processes;
 pub mod records;
 pub mod rehearsal;
 pub mod retention;

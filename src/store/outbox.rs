@@ -163,27 +163,31 @@ impl Tx {
         )
     }
 
-    /// Claims messages for one delivery attempt each, in id order. Left
-    /// out are those sent, dead, claimed by another attempt, or not due.
+    /// Claims messages for one delivery attempt each by process `by`, in
+    /// id order. Left out are those sent, dead, claimed by another
+    /// attempt, or not due.
     pub async fn claim_messages(
         &mut self,
         ids: &[i64],
         now: DateTime<Utc>,
+        by: &str,
     ) -> sqlx::Result<Vec<OutboxMessage>> {
         if ids.is_empty() {
             return Ok(Vec::new());
         }
         let sql = format!(
-            "UPDATE outbox SET status = 'sending', attempts = attempts + 1, claimed_at = $1
+            "UPDATE outbox SET status = 'sending', attempts = attempts + 1, claimed_at = $1, claimed_by = $2
              WHERE id IN {} AND status IN ('pending', 'failed') AND next_attempt_at <= $1
              RETURNING *",
-            placeholders(2, ids.len(), 1)
+            placeholders(3, ids.len(), 1)
         );
         let mut claimed: Vec<OutboxMessage> = q!(
             self,
             fetch_all,
             ids.iter().fold(
-                sqlx::query_as(sqlx::AssertSqlSafe(sql.as_str())).bind(now),
+                sqlx::query_as(sqlx::AssertSqlSafe(sql.as_str()))
+                    .bind(now)
+                    .bind(by),
                 |q, id| q.bind(*id)
             )
         )?;
@@ -222,7 +226,9 @@ impl Tx {
 
     /// Records a failed attempt: `failed` with the time of the next attempt,
     /// or `dead` when `retry_at` is `None`; `maybe_sent` when the attempt
-    /// may have reached the phone, which stays on the row.
+    /// may have reached the phone, which stays on the row. An attempt
+    /// whose claim was released meanwhile (its process was taken for dead)
+    /// is not recorded: the message is another attempt's now.
     pub async fn mark_failed(
         &mut self,
         id: i64,
@@ -233,7 +239,10 @@ impl Tx {
         if maybe_sent {
             exec!(
                 self,
-                sqlx::query("UPDATE outbox SET maybe_sent = TRUE WHERE id = $1").bind(id)
+                sqlx::query(
+                    "UPDATE outbox SET maybe_sent = TRUE WHERE id = $1 AND status = 'sending'"
+                )
+                .bind(id)
             )?;
         }
         match retry_at {
@@ -242,14 +251,14 @@ impl Tx {
                 // The job that made this attempt is over: the next is queued
                 // by the ticker when `next_attempt_at` comes, not when a
                 // requeue of a lost job would be.
-                sqlx::query("UPDATE outbox SET status = 'failed', last_error = $1, next_attempt_at = $2, queued_at = NULL WHERE id = $3")
+                sqlx::query("UPDATE outbox SET status = 'failed', last_error = $1, next_attempt_at = $2, queued_at = NULL WHERE id = $3 AND status = 'sending'")
                     .bind(error)
                     .bind(at)
                     .bind(id)
             )?,
             None => exec!(
                 self,
-                sqlx::query("UPDATE outbox SET status = 'dead', last_error = $1 WHERE id = $2")
+                sqlx::query("UPDATE outbox SET status = 'dead', last_error = $1 WHERE id = $2 AND status = 'sending'")
                     .bind(error)
                     .bind(id)
             )?,
@@ -287,20 +296,6 @@ impl Tx {
             )?;
         }
         Ok(ids)
-    }
-
-    /// Messages whose delivery attempt was claimed before `claimed_before`
-    /// and never finished (the process died mid-attempt): back to `pending`
-    /// with the same idempotency key. Returns how many.
-    pub async fn release_stuck_messages(
-        &mut self,
-        claimed_before: DateTime<Utc>,
-    ) -> sqlx::Result<u64> {
-        exec!(
-            self,
-            sqlx::query("UPDATE outbox SET status = 'pending', queued_at = NULL WHERE status = 'sending' AND claimed_at <= $1")
-                .bind(claimed_before)
-        )
     }
 
     /// The outbox, newest first, optionally of one status.

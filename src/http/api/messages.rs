@@ -86,8 +86,8 @@ async fn page(
     Ok((headers, Json(rows)).into_response())
 }
 
-/// `GET /api/outbox/counts`: how many messages are in each status, and
-/// in all, without reading them.
+/// `GET /api/outbox/counts`: how many messages are in each status, in
+/// all, and sent but possibly twice, without reading them.
 pub async fn outbox_counts(State(state): State<AppState>) -> ApiResult<Json<Value>> {
     let mut tx = state.engine.db.read().await?;
     let counts = tx.message_counts().await?;
@@ -99,6 +99,10 @@ pub async fn outbox_counts(State(state): State<AppState>) -> ApiResult<Json<Valu
     out.insert(
         "total".into(),
         counts.iter().map(|(_, n)| n).sum::<i64>().into(),
+    );
+    out.insert(
+        "maybe_doubled".into(),
+        tx.count_maybe_doubled().await?.into(),
     );
     Ok(Json(Value::Object(out)))
 }
