@@ -165,11 +165,11 @@ impl Engine {
                 free * per_call
             };
             if want > 0 || !returned.is_empty() {
-                let results = std::mem::take(&mut returned);
-                for call in self
-                    .record_and_claim(results, &mut waiting, want, &mut outcomes)
-                    .await?
-                {
+                let calls = self
+                    .record_and_claim_patiently(&returned, &mut waiting, want, &mut outcomes)
+                    .await?;
+                returned.clear();
+                for call in calls {
                     in_flight.push(self.call(call));
                 }
             }
@@ -187,20 +187,55 @@ impl Engine {
         Ok(outcomes)
     }
 
-    /// In one transaction: records the calls that returned, and claims up
-    /// to `want` of the `waiting` messages (fewer when others took some);
-    /// returns the calls for those claimed.
-    async fn record_and_claim(
+    /// [`Engine::record_and_claim`], tried again while the database is away
+    /// (a restart, a failover) for up to [`DeliveryPolicy::lease`]: results
+    /// already in hand are not thrown away, which would send those messages
+    /// again.
+    async fn record_and_claim_patiently(
         &self,
-        returned: Returned,
+        returned: &Returned,
         waiting: &mut VecDeque<i64>,
         want: usize,
         outcomes: &mut Vec<(i64, DeliveryOutcome)>,
     ) -> Result<Vec<Call>, EngineError> {
+        let started = std::time::Instant::now();
+        let patience = self.delivery.lease.to_std().unwrap_or_default();
+        let mut pause = std::time::Duration::from_millis(200);
+        loop {
+            let mut left = waiting.clone();
+            match self.record_and_claim(returned, &mut left, want).await {
+                Ok((recorded, calls)) => {
+                    *waiting = left;
+                    outcomes.extend(recorded);
+                    return Ok(calls);
+                }
+                Err(EngineError::Db(e)) if started.elapsed() < patience => {
+                    tracing::warn!(
+                        error = %e,
+                        results = returned.len(),
+                        "delivery results cannot be recorded yet; trying again"
+                    );
+                    tokio::time::sleep(pause).await;
+                    pause = (pause * 2).min(std::time::Duration::from_secs(5));
+                }
+                Err(e) => return Err(e),
+            }
+        }
+    }
+
+    /// In one transaction: records the calls that returned, and claims up
+    /// to `want` of the `waiting` messages (fewer when others took some);
+    /// returns the outcomes recorded and the calls for those claimed.
+    async fn record_and_claim(
+        &self,
+        returned: &Returned,
+        waiting: &mut VecDeque<i64>,
+        want: usize,
+    ) -> Result<(Vec<(i64, DeliveryOutcome)>, Vec<Call>), EngineError> {
         let now = self.clock.now();
         let mut tx = self.db.begin().await?;
         let mut fx = super::Effects::default();
-        outcomes.extend(self.record(&mut tx, &mut fx, returned, now).await?);
+        let recorded = self.record(&mut tx, &mut fx, returned, now).await?;
         let mut claimed = Vec::new();
         while claimed.len() < want && !waiting.is_empty() {
             let n = (want - claimed.len()).min(waiting.len());
@@ -210,7 +245,7 @@ impl Engine {
         let markers: Vec<i64> = claimed.iter().flat_map(|m| link_markers(&m.body)).collect();
         let links = self.signed_links(&mut tx, &markers).await?;
         self.commit(tx, &fx).await?;
-        Ok(self.calls(claimed, &links))
+        Ok((recorded, self.calls(claimed, &links)))
     }
 
     /// Records what the gateways said about each message.
@@ -218,7 +253,7 @@ impl Engine {
         &self,
         tx: &mut Tx,
         fx: &mut super::Effects,
-        returned: Returned,
+        returned: &Returned,
         now: DateTime<Utc>,
     ) -> Result<Vec<(i64, DeliveryOutcome)>, EngineError> {
         let mut outcomes = Vec::with_capacity(returned.len());
@@ -228,22 +263,22 @@ impl Engine {
         for (msg, result) in returned {
             let outcome = match result {
                 Ok(provider_id) if msg.channel == "email" => {
-                    mailed.push((msg.id, provider_id));
+                    mailed.push((msg.id, provider_id.clone()));
                     DeliveryOutcome::Sent
                 }
                 Ok(provider_id) if msg.channel == "telegram" => {
-                    chatted.push((msg.id, provider_id));
+                    chatted.push((msg.id, provider_id.clone()));
                     DeliveryOutcome::Sent
                 }
                 Ok(provider_id) => {
-                    delivered.push((msg.id, provider_id));
+                    delivered.push((msg.id, provider_id.clone()));
                     DeliveryOutcome::Sent
                 }
                 Err(e) => {
-                    let gone = matches!(&e, SendError::Permanent(r) if r.starts_with(CHAT_GONE));
-                    let outcome = self.record_failure(tx, &msg, e).await?;
+                    let gone = matches!(e, SendError::Permanent(r) if r.starts_with(CHAT_GONE));
+                    let outcome = self.record_failure(tx, msg, e.clone()).await?;
                     if gone {
-                        self.chat_gone(tx, fx, &msg, now).await?;
+                        self.chat_gone(tx, fx, msg, now).await?;
                     }
                     outcome
                 }
@@ -468,6 +503,14 @@ impl Engine {
             );
         }
         Ok(n)
+    }
+
+    /// Whether the database answers a trivial query.
+    pub async fn db_answers(&self) -> bool {
+        match self.db.read().await {
+            Ok(mut tx) => tx.ping().await.is_ok(),
+            Err(_) => false,
+        }
     }
 
     /// Records that this process is alive.

@@ -1,9 +1,15 @@
-//! The apalis workers, one per queue, supervised by a monitor that restarts
-//! a worker that dies (a database outage longer than the pool's acquire
-//! timeout ends a worker; the monitor brings it back).
+//! The apalis workers, one per queue, under a monitor that restarts a
+//! worker that dies, and a supervisor above it. A database outage ends
+//! every worker again as soon as it is restarted; the monitor then gives up
+//! on a worker that died [`RESTARTS_PER_WINDOW`] times within
+//! [`RESTART_WINDOW`], and once none runs the supervisor waits for the
+//! database to answer (asking again after 0.5 s, doubling to 5 s) and
+//! starts them all anew. apalis's monitor alone restarts at once, without
+//! end: thousands of times a second while the database is away.
 
-use std::sync::Arc;
-use std::time::Duration;
+use std::collections::{HashMap, VecDeque};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
 
 use apalis::prelude::*;
 
@@ -14,6 +20,12 @@ use crate::store::Pool;
 
 /// Heartbeats a worker may miss before its jobs go to another worker.
 const MISSED_HEARTBEATS: usize = 3;
+
+/// A worker that died this often within [`RESTART_WINDOW`] is not
+/// restarted by the monitor: the supervisor starts it again once the
+/// database answers.
+pub const RESTARTS_PER_WINDOW: usize = 5;
+pub const RESTART_WINDOW: Duration = Duration::from_secs(10);
 
 #[derive(Debug, Clone)]
 pub struct WorkerSettings {
@@ -51,8 +63,26 @@ impl Default for WorkerSettings {
 
 /// Running workers; [`Workers::stop`] shuts them down gracefully.
 pub struct Workers {
-    context: MonitorContext,
+    stop: tokio::sync::watch::Sender<bool>,
     handle: tokio::task::JoinHandle<()>,
+}
+
+/// When each queue's worker died lately, to stop restarting one that dies
+/// at once every time.
+#[derive(Default)]
+struct Deaths(Mutex<HashMap<String, VecDeque<Instant>>>);
+
+impl Deaths {
+    /// Records a death of the worker `name`; whether to restart it.
+    fn restart(&self, name: &str) -> bool {
+        let queue = name.split('@').next().unwrap_or(name).to_string();
+        let now = Instant::now();
+        let mut all = self.0.lock().unwrap_or_else(|e| e.into_inner());
+        let recent = all.entry(queue).or_default();
+        recent.retain(|at| now.duration_since(*at) < RESTART_WINDOW);
+        recent.push_back(now);
+        recent.len() < RESTARTS_PER_WINDOW
+    }
 }
 
 async fn deliver(job: Deliver, engine: Data<Arc<Engine>>) -> Result<(), BoxDynError> {
@@ -135,50 +165,115 @@ macro_rules! register {
 
 impl Workers {
     pub fn start(engine: Arc<Engine>, settings: WorkerSettings) -> Workers {
-        let db = engine.db.clone();
-        let monitor = Monitor::new().should_restart(|ctx, err| {
-            tracing::warn!(worker = ctx.name(), error = %err, "worker stopped; restarting it");
-            true
-        });
-        let monitor = register!(
-            monitor,
-            &db,
-            engine,
-            settings,
-            Deliver,
-            DELIVER_QUEUE,
-            deliver
-        );
-        let monitor = register!(
-            monitor,
-            &db,
-            engine,
-            settings,
-            HandleInbound,
-            INBOUND_QUEUE,
-            inbound
-        );
-        let monitor = register!(
-            monitor,
-            &db,
-            engine,
-            settings,
-            FireTimer,
-            TIMER_QUEUE,
-            timer
-        );
-        let context = monitor.context();
-        let handle = tokio::spawn(async move {
-            if let Err(e) = monitor.run().await {
-                tracing::error!(error = %e, "job workers ended with an error");
-            }
-        });
-        Workers { context, handle }
+        let (stop, stopped) = tokio::sync::watch::channel(false);
+        let handle = tokio::spawn(supervise(engine, settings, stopped));
+        Workers { stop, handle }
     }
 
     /// Stops taking jobs, lets running ones finish, and waits.
     pub async fn stop(self) {
-        let _ = self.context.shutdown();
+        let _ = self.stop.send(true);
         let _ = self.handle.await;
+    }
+}
+
+/// Runs the workers until told to stop; when they have all died, waits
+/// for the database and starts them again.
+async fn supervise(
+    engine: Arc<Engine>,
+    settings: WorkerSettings,
+    mut stopped: tokio::sync::watch::Receiver<bool>,
+) {
+    loop {
+        let monitor = monitor(&engine, &settings);
+        let context = monitor.context();
+        let mut run = std::pin::pin!(monitor.run());
+        let ended = tokio::select! {
+            result = &mut run => Some(result),
+            _ = stopped.wait_for(|s| *s) => None,
+        };
+        match ended {
+            None => {
+                let _ = context.shutdown();
+                if let Err(e) = run.await {
+                    tracing::error!(error = %e, "job workers ended with an error");
+                }
+                return;
+            }
+            Some(_) if *stopped.borrow() => return,
+            Some(Err(e)) => tracing::warn!(error = %e, "job workers ended"),
+            Some(Ok(())) => tracing::warn!("job workers ended"),
+        }
+        let mut pause = Duration::from_millis(500);
+        loop {
+            if engine.db_answers().await {
+                break;
+            }
+            tokio::select! {
+                _ = tokio::time::sleep(pause) => {}
+                _ = stopped.wait_for(|s| *s) => return,
+            }
+            pause = (pause * 2).min(Duration::from_secs(5));
+        }
+        tracing::info!("the database answers: starting the job workers again");
+    }
+}
+
+fn monitor(engine: &Arc<Engine>, settings: &WorkerSettings) -> Monitor {
+    let db = engine.db.clone();
+    let deaths = Arc::new(Deaths::default());
+    let monitor = Monitor::new().should_restart(move |ctx, err| {
+        let again = deaths.restart(ctx.name());
+        if again {
+            tracing::warn!(worker = ctx.name(), error = %err, "worker stopped; restarting it");
+        } else {
+            tracing::warn!(worker = ctx.name(), error = %err, "worker keeps stopping; waiting for the database");
+        }
+        again
+    });
+    let monitor = register!(
+        monitor,
+        &db,
+        engine,
+        settings,
+        Deliver,
+        DELIVER_QUEUE,
+        deliver
+    );
+    let monitor = register!(
+        monitor,
+        &db,
+        engine,
+        settings,
+        HandleInbound,
+        INBOUND_QUEUE,
+        inbound
+    );
+    register!(
+        monitor,
+        &db,
+        engine,
+        settings,
+        FireTimer,
+        TIMER_QUEUE,
+        timer
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_worker_dying_again_and_again_is_left_to_the_supervisor() {
+        let deaths = Deaths::default();
+        for _ in 1..RESTARTS_PER_WINDOW {
+            assert!(deaths.restart("valgvagt.deliver@h:1:0:a"));
+        }
+        assert!(!deaths.restart("valgvagt.deliver@h:1:5:b"));
+        assert!(
+            deaths.restart("valgvagt.timer@h:1:0:c"),
+            "counted per queue"
+        );
     }
 }

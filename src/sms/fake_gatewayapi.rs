@@ -35,6 +35,8 @@ struct Inner {
     slow_by: std::time::Duration,
     /// Sends answered at once before the slow ones begin.
     slow_skip: usize,
+    /// How long every answer takes (a real gateway's latency).
+    latency: std::time::Duration,
     next_id: u64,
 }
 
@@ -97,6 +99,10 @@ fn take(
             inner.slow_next -= 1;
             inner.slow_by
         })
+    };
+    let slow = match slow {
+        None if !inner.latency.is_zero() => Some(inner.latency),
+        other => other,
     };
     Ok((ids, slow))
 }
@@ -196,6 +202,11 @@ impl FakeGatewayApi {
         inner.slow_skip = skip;
         inner.slow_next = n;
         inner.slow_by = by;
+    }
+
+    /// Every answer from now on takes `by`.
+    pub fn set_latency(&self, by: std::time::Duration) {
+        self.inner.lock().unwrap_or_else(|e| e.into_inner()).latency = by;
     }
 
     /// The next `n` send requests fail with a 500.

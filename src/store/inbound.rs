@@ -14,6 +14,15 @@ pub struct NewInbound<'a> {
 }
 
 impl Tx {
+    /// How many received messages wait to be handled.
+    pub async fn count_inbound_waiting(&mut self) -> sqlx::Result<i64> {
+        q!(
+            self,
+            fetch_one,
+            sqlx::query_scalar("SELECT COUNT(*) FROM inbound WHERE processed_at IS NULL")
+        )
+    }
+
     /// Stores a received message, whatever text it holds (a NUL is kept
     /// as U+FFFD, the original escaped beside it). `None` when the
     /// provider already delivered this message id: gateways retry, we

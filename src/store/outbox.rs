@@ -330,6 +330,15 @@ impl Tx {
         )
     }
 
+    /// The idempotency keys of the messages marked as possibly sent twice.
+    pub async fn maybe_sent_keys(&mut self) -> sqlx::Result<Vec<String>> {
+        q!(
+            self,
+            fetch_all,
+            sqlx::query_scalar("SELECT idempotency_key FROM outbox WHERE maybe_sent ORDER BY id")
+        )
+    }
+
     /// How many messages there are in each status, without reading them.
     pub async fn message_counts(&mut self) -> sqlx::Result<Vec<(String, i64)>> {
         q!(

@@ -39,6 +39,16 @@ impl Tx {
         Ok(())
     }
 
+    /// Answers if the database does.
+    pub async fn ping(&mut self) -> sqlx::Result<()> {
+        let _: i64 = q!(
+            self,
+            fetch_one,
+            sqlx::query_scalar("SELECT CAST(1 AS BIGINT)")
+        )?;
+        Ok(())
+    }
+
     /// Every process but `id`.
     pub async fn other_processes(&mut self, id: &str) -> sqlx::Result<Vec<ProcessRow>> {
         q!(

@@ -6,6 +6,7 @@
 pub mod admin;
 pub mod builders;
 pub mod pages;
+pub mod proxy;
 pub mod smtp;
 
 use std::net::SocketAddr;

@@ -10,7 +10,7 @@ pub mod swaps;
 
 use axum::Json;
 use axum::extract::State;
-use serde_json::{Value, json};
+use serde_json::json;
 
 use super::AppState;
 use super::error::{ApiError, ApiResult};
@@ -29,18 +29,35 @@ pub(crate) fn within_election(
     Ok(())
 }
 
-pub async fn health(State(state): State<AppState>) -> ApiResult<Json<Value>> {
-    let mut tx = state.engine.db.read().await?;
-    let open: i64 = crate::q!(
-        &mut tx,
-        fetch_one,
-        sqlx::query_scalar("SELECT COUNT(*) FROM inbound WHERE processed_at IS NULL")
-    )?;
+/// `GET /healthz`: 200 and `ok` while the database answers within two
+/// seconds; 503 and `degraded` while it does not (the workers and the
+/// ticker come back by themselves once it does).
+pub async fn health(State(state): State<AppState>) -> axum::response::Response {
+    use axum::response::IntoResponse;
     let backend = match state.engine.db.backend() {
         crate::store::Backend::Sqlite => "sqlite",
         crate::store::Backend::Postgres => "postgres",
     };
-    Ok(Json(
-        json!({ "status": "ok", "database": backend, "inbound_waiting": open }),
-    ))
+    let probe = async {
+        let mut tx = state.engine.db.read().await?;
+        tx.count_inbound_waiting().await
+    };
+    match tokio::time::timeout(std::time::Duration::from_secs(2), probe).await {
+        Ok(Ok(open)) => {
+            Json(json!({ "status": "ok", "database": backend, "inbound_waiting": open }))
+                .into_response()
+        }
+        failed => {
+            let error = match failed {
+                Ok(Err(e)) => e.to_string(),
+                _ => "no answer within 2 s".into(),
+            };
+            tracing::warn!(error, "health check: the database does not answer");
+            (
+                axum::http::StatusCode::SERVICE_UNAVAILABLE,
+                Json(json!({ "status": "degraded", "database": backend, "problem": "the database does not answer" })),
+            )
+                .into_response()
+        }
+    }
 }

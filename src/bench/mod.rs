@@ -2,6 +2,10 @@
 //! workflow, outbox, apalis delivery jobs, GatewayAPI over HTTP) into a
 //! local fake gateway, and prints messages per second beside the raw
 //! batched-write rate of the same database measured in the same run.
+//! `valgvagt bench --crash` measures what a kill -9 costs instead
+//! ([`crash`]).
+
+pub mod crash;
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -32,6 +36,20 @@ pub struct BenchArgs {
     /// Delivery jobs each worker runs at once.
     #[arg(long, default_value_t = 8)]
     pub concurrency: usize,
+    /// Measure crash recovery instead: `--crash-messages` invitations
+    /// delivered by a `valgvagt serve` process killed (SIGKILL) `--kills`
+    /// times; prints messages lost, sent twice and marked, and the time to
+    /// drain after the last start.
+    #[arg(long)]
+    pub crash: bool,
+    #[arg(long, default_value_t = 10_000)]
+    pub crash_messages: usize,
+    #[arg(long, default_value_t = 3)]
+    pub kills: usize,
+    /// How long the fake gateway takes to answer each call in the crash
+    /// bench.
+    #[arg(long, default_value_t = 50)]
+    pub gateway_latency_ms: u64,
 }
 
 /// Invitations per second of one way of inviting: from the first
@@ -60,6 +78,36 @@ pub async fn run(config: &Config, args: BenchArgs) -> anyhow::Result<()> {
     } else {
         format!("sqlite://{}", dir.join("bench.db").display())
     };
+    if args.crash {
+        let crash_args = crash::CrashArgs {
+            messages: args.crash_messages,
+            kills: args.kills,
+            gateway_latency: Duration::from_millis(args.gateway_latency_ms),
+        };
+        let r = crash::crash(config, &url, &crash_args).await;
+        let _ = std::fs::remove_dir_all(&dir);
+        let r = r?;
+        println!(
+            "bench {} crash: {} messages, {} kills (SIGKILL), up to {} gateway calls in flight per process",
+            r.backend, r.messages, r.kills, r.in_flight
+        );
+        println!(
+            "bench {} crash: lost {} | sent twice {} (at most {}) | marked as possibly twice {} | twice but unmarked {}",
+            r.backend,
+            r.lost,
+            r.doubled,
+            r.in_flight * r.kills,
+            r.marked,
+            r.doubled_unmarked
+        );
+        println!(
+            "bench {} crash: drained {:.1} s after the last start | {:.1} s in all",
+            r.backend,
+            r.drain.as_secs_f64(),
+            r.total.as_secs_f64()
+        );
+        return Ok(());
+    }
     let r = bench(config, &url, &args).await?;
     println!(
         "bench {}: raw batched writes {:.0} rows/s",
@@ -78,6 +126,19 @@ pub async fn run(config: &Config, args: BenchArgs) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// The backend's name, once the database is known to hold no election.
+async fn empty_database(db: &Db) -> anyhow::Result<&'static str> {
+    let mut tx = db.read().await?;
+    anyhow::ensure!(
+        tx.elections().await?.is_empty(),
+        "the bench needs an empty database"
+    );
+    Ok(match db.backend() {
+        crate::store::Backend::Sqlite => "sqlite",
+        crate::store::Backend::Postgres => "postgres",
+    })
+}
+
 fn tempfile_dir() -> anyhow::Result<std::path::PathBuf> {
     let dir = std::env::temp_dir().join(format!("valgvagt-bench-{}", crate::engine::new_key()));
     std::fs::create_dir_all(&dir)?;
@@ -92,17 +153,7 @@ pub async fn bench(base: &Config, url: &str, args: &BenchArgs) -> anyhow::Result
     // The assigning clients need connections too.
     pool.concurrency += args.clients.div_ceil(3);
     let db = app::open_database(url, &pool, base.data_key.as_deref()).await?;
-    let backend = match db.backend() {
-        crate::store::Backend::Sqlite => "sqlite",
-        crate::store::Backend::Postgres => "postgres",
-    };
-    {
-        let mut tx = db.read().await?;
-        anyhow::ensure!(
-            tx.elections().await?.is_empty(),
-            "the bench needs an empty database"
-        );
-    }
+    let backend = empty_database(&db).await?;
     let raw_rows_per_s = raw_write_rate(&db, args.seats).await?;
 
     let mut config = base.clone();
