@@ -385,3 +385,58 @@ async fn a_send_that_times_out_is_retried_late_and_marked_on_sqlite() {
 async fn a_send_that_times_out_is_retried_late_and_marked_on_postgres() {
     a_send_that_times_out_is_retried_late_and_marked(Backend::Postgres).await;
 }
+
+/// A message one event caused is taken before a fan-out queued earlier:
+/// 300 invitations in batches wait while a single assignment's goes.
+async fn urgent_before_bulk(backend: Backend) {
+    let Some(setup) = support::Setup::new(backend).await else {
+        return;
+    };
+    let mut app = setup.start().await;
+    let generated = valgvagt::generate::election(app.engine(), 301, 301, 1)
+        .await
+        .expect("an election");
+    app.stop().await;
+
+    // Queued while no worker runs: the fan-out first, then one more.
+    let engine = support::Setup::engine_of(&app.config).await;
+    let pairs: Vec<valgvagt::engine::Assignment> = generated
+        .seats
+        .iter()
+        .zip(&generated.people)
+        .map(|(s, p)| valgvagt::engine::Assignment {
+            seat_id: *s,
+            person_id: *p,
+        })
+        .collect();
+    for batch in pairs[..300].chunks(20) {
+        engine.assign_many(batch, "test").await.expect("assign");
+    }
+    engine
+        .assign(pairs[300].seat_id, pairs[300].person_id, "test")
+        .await
+        .expect("assign");
+    engine.db.close().await;
+    drop(engine);
+
+    app.restart().await;
+    app.settle().await;
+    let received = app.fake.received();
+    assert_eq!(received.len(), 301);
+    let last: u64 = generated.phones[300][1..].parse().unwrap();
+    let at = received.iter().position(|r| r.msisdn == last).unwrap();
+    assert!(
+        at < 64,
+        "the single invitation went {at}th, not after the fan-out"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_single_events_message_goes_before_a_fan_out_queued_earlier_on_sqlite() {
+    urgent_before_bulk(Backend::Sqlite).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_single_events_message_goes_before_a_fan_out_queued_earlier_on_postgres() {
+    urgent_before_bulk(Backend::Postgres).await;
+}

@@ -108,7 +108,7 @@ impl Engine {
     ) -> Result<Effects, BulkAssignError> {
         let now = self.clock.now();
         let mut tx = self.db.begin().await?;
-        let mut fx = Effects::default();
+        let mut fx = Effects::bulk();
         let mut refused = Vec::new();
         let mut known = Known::default();
         for (i, a) in batch.iter().enumerate() {

@@ -158,7 +158,7 @@ impl Engine {
                 now,
             )
             .await?;
-        let mut fx = Effects::default();
+        let mut fx = Effects::bulk();
         for recipient in &recipients {
             let Some((person, _, context)) = self.group_context(&mut tx, *recipient, text).await?
             else {

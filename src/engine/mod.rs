@@ -56,11 +56,25 @@ pub struct Effects {
     /// New outbox rows; [`Engine::commit`] queues their delivery in the
     /// same transaction.
     pub messages: Vec<i64>,
+    /// Written for many people at once (a schedule's fan-out, a group
+    /// message, a batch of invitations): delivered after the messages of
+    /// single events (an offer, a confirmation, an answer), which jump
+    /// ahead of them in the queue.
+    pub bulk: bool,
 }
 
 impl Effects {
     pub fn extend(&mut self, other: Effects) {
         self.messages.extend(other.messages);
+        self.bulk |= other.bulk;
+    }
+
+    /// Effects of a bulk operation (see [`Effects::bulk`]).
+    pub fn bulk() -> Effects {
+        Effects {
+            bulk: true,
+            ..Effects::default()
+        }
     }
 }
 
@@ -164,7 +178,12 @@ impl Engine {
         mut tx: crate::store::Tx,
         fx: &Effects,
     ) -> Result<(), EngineError> {
-        crate::jobs::push_deliveries(&mut tx, &fx.messages, true).await?;
+        let urgency = if fx.bulk {
+            crate::jobs::Urgency::Bulk
+        } else {
+            crate::jobs::Urgency::Urgent
+        };
+        crate::jobs::push_deliveries(&mut tx, &fx.messages, true, urgency).await?;
         tx.commit().await?;
         Ok(())
     }

@@ -236,7 +236,7 @@ impl Engine {
         let date = slot.day();
         loop {
             let mut tx = self.db.begin().await?;
-            let mut fx = Effects::default();
+            let mut fx = Effects::bulk();
             if !tx.claim_page(run_id, at, cursor, now).await? {
                 // Another process runs this occurrence.
                 return Ok(());

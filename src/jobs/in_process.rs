@@ -9,6 +9,7 @@ use anyhow::Context;
 
 use super::{
     DELIVER_BATCH, DELIVER_QUEUE, Deliver, FireTimer, HandleInbound, INBOUND_QUEUE, TIMER_QUEUE,
+    URGENT_QUEUE,
 };
 use crate::engine::Engine;
 use crate::store::{Conn, Pool};
@@ -51,7 +52,7 @@ pub async fn run_queued(engine: &Engine) -> anyhow::Result<usize> {
                     let job: FireTimer = serde_json::from_slice(bytes).with_context(what)?;
                     engine.fire_timer(job.timer_id).await.with_context(what)?;
                 }
-                DELIVER_QUEUE => {
+                DELIVER_QUEUE | URGENT_QUEUE => {
                     let job: Deliver = serde_json::from_slice(bytes).with_context(what)?;
                     outbox.extend(job.outbox_ids);
                 }

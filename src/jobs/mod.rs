@@ -18,7 +18,13 @@ use serde::{Deserialize, Serialize};
 
 use crate::store::{Conn, Tx};
 
+/// Deliveries of fan-outs (a schedule, a group message, a batch of
+/// invitations) and the ticker's retries.
 pub const DELIVER_QUEUE: &str = "valgvagt.deliver";
+/// Deliveries of what one event caused (an offer, a confirmation, an
+/// answer): a queue and a worker of their own, so that an offer on
+/// election morning never waits behind a reminder to every seat.
+pub const URGENT_QUEUE: &str = "valgvagt.deliver.urgent";
 pub const INBOUND_QUEUE: &str = "valgvagt.inbound";
 pub const TIMER_QUEUE: &str = "valgvagt.timer";
 
@@ -57,10 +63,26 @@ impl From<DeliverWire> for Deliver {
     }
 }
 
+/// Which delivery queue a message goes by.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Urgency {
+    /// A fan-out to many people, and the ticker's retries
+    /// ([`DELIVER_QUEUE`]).
+    Bulk,
+    /// What one event caused: an offer, a confirmation, an answer
+    /// ([`URGENT_QUEUE`]).
+    Urgent,
+}
+
 /// Queues the delivery of `ids` in the caller's transaction, in jobs of at
 /// most [`DELIVER_BATCH`]. `fresh` says the rows were inserted by this
 /// transaction, so their first id makes a key no other job has.
-pub async fn push_deliveries(tx: &mut Tx, ids: &[i64], fresh: bool) -> Result<(), QueueError> {
+pub async fn push_deliveries(
+    tx: &mut Tx,
+    ids: &[i64],
+    fresh: bool,
+    urgency: Urgency,
+) -> Result<(), QueueError> {
     let jobs: Vec<_> = ids
         .chunks(DELIVER_BATCH)
         .map(|chunk| {
@@ -73,7 +95,11 @@ pub async fn push_deliveries(tx: &mut Tx, ids: &[i64], fresh: bool) -> Result<()
             )
         })
         .collect();
-    push(tx, DELIVER_QUEUE, &jobs).await
+    let queue = match urgency {
+        Urgency::Bulk => DELIVER_QUEUE,
+        Urgency::Urgent => URGENT_QUEUE,
+    };
+    push(tx, queue, &jobs).await
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]

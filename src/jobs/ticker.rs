@@ -50,7 +50,7 @@ pub async fn tick(engine: &Engine) -> Result<TickReport, EngineError> {
     let due = tx
         .take_due_messages(now, now - requeue_after(), BATCH)
         .await?;
-    super::push_deliveries(&mut tx, &due, false).await?;
+    super::push_deliveries(&mut tx, &due, false, super::Urgency::Bulk).await?;
     let inbound = tx
         .take_unprocessed_inbound(now, now - requeue_after(), BATCH)
         .await?;

@@ -14,7 +14,9 @@ use std::time::{Duration, Instant};
 use apalis::prelude::*;
 
 use super::poll::Every;
-use super::{DELIVER_QUEUE, Deliver, FireTimer, HandleInbound, INBOUND_QUEUE, TIMER_QUEUE};
+use super::{
+    DELIVER_QUEUE, Deliver, FireTimer, HandleInbound, INBOUND_QUEUE, TIMER_QUEUE, URGENT_QUEUE,
+};
 use crate::engine::Engine;
 use crate::store::Pool;
 
@@ -46,7 +48,7 @@ impl WorkerSettings {
     /// heartbeat. Too few and a worker's acknowledgement waits behind jobs
     /// that wait behind it; the queue stops.
     pub fn pool_size(&self) -> u32 {
-        let queues = 3;
+        let queues = 4;
         (queues * self.concurrency + queues * 3 + 8) as u32
     }
 }
@@ -238,6 +240,15 @@ fn monitor(engine: &Arc<Engine>, settings: &WorkerSettings) -> Monitor {
         settings,
         Deliver,
         DELIVER_QUEUE,
+        deliver
+    );
+    let monitor = register!(
+        monitor,
+        &db,
+        engine,
+        settings,
+        Deliver,
+        URGENT_QUEUE,
         deliver
     );
     let monitor = register!(

@@ -77,7 +77,7 @@ pub async fn retry(
             "message {id} is not a dead letter"
         )));
     }
-    crate::jobs::push_deliveries(&mut tx, &[id], false)
+    crate::jobs::push_deliveries(&mut tx, &[id], false, crate::jobs::Urgency::Urgent)
         .await
         .map_err(|e| PageError::Internal(e.into()))?;
     tx.audit(

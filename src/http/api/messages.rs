@@ -115,7 +115,7 @@ pub async fn retry(State(state): State<AppState>, Path(id): Path<i64>) -> ApiRes
             "message {id} is not a dead letter"
         )));
     }
-    crate::jobs::push_deliveries(&mut tx, &[id], false)
+    crate::jobs::push_deliveries(&mut tx, &[id], false, crate::jobs::Urgency::Urgent)
         .await
         .map_err(|e| ApiError::Internal(e.into()))?;
     tx.commit().await?;
