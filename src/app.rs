@@ -87,6 +87,10 @@ pub struct Config {
     pub sms: SmsConfig,
     pub gatewayapi_webhook_secret: Option<String>,
     pub gatewayapi_keyword: Option<String>,
+    /// Most SMS a second this process sends to the gateway (the rate the
+    /// provider allows the account, shared out over the hosts); `None`
+    /// sends as fast as the gateway answers.
+    pub sms_rate: Option<f64>,
     pub templates_dir: PathBuf,
     pub workflows_dir: PathBuf,
     pub contact: Contact,
@@ -127,6 +131,7 @@ impl Config {
             sms: SmsConfig::Dev,
             gatewayapi_webhook_secret: None,
             gatewayapi_keyword: None,
+            sms_rate: None,
             templates_dir: root.join("templates"),
             workflows_dir: root.join("workflows"),
             contact: Contact {
@@ -197,6 +202,9 @@ pub async fn engine(config: &Config, db: Db) -> anyhow::Result<Arc<Engine>> {
         sms,
     );
     engine.municipality_code = config.municipality_code.clone();
+    if !matches!(config.sms, SmsConfig::Dev) {
+        engine.pacer = config.sms_rate.and_then(crate::sms::pacing::Pacer::new);
+    }
     if engine.municipality_code.is_none() {
         tracing::info!(
             "no municipality code (VALGVAGT_MUNICIPALITY_CODE): the residence rule is not checked"

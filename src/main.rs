@@ -186,6 +186,12 @@ struct ServeArgs {
     /// with it).
     #[arg(long, env = "GATEWAYAPI_KEYWORD")]
     gatewayapi_keyword: Option<String>,
+    /// Most SMS a second this process sends (GatewayAPI or Twilio): the
+    /// rate your account allows, divided by the hosts sharing it. Messages
+    /// one event caused (offers, confirmations, answers) go before a
+    /// fan-out's. Unset: as fast as the gateway answers.
+    #[arg(long, env = "VALGVAGT_SMS_RATE", value_parser = parse_rate)]
+    sms_rate: Option<f64>,
     #[arg(
         long,
         env = "TWILIO_BASE_URL",
@@ -451,6 +457,7 @@ async fn serve(mut config: Config, args: ServeArgs) -> anyhow::Result<ExitCode> 
     config.municipality_code = args.municipality_code;
     config.gatewayapi_webhook_secret = args.gatewayapi_webhook_secret;
     config.gatewayapi_keyword = args.gatewayapi_keyword;
+    config.sms_rate = args.sms_rate;
     config.email = args.smtp_url.map(|smtp_url| valgvagt::mail::EmailConfig {
         smtp_url,
         from: args.mail_from,
@@ -543,6 +550,16 @@ async fn serve(mut config: Config, args: ServeArgs) -> anyhow::Result<ExitCode> 
     println!("stopping: finishing running jobs");
     app.stop().await;
     Ok(ExitCode::SUCCESS)
+}
+
+/// A rate of messages a second: a positive number.
+fn parse_rate(s: &str) -> Result<f64, String> {
+    match s.trim().parse::<f64>() {
+        Ok(r) if r.is_finite() && r > 0.0 => Ok(r),
+        _ => Err(format!(
+            "{s:?} is not a rate: give messages a second, a positive number such as 10 or 0.5"
+        )),
+    }
 }
 
 /// Ctrl-C, or SIGTERM from a service manager.

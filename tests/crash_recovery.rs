@@ -95,7 +95,7 @@ async fn killed_with_calls_in_flight(backend: Backend) {
         .slow_after(24, 16, std::time::Duration::from_secs(120));
     let delivering = {
         let engine = engine.clone();
-        tokio::spawn(async move { engine.deliver(&ids).await })
+        tokio::spawn(async move { engine.deliver(&ids, valgvagt::jobs::Urgency::Bulk).await })
     };
     assert!(
         app.fake

@@ -386,19 +386,22 @@ async fn a_send_that_times_out_is_retried_late_and_marked_on_postgres() {
     a_send_that_times_out_is_retried_late_and_marked(Backend::Postgres).await;
 }
 
-/// A message one event caused is taken before a fan-out queued earlier:
-/// 300 invitations in batches wait while a single assignment's goes.
-async fn urgent_before_bulk(backend: Backend) {
-    let Some(setup) = support::Setup::new(backend).await else {
-        return;
-    };
+/// `bulk` invitations queued in batches while no worker runs, then one
+/// more by a single assignment; the app restarted with `rate`. Returns it,
+/// the single invitation's number, and when the restart began.
+async fn fan_out_then_one(
+    backend: Backend,
+    bulk: usize,
+    rate: Option<f64>,
+) -> Option<(TestApp, u64, std::time::Instant)> {
+    let mut setup = support::Setup::new(backend).await?;
+    setup.config.sms_rate = rate;
     let mut app = setup.start().await;
-    let generated = valgvagt::generate::election(app.engine(), 301, 301, 1)
+    let generated = valgvagt::generate::election(app.engine(), bulk + 1, bulk + 1, 1)
         .await
         .expect("an election");
     app.stop().await;
 
-    // Queued while no worker runs: the fan-out first, then one more.
     let engine = support::Setup::engine_of(&app.config).await;
     let pairs: Vec<valgvagt::engine::Assignment> = generated
         .seats
@@ -409,26 +412,61 @@ async fn urgent_before_bulk(backend: Backend) {
             person_id: *p,
         })
         .collect();
-    for batch in pairs[..300].chunks(20) {
+    for batch in pairs[..bulk].chunks(20) {
         engine.assign_many(batch, "test").await.expect("assign");
     }
     engine
-        .assign(pairs[300].seat_id, pairs[300].person_id, "test")
+        .assign(pairs[bulk].seat_id, pairs[bulk].person_id, "test")
         .await
         .expect("assign");
     engine.db.close().await;
     drop(engine);
-
+    let restarting = std::time::Instant::now();
     app.restart().await;
+    let single = generated.phones[bulk][1..].parse().unwrap();
+    Some((app, single, restarting))
+}
+
+/// Where the message to `msisdn` came among those the gateway received.
+fn position(app: &TestApp, msisdn: u64) -> usize {
+    app.fake
+        .received()
+        .iter()
+        .position(|r| r.msisdn == msisdn)
+        .expect("received")
+}
+
+/// A message one event caused is taken before a fan-out queued earlier.
+async fn urgent_before_bulk(backend: Backend) {
+    let Some((app, single, _)) = fan_out_then_one(backend, 300, None).await else {
+        return;
+    };
+    // A gateway that takes a while: the fan-out lasts about a second.
+    app.fake.set_latency(std::time::Duration::from_millis(200));
     app.settle().await;
-    let received = app.fake.received();
-    assert_eq!(received.len(), 301);
-    let last: u64 = generated.phones[300][1..].parse().unwrap();
-    let at = received.iter().position(|r| r.msisdn == last).unwrap();
+    assert_eq!(app.fake.count(), 301);
+    let at = position(&app, single);
     assert!(
-        at < 64,
-        "the single invitation went {at}th, not after the fan-out"
+        at < 150,
+        "the single invitation went {at}th of 301, not beside the fan-out"
     );
+}
+
+/// Paced to the provider's rate, a fan-out takes the time the rate says,
+/// and a message one event caused still goes ahead of it.
+async fn paced_with_urgent_first(backend: Backend) {
+    let Some((app, single, restarting)) = fan_out_then_one(backend, 60, Some(20.0)).await else {
+        return;
+    };
+    app.settle().await;
+    let took = restarting.elapsed();
+    assert_eq!(app.fake.count(), 61);
+    assert!(
+        took >= std::time::Duration::from_millis(2_900),
+        "61 messages at 20 a second took {took:?}"
+    );
+    let at = position(&app, single);
+    assert!(at < 20, "the single invitation went {at}th of 61");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -439,4 +477,14 @@ async fn a_single_events_message_goes_before_a_fan_out_queued_earlier_on_sqlite(
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_single_events_message_goes_before_a_fan_out_queued_earlier_on_postgres() {
     urgent_before_bulk(Backend::Postgres).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sends_are_paced_to_the_providers_rate_urgent_first_on_sqlite() {
+    paced_with_urgent_first(Backend::Sqlite).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sends_are_paced_to_the_providers_rate_urgent_first_on_postgres() {
+    paced_with_urgent_first(Backend::Postgres).await;
 }

@@ -150,7 +150,13 @@ impl Engine {
     /// result as it returns (see the module docs). Returns the outcome of
     /// each message it claimed, in id order; the others were sent already,
     /// claimed by another job, or not due.
-    pub async fn deliver(&self, ids: &[i64]) -> Result<Vec<(i64, DeliveryOutcome)>, EngineError> {
+    /// SMS calls are paced to the provider's rate when one is set
+    /// ([`Engine::pacer`]), `urgency` deciding who goes first.
+    pub async fn deliver(
+        &self,
+        ids: &[i64],
+        urgency: crate::jobs::Urgency,
+    ) -> Result<Vec<(i64, DeliveryOutcome)>, EngineError> {
         let parallel = self.delivery.parallel.max(1);
         let per_call = self.sms.batch_size().max(1);
         let mut waiting: VecDeque<i64> = ids.iter().copied().collect();
@@ -170,7 +176,7 @@ impl Engine {
                     .await?;
                 returned.clear();
                 for call in calls {
-                    in_flight.push(self.call(call));
+                    in_flight.push(self.call(call, urgency));
                 }
             }
             // Wait for one call, then take every other that has returned
@@ -342,10 +348,14 @@ impl Engine {
         calls
     }
 
-    /// Makes one gateway call.
-    async fn call(&self, call: Call) -> Returned {
+    /// Makes one gateway call, an SMS once the pacer gives it a slot.
+    async fn call(&self, call: Call, urgency: crate::jobs::Urgency) -> Returned {
         match call {
             Call::Sms(messages) => {
+                if let Some(pacer) = &self.pacer {
+                    let urgent = urgency == crate::jobs::Urgency::Urgent;
+                    pacer.acquire(messages.len(), urgent).await;
+                }
                 let batch: Vec<OutgoingSms> = messages
                     .iter()
                     .map(|(msg, body)| OutgoingSms {

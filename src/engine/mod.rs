@@ -115,6 +115,8 @@ pub struct Engine {
     /// This process among those sharing the database: its delivery claims
     /// carry the id.
     pub process: crate::process::ProcessIdentity,
+    /// Paces SMS to the provider's rate, when one is set.
+    pub pacer: Option<crate::sms::pacing::Pacer>,
     /// Off when no SMTP server is configured: workflows that list e-mail
     /// fall through to their next channel.
     pub email: Option<crate::mail::Smtp>,
@@ -147,6 +149,7 @@ impl Engine {
             sms,
             delivery: DeliveryPolicy::default(),
             process: crate::process::ProcessIdentity::current(),
+            pacer: None,
             email: None,
             links: LinkSettings {
                 key: crate::domain::LinkKey::random(),

@@ -60,7 +60,10 @@ pub async fn run_queued(engine: &Engine) -> anyhow::Result<usize> {
             }
         }
         for batch in outbox.chunks(DELIVER_BATCH) {
-            engine.deliver(batch).await.context("delivering")?;
+            engine
+                .deliver(batch, super::Urgency::Urgent)
+                .await
+                .context("delivering")?;
         }
         let rowids: Vec<i64> = jobs.iter().map(|j| j.0).collect();
         let mut tx = engine.db.begin().await?;

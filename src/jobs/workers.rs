@@ -16,6 +16,7 @@ use apalis::prelude::*;
 use super::poll::Every;
 use super::{
     DELIVER_QUEUE, Deliver, FireTimer, HandleInbound, INBOUND_QUEUE, TIMER_QUEUE, URGENT_QUEUE,
+    Urgency,
 };
 use crate::engine::Engine;
 use crate::store::Pool;
@@ -88,7 +89,12 @@ impl Deaths {
 }
 
 async fn deliver(job: Deliver, engine: Data<Arc<Engine>>) -> Result<(), BoxDynError> {
-    engine.deliver(&job.outbox_ids).await?;
+    engine.deliver(&job.outbox_ids, Urgency::Bulk).await?;
+    Ok(())
+}
+
+async fn deliver_urgent(job: Deliver, engine: Data<Arc<Engine>>) -> Result<(), BoxDynError> {
+    engine.deliver(&job.outbox_ids, Urgency::Urgent).await?;
     Ok(())
 }
 
@@ -249,7 +255,7 @@ fn monitor(engine: &Arc<Engine>, settings: &WorkerSettings) -> Monitor {
         settings,
         Deliver,
         URGENT_QUEUE,
-        deliver
+        deliver_urgent
     );
     let monitor = register!(
         monitor,

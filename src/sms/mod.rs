@@ -4,6 +4,7 @@ pub mod dev;
 pub mod fake_gatewayapi;
 pub mod fake_twilio;
 pub mod gatewayapi;
+pub mod pacing;
 pub mod twilio;
 
 use async_trait::async_trait;
