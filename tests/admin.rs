@@ -429,18 +429,26 @@ on_both_backends! {
 
         let mut b = Browser::logged_in(&app, SECRETARIAT.0, SECRETARIAT.1).await;
         let page = b.get(&format!("/admin/seats/{}", e.seats[0])).await;
-        assert!(page.body.contains("id=\"no-show\""));
-        let r = b.post(&format!("/admin/seats/{}/no-show", e.seats[0]), &[]).await;
-        assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
-        assert_eq!(app.seat_status(e.seats[0]).await, "vacant");
-        assert!(app.history(e.seats[0]).await.contains(&"no_show".to_string()));
-
+        assert!(!page.body.contains("id=\"no-show\""), "not before the seat's day, nor before a yes");
+        let early = b.post(&format!("/admin/seats/{}/no-show", e.seats[0]), &[]).await;
+        assert_eq!(early.status, StatusCode::CONFLICT, "{}", early.body);
+        assert_eq!(app.seat_status(e.seats[0]).await, "invited");
         let r = b.post(&format!("/admin/seats/{}/remove", e.seats[2]), &[("reason", "secretariat")]).await;
         assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
         assert_eq!(app.seat_status(e.seats[2]).await, "vacant");
         assert_eq!(app.get_json("/api/outbox").await[0]["template"], "invitation_retracted", "Bo is told");
         let again = b.post(&format!("/admin/seats/{}/remove", e.seats[2]), &[]).await;
         assert_eq!(again.status, StatusCode::CONFLICT, "the seat is vacant now");
+
+        app.sms_from("+4520000001", "JA").await;
+        app.jump_to("2029-11-20T07:15:00Z").await;
+        let mut b = Browser::logged_in(&app, SECRETARIAT.0, SECRETARIAT.1).await;
+        let page = b.get(&format!("/admin/seats/{}", e.seats[0])).await;
+        assert!(page.body.contains("id=\"no-show\""), "a confirmed seat on its day");
+        let r = b.post(&format!("/admin/seats/{}/no-show", e.seats[0]), &[]).await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+        assert_eq!(app.seat_status(e.seats[0]).await, "vacant");
+        assert!(app.history(e.seats[0]).await.contains(&"no_show".to_string()));
     }
 
     async fn readers_look_at_the_followup_page_and_only_the_secretariat_acts_on_it(app: TestApp) {

@@ -155,6 +155,24 @@ on_both_backends! {
         assert!(editor.body.contains("every: P3D"), "{}", editor.body);
     }
 
+    async fn a_draft_sent_with_a_browsers_line_ends_shows_only_the_edited_line_changed(app: TestApp) {
+        let mut b = Browser::logged_in(&app, SECRETARIAT.0, SECRETARIAT.1).await;
+        b.get("/admin/workflows/invite").await;
+        // A browser sends a textarea's lines ended by CRLF.
+        let edited = shipped_invite()
+            .replace("every: P4D", "every: P3D")
+            .replace('\n', "\r\n");
+        b.post("/admin/workflows/invite/draft", &[("source", &edited)]).await;
+        let review = b.get("/admin/workflows/invite/review").await;
+        review.assert_ok();
+        assert_eq!(review.body.matches("<tr class=\"added\">").count(), 1, "{}", review.body);
+        assert_eq!(review.body.matches("<tr class=\"removed\">").count(), 1, "{}", review.body);
+        b.post("/admin/workflows/invite/publish", &[]).await;
+        assert_eq!(listed_revision(&mut b, "invite").await, "2");
+        let editor = b.get("/admin/workflows/invite").await;
+        assert!(editor.body.contains("every: P3D") && !editor.body.contains('\r'), "stored with LF line ends");
+    }
+
     async fn a_reader_may_look_at_workflows_and_a_team_responsible_may_not(app: TestApp) {
         user(&app, "læser@testrup.dk", "reader", None, None).await;
         let mut r = Browser::logged_in(&app, "læser@testrup.dk", PASSWORD).await;

@@ -70,16 +70,31 @@ on_both_backends! {
         assert_eq!(app.seat_status(e.seats[0]).await, "confirmed");
     }
 
-    async fn the_api_reports_a_no_show_and_refuses_one_for_a_vacant_seat(app: TestApp) {
-        let e = election(&app, 2).await;
+    async fn the_api_reports_a_no_show_on_a_confirmed_seats_day_only(app: TestApp) {
+        let e = election(&app, 3).await;
         let anna = person().create(&app).await;
+        let bo = person().name("Bo Nielsen").cpr("030771-2345").phone("+4520000002").create(&app).await;
         assign(&app, e.seats[0], anna).await;
-        let r = app.http.post(app.url(&format!("/api/seats/{}/no-show", e.seats[0]))).send().await.unwrap();
+        let no_show = |seat: i64| app.http.post(app.url(&format!("/api/seats/{seat}/no-show"))).send();
+        let r = no_show(e.seats[0]).await.unwrap();
+        assert_eq!(r.status(), 409, "invited, and weeks early");
+        app.sms_from(ANNA, "JA").await;
+        let r = no_show(e.seats[0]).await.unwrap();
+        assert_eq!(r.status(), 409);
+        assert!(r.text().await.unwrap().contains("on 2029-11-20"), "the refusal names the day");
+        assert_eq!(app.seat_status(e.seats[0]).await, "confirmed");
+
+        app.jump_to("2029-11-20T07:15:00Z").await;
+        assign(&app, e.seats[1], bo).await;
+        let r = no_show(e.seats[1]).await.unwrap();
+        assert_eq!(r.status(), 409, "Bo never said yes");
+        assert!(r.text().await.unwrap().contains("not confirmed"));
+        let r = no_show(e.seats[0]).await.unwrap();
         assert_eq!(r.status(), 200);
         app.settle().await;
         assert_eq!(app.seat_status(e.seats[0]).await, "vacant");
-        let r = app.http.post(app.url(&format!("/api/seats/{}/no-show", e.seats[1]))).send().await.unwrap();
-        assert_eq!(r.status(), 409);
+        let r = no_show(e.seats[2]).await.unwrap();
+        assert_eq!(r.status(), 409, "a vacant seat");
     }
 
     async fn a_worker_who_texts_moedt_on_the_day_is_checked_in(app: TestApp) {

@@ -36,7 +36,7 @@ pub use assign::{AssignError, Assignment, BulkAssignError};
 pub use deliver::{DeliveryOutcome, DeliveryPolicy};
 pub use eligibility::Refusal;
 pub use inbound::InboundOutcome;
-pub use no_show::OffSeatError;
+pub use no_show::{OffSeatError, may_report_no_show};
 pub use publish::{PublishError, Published};
 pub use remove::Removal;
 pub use schedule::ScheduleReport;

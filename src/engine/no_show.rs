@@ -23,6 +23,14 @@ pub enum OffSeatError {
     NoSuchSeat(i64),
     #[error("seat {0} is vacant; nobody holds it")]
     Vacant(i64),
+    /// A no-show is reported on the seat's day only, and only for a
+    /// person who said yes.
+    #[error(
+        "seat {seat_id} is on {date}: a no-show is reported on the seat's day, for a confirmed seat"
+    )]
+    NotItsDay { seat_id: i64, date: NaiveDate },
+    #[error("seat {0} is not confirmed: a no-show is reported for a person who said yes")]
+    NotConfirmed(i64),
     #[error(transparent)]
     Engine(#[from] EngineError),
 }
@@ -44,6 +52,26 @@ pub(crate) struct OffSeat<'a> {
     pub except: Option<i64>,
 }
 
+/// Whether a no-show may be reported by a person (the API, the admin) for
+/// a seat of `status` on `date`: on its day, and confirmed. (The station's
+/// responsible reporting by SMS names a seat of that day by its code; a
+/// workflow's `set_seat: no_show` decides for itself.)
+pub fn may_report_no_show(
+    date: NaiveDate,
+    status: &str,
+    seat_id: i64,
+    now: DateTime<Utc>,
+) -> Result<(), OffSeatError> {
+    match status {
+        "vacant" => Err(OffSeatError::Vacant(seat_id)),
+        _ if date != crate::clock::local_today(now) => {
+            Err(OffSeatError::NotItsDay { seat_id, date })
+        }
+        "confirmed" => Ok(()),
+        _ => Err(OffSeatError::NotConfirmed(seat_id)),
+    }
+}
+
 impl Engine {
     /// Reports the person of a seat as not come (the API's way), in one
     /// transaction with the replacement it starts.
@@ -51,9 +79,10 @@ impl Engine {
         let now = self.clock.now();
         let mut tx = self.db.begin().await?;
         let mut fx = Effects::default();
-        if tx.seat(seat_id).await?.is_none() {
+        let Some(seat) = tx.seat(seat_id).await? else {
             return Err(OffSeatError::NoSuchSeat(seat_id));
-        }
+        };
+        may_report_no_show(seat.date, &seat.status, seat_id, now)?;
         if !self
             .no_show_in(&mut tx, &mut fx, seat_id, actor, None, None, now)
             .await?

@@ -63,6 +63,7 @@ pub fn check_files(
             path: path.clone(),
             source,
         })?;
+        let source = crate::workflow::normalize_line_ends(&source);
         sources.push((path.display().to_string(), source));
     }
     let ctx = CheckContext {

@@ -110,6 +110,7 @@ impl Engine {
         actor: &str,
         migrate: bool,
     ) -> Result<Revised, PublishError> {
+        let source = &crate::workflow::normalize_line_ends(source);
         let compiled = self.check_source(source).await?;
         let (false, Some(w)) = (compiled.has_errors(), compiled.workflow.clone()) else {
             return Err(PublishError::Invalid(compiled.render("workflow")));

@@ -44,7 +44,7 @@ impl Tx {
                      updated_at = excluded.updated_at, updated_by = excluded.updated_by"
             )
             .bind(name)
-            .bind(source)
+            .bind(crate::workflow::normalize_line_ends(source))
             .bind(based_on)
             .bind(now)
             .bind(by)

@@ -6,7 +6,8 @@ use super::{Tx, WorkflowRevision};
 use crate::q;
 
 impl Tx {
-    /// Stores a new revision of a workflow, numbered one past the latest.
+    /// Stores a new revision of a workflow, numbered one past the latest,
+    /// its text with `\n` line ends.
     pub async fn insert_revision(
         &mut self,
         name: &str,
@@ -24,7 +25,7 @@ impl Tx {
                  RETURNING *"
             )
             .bind(name)
-            .bind(source)
+            .bind(crate::workflow::normalize_line_ends(source))
             .bind(compiled_json)
             .bind(now)
             .bind(origin)

@@ -126,6 +126,14 @@ pub fn compile(source: &str, ctx: &CheckContext) -> Compiled {
     compiled
 }
 
+/// A definition's text with every line ended by `\n` alone: browsers send
+/// a form's text with `\r\n`, and an editor may save it so. Every
+/// definition is stored and compared in this form, so a two-line edit
+/// shows as two lines in a review.
+pub fn normalize_line_ends(source: &str) -> String {
+    source.replace("\r\n", "\n").replace('\r', "\n")
+}
+
 /// The name given by the top-level `workflow:` key, read without checking
 /// the rest of the file; for collecting the names of sibling definitions.
 pub fn workflow_name(source: &str) -> Option<String> {

@@ -30,6 +30,6 @@ mod yaml;
 #[cfg(test)]
 mod tests;
 
-pub use compile::{CheckContext, Compiled, compile, workflow_name};
+pub use compile::{CheckContext, Compiled, compile, normalize_line_ends, workflow_name};
 pub use diagnostic::{Diagnostic, Severity, code};
 pub use model::*;

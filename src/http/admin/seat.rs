@@ -140,9 +140,12 @@ pub async fn show(
     c.insert("person", &person);
     c.insert("lines", &lines);
     c.insert("may_assign", &may_assign);
+    let staffs = session.role.staffs_team(raw.team_id);
+    c.insert("may_remove", &(raw.status != "vacant" && staffs));
+    let now = state.engine.clock.now();
     c.insert(
-        "may_remove",
-        &(raw.status != "vacant" && session.role.staffs_team(raw.team_id)),
+        "may_no_show",
+        &(staffs && crate::engine::may_report_no_show(raw.date, &raw.status, raw.id, now).is_ok()),
     );
     c.insert("candidates", &candidates);
     c.insert("name", &q.name.unwrap_or_default());
@@ -209,7 +212,9 @@ impl From<crate::engine::OffSeatError> for PageError {
         use crate::engine::OffSeatError;
         match e {
             OffSeatError::NoSuchSeat(_) => PageError::NotFound(e.to_string()),
-            OffSeatError::Vacant(_) => PageError::Conflict(e.to_string()),
+            OffSeatError::Vacant(_)
+            | OffSeatError::NotItsDay { .. }
+            | OffSeatError::NotConfirmed(_) => PageError::Conflict(e.to_string()),
             OffSeatError::Engine(e) => e.into(),
         }
     }

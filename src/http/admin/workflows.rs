@@ -246,8 +246,14 @@ struct DiffLine {
     text: String,
 }
 
+/// The lines of `old` and `new` compared, line ends aside (a draft saved
+/// before they were made alike may hold the browser's `\r\n`).
 fn diff(old: &str, new: &str) -> Vec<DiffLine> {
-    let d = similar::TextDiff::from_lines(old, new);
+    let (old, new) = (
+        crate::workflow::normalize_line_ends(old),
+        crate::workflow::normalize_line_ends(new),
+    );
+    let d = similar::TextDiff::from_lines(&old, &new);
     d.iter_all_changes()
         .map(|c| DiffLine {
             kind: match c.tag() {

@@ -119,7 +119,9 @@ impl From<OffSeatError> for ApiError {
     fn from(e: OffSeatError) -> Self {
         match e {
             OffSeatError::NoSuchSeat(_) => ApiError::NotFound(e.to_string()),
-            OffSeatError::Vacant(_) => ApiError::Conflict(e.to_string()),
+            OffSeatError::Vacant(_)
+            | OffSeatError::NotItsDay { .. }
+            | OffSeatError::NotConfirmed(_) => ApiError::Conflict(e.to_string()),
             OffSeatError::Engine(e) => e.into(),
         }
     }
