@@ -432,6 +432,10 @@ on_both_backends! {
         assert!(!page.body.contains("id=\"no-show\""), "not before the seat's day, nor before a yes");
         let early = b.post(&format!("/admin/seats/{}/no-show", e.seats[0]), &[]).await;
         assert_eq!(early.status, StatusCode::CONFLICT, "{}", early.body);
+        assert!(early.body.contains("Udeblevet kan først meldes på pladsens dag, 20.11.2029"), "{}", early.body);
+        let nowhere = b.get("/admin/seats/1/nowhere").await;
+        assert_eq!(nowhere.status, StatusCode::NOT_FOUND);
+        assert!(nowhere.body.contains("<h1>Siden findes ikke"), "a page, not an empty 404: {}", nowhere.body);
         assert_eq!(app.seat_status(e.seats[0]).await, "invited");
         let r = b.post(&format!("/admin/seats/{}/remove", e.seats[2]), &[("reason", "secretariat")]).await;
         assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);

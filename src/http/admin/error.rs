@@ -13,9 +13,11 @@ pub enum PageError {
     #[error("log in first")]
     LoginNeeded(String),
     /// Logged in, but the role does not reach this.
-    #[error("your role does not give access to this")]
+    #[error("Din rolle giver ikke adgang til dette. / Your role does not give access to this.")]
     Forbidden,
-    #[error("the form is missing its security token; reload the page and try again")]
+    #[error(
+        "Formularen mangler sit sikkerhedsfelt. Genindlæs siden og prøv igen. / The form is missing its security token; reload the page and try again."
+    )]
     Csrf,
     #[error("{0}")]
     NotFound(String),
@@ -25,7 +27,7 @@ pub enum PageError {
     Conflict(String),
     #[error("too many failed logins")]
     TooManyAttempts(TooManyAttempts),
-    #[error("the request is too large")]
+    #[error("Det sendte er for stort. / The request is too large.")]
     TooLarge,
     /// A field's text holds the NUL character, which PostgreSQL cannot
     /// store: the field's name.
@@ -75,15 +77,35 @@ impl PageError {
     }
 }
 
+/// What went wrong, in plain words, by status.
+fn heading(status: StatusCode) -> &'static str {
+    match status.as_u16() {
+        400 | 422 => "Noget i det sendte er ikke i orden / Something in the request is not right",
+        403 => "Ingen adgang / No access",
+        404 => "Siden findes ikke / The page does not exist",
+        409 => "Det kan ikke lade sig gøre nu / This cannot be done now",
+        413 => "For stort / Too large",
+        429 => "Vent lidt / Please wait",
+        _ => "Der skete en fejl / Something went wrong",
+    }
+}
+
 /// A plain page: the error pages must render even when the templates or
 /// the database are what failed.
 fn error_page(status: StatusCode, message: &str) -> Response {
     let message = escape_html(message);
-    let code = status.as_u16();
+    let title = heading(status);
     let body = format!(
-        r#"<!doctype html><html lang="da"><head><meta charset="utf-8"><title>{code}</title><link rel="stylesheet" href="/admin/static/admin.css"></head><body class="error"><main><h1>{code}</h1><p>{message}</p><p><a href="/admin">valgvagt</a></p></main></body></html>"#
+        r#"<!doctype html><html lang="da"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><title>{title}</title><link rel="stylesheet" href="/admin/static/admin.css"></head><body class="error"><main><h1>{title}</h1><p>{message}</p><p><a href="/admin">Til forsiden / Home</a></p></main></body></html>"#
     );
     (status, Html(body)).into_response()
+}
+
+/// Any address under `/admin` that is no page.
+pub async fn not_found() -> PageError {
+    PageError::NotFound(
+        "Tjek adressen, eller gå til forsiden. / Check the address, or go home.".into(),
+    )
 }
 
 impl IntoResponse for PageError {

@@ -38,6 +38,7 @@ pub fn router(state: AppState) -> Router<AppState> {
         .route("/admin/login", get(login::show).post(login::submit))
         .route("/admin/logout", post(login::logout))
         .route("/admin/language", post(login::set_language))
+        .route("/admin/{*rest}", axum::routing::any(error::not_found))
         .route("/admin/board", get(board::show))
         .route("/admin/board/live", get(board::live))
         .route("/admin/seats/{id}", get(seat::show))

@@ -211,10 +211,19 @@ impl From<crate::engine::OffSeatError> for PageError {
     fn from(e: crate::engine::OffSeatError) -> Self {
         use crate::engine::OffSeatError;
         match e {
-            OffSeatError::NoSuchSeat(_) => PageError::NotFound(e.to_string()),
-            OffSeatError::Vacant(_)
-            | OffSeatError::NotItsDay { .. }
-            | OffSeatError::NotConfirmed(_) => PageError::Conflict(e.to_string()),
+            OffSeatError::NoSuchSeat(_) => {
+                PageError::NotFound("Pladsen findes ikke. / The seat does not exist.".into())
+            }
+            OffSeatError::Vacant(_) => PageError::Conflict(
+                "Pladsen er ledig: ingen har den. / The seat is vacant; nobody holds it.".into(),
+            ),
+            OffSeatError::NotItsDay { date, .. } => PageError::Conflict(format!(
+                "Udeblevet kan først meldes på pladsens dag, {}. / A no-show is reported on the seat's day, {date}.",
+                date.format("%d.%m.%Y")
+            )),
+            OffSeatError::NotConfirmed(_) => PageError::Conflict(
+                "Udeblevet kan kun meldes for en person, der har sagt ja. / A no-show is reported for a person who said yes.".into(),
+            ),
             OffSeatError::Engine(e) => e.into(),
         }
     }
