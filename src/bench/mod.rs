@@ -133,10 +133,7 @@ async fn empty_database(db: &Db) -> anyhow::Result<&'static str> {
         tx.elections().await?.is_empty(),
         "the bench needs an empty database"
     );
-    Ok(match db.backend() {
-        crate::store::Backend::Sqlite => "sqlite",
-        crate::store::Backend::Postgres => "postgres",
-    })
+    Ok(db.backend().name())
 }
 
 fn tempfile_dir() -> anyhow::Result<std::path::PathBuf> {

@@ -150,6 +150,7 @@ impl Engine {
     /// result as it returns (see the module docs). Returns the outcome of
     /// each message it claimed, in id order; the others were sent already,
     /// claimed by another job, or not due.
+    ///
     /// SMS calls are paced to the provider's rate when one is set
     /// ([`Engine::pacer`]), `urgency` deciding who goes first.
     pub async fn deliver(
@@ -310,10 +311,6 @@ impl Engine {
                     let body = resolve_links(&msg.body, own);
                     sms.push((msg, body));
                 }
-                "email" if self.email.is_none() => calls.push(Call::Refused(
-                    msg,
-                    SendError::Temporary("no SMTP server is configured".into()),
-                )),
                 "email" => {
                     let text = resolve_links(&msg.body, own);
                     let html = resolve_links(msg.html.as_deref().unwrap_or_default(), |id| {
@@ -321,10 +318,6 @@ impl Engine {
                     });
                     calls.push(Call::Email { msg, text, html });
                 }
-                "telegram" if self.telegram().is_none() => calls.push(Call::Refused(
-                    msg,
-                    SendError::Temporary("no Telegram bot is configured".into()),
-                )),
                 "telegram" => {
                     let text = resolve_links(&msg.body, own);
                     let buttons: Vec<Vec<Button>> = msg

@@ -28,6 +28,16 @@ pub enum Backend {
     Postgres,
 }
 
+impl Backend {
+    /// `sqlite` or `postgres`, as health checks and benchmarks print it.
+    pub fn name(self) -> &'static str {
+        match self {
+            Backend::Sqlite => "sqlite",
+            Backend::Postgres => "postgres",
+        }
+    }
+}
+
 /// The database: a connection pool on either backend, and the key that
 /// seals CPR numbers in it.
 #[derive(Clone, Debug)]

@@ -34,10 +34,7 @@ pub(crate) fn within_election(
 /// ticker come back by themselves once it does).
 pub async fn health(State(state): State<AppState>) -> axum::response::Response {
     use axum::response::IntoResponse;
-    let backend = match state.engine.db.backend() {
-        crate::store::Backend::Sqlite => "sqlite",
-        crate::store::Backend::Postgres => "postgres",
-    };
+    let backend = state.engine.db.backend().name();
     let probe = async {
         let mut tx = state.engine.db.read().await?;
         tx.count_inbound_waiting().await
