@@ -91,6 +91,9 @@ pub struct Config {
     /// provider allows the account, shared out over the hosts); `None`
     /// sends as fast as the gateway answers.
     pub sms_rate: Option<f64>,
+    /// What one SMS part costs, in øre, for the price shown before a
+    /// group message and in a rehearsal's report. Unset: parts only.
+    pub sms_part_price_ore: Option<i64>,
     pub templates_dir: PathBuf,
     pub workflows_dir: PathBuf,
     pub contact: Contact,
@@ -132,11 +135,14 @@ impl Config {
             gatewayapi_webhook_secret: None,
             gatewayapi_keyword: None,
             sms_rate: None,
+            sms_part_price_ore: None,
             templates_dir: root.join("templates"),
             workflows_dir: root.join("workflows"),
             contact: Contact {
                 municipality: "Valgsekretariatet".into(),
                 contact: "valg@kommune.dk".into(),
+                phone: String::new(),
+                email: String::new(),
             },
             clock: Clock::System,
             workers: WorkerSettings::default(),
@@ -425,6 +431,7 @@ impl App {
             pages: Arc::new(crate::http::admin::pages::Pages::load()?),
             secure_cookies: engine.links.base_url.starts_with("https://"),
             trusted_proxies: config.trusted_proxies.clone(),
+            sms_part_price_ore: config.sms_part_price_ore,
         };
         let (shutdown, stopped) = tokio::sync::watch::channel(false);
         let mut routes = router(state);

@@ -18,8 +18,8 @@ pub async fn seed(engine: &Engine) -> anyhow::Result<Option<i64>> {
     let seats = tx.seats_of_election(summary.election_id, 0, 100).await?;
     let people = tx.people(0, 100).await?;
     drop(tx);
-    // Three people are invited (Carla in English); Dennis is left for
-    // trying an assignment through the API.
+    // Three people are invited (Carla in English); Dennis, Eva and Frede
+    // are left for the README's tour of the API.
     for (seat, person) in seats.iter().zip(people.iter().take(3)) {
         engine.assign(seat.id, person.id, "demo").await?;
     }

@@ -192,6 +192,11 @@ struct ServeArgs {
     /// fan-out's. Unset: as fast as the gateway answers.
     #[arg(long, env = "VALGVAGT_SMS_RATE", value_parser = parse_rate)]
     sms_rate: Option<f64>,
+    /// What one SMS part costs, in kroner (`0.25`, or `0,25`), as your
+    /// gateway's price list says: the group message preview and the
+    /// rehearsal's report show the price beside the parts.
+    #[arg(long, env = "VALGVAGT_SMS_PART_PRICE", value_parser = valgvagt::messages::price::parse_part_price)]
+    sms_part_price: Option<i64>,
     #[arg(
         long,
         env = "TWILIO_BASE_URL",
@@ -220,6 +225,15 @@ struct ServeArgs {
     /// How people reach the secretariat, printed in messages.
     #[arg(long, env = "VALGVAGT_CONTACT", default_value = "valg@kommune.dk")]
     contact: String,
+    /// A number people call the secretariat on (`{{ contact_phone }}`:
+    /// "Ring til …"). Without it, `--contact` when that is no e-mail
+    /// address; messages that would say "call" then say "write to".
+    #[arg(long, env = "VALGVAGT_CONTACT_PHONE", default_value = "")]
+    contact_phone: String,
+    /// An address people write to (`{{ contact_email }}`). Without it,
+    /// `--contact` when that is an e-mail address.
+    #[arg(long, env = "VALGVAGT_CONTACT_EMAIL", default_value = "")]
+    contact_email: String,
     /// The municipality's code in the CPR register (`0461` for Odense):
     /// who lives elsewhere is refused where the election type keeps the
     /// residence rule. Without it that rule is not checked.
@@ -269,15 +283,22 @@ struct ServeArgs {
 
 #[tokio::main]
 async fn main() -> ExitCode {
+    let cli = Cli::parse();
+    // The service logs what it does; a command run by hand prints its
+    // answer and logs only warnings, unless RUST_LOG asks for more.
+    let level = match cli.command {
+        Command::Serve(_) => "info",
+        _ => "warn",
+    };
     tracing_subscriber::fmt()
         .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_default_env()
-                .unwrap_or_else(|_| "info,sqlx=warn,apalis=warn,apalis_core=warn".into()),
+            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| {
+                format!("{level},sqlx=warn,apalis=warn,apalis_core=warn").into()
+            }),
         )
         .with_writer(std::io::stderr)
         .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
         .init();
-    let cli = Cli::parse();
     match run(cli).await {
         Ok(code) => code,
         Err(e) => {
@@ -454,10 +475,13 @@ async fn serve(mut config: Config, args: ServeArgs) -> anyhow::Result<ExitCode> 
     config.dev_sms_on_network = args.dev_sms_on_network;
     config.contact.municipality = args.municipality;
     config.contact.contact = args.contact;
+    config.contact.phone = args.contact_phone;
+    config.contact.email = args.contact_email;
     config.municipality_code = args.municipality_code;
     config.gatewayapi_webhook_secret = args.gatewayapi_webhook_secret;
     config.gatewayapi_keyword = args.gatewayapi_keyword;
     config.sms_rate = args.sms_rate;
+    config.sms_part_price_ore = args.sms_part_price;
     config.email = args.smtp_url.map(|smtp_url| valgvagt::mail::EmailConfig {
         smtp_url,
         from: args.mail_from,

@@ -28,6 +28,7 @@ use rand::{Rng, SeedableRng};
 
 use crate::app::{self, Config, SmsConfig};
 use crate::clock::Clock;
+use crate::domain::Language;
 use crate::engine::{Assignment, Engine};
 use crate::store::inbound::NewInbound;
 use crate::store::standby::NewStandby;
@@ -86,6 +87,17 @@ pub struct RehearseArgs {
     /// station's chair reports them with UDEBLEVET.
     #[arg(long, default_value_t = 0.02)]
     pub no_show: f64,
+    /// The language the report is printed in: `en` or `da`.
+    #[arg(long, default_value = "en", value_parser = parse_language)]
+    pub language: Language,
+    /// What one SMS part costs, in kroner (`0.25`): the report totals the
+    /// price beside the parts.
+    #[arg(long, env = "VALGVAGT_SMS_PART_PRICE", value_parser = crate::messages::price::parse_part_price)]
+    pub sms_part_price: Option<i64>,
+}
+
+fn parse_language(s: &str) -> Result<Language, String> {
+    Language::parse(s).ok_or_else(|| format!("{s:?} is no language: da or en"))
 }
 
 /// What a rehearsal did, as read from its database at the end.
@@ -104,10 +116,84 @@ pub struct Rehearsal {
     pub parties: BTreeMap<String, Party>,
     /// Per seat date: seats still only invited three days before it.
     pub invited_late: BTreeMap<NaiveDate, BTreeMap<String, i64>>,
-    /// What the secretariat was asked to look at: message → count.
-    pub secretariat: BTreeMap<String, i64>,
+    /// What the secretariat was asked to look at: (message in English,
+    /// in Danish) → count.
+    pub secretariat: BTreeMap<(String, Option<String>), i64>,
+    /// SMS sent, and the parts they took.
+    pub sms_messages: i64,
+    pub sms_parts: i64,
+    /// The language the report is printed in, and the price of a part.
+    pub language: Language,
+    pub sms_part_price: Option<i64>,
     pub wall: Duration,
 }
+
+/// The report's words in one language.
+struct Words {
+    timeline: &'static str,
+    answers: &'static str,
+    sent: &'static str,
+    per_template: &'static str,
+    per_station: &'static str,
+    seats: &'static str,
+    in_all: &'static str,
+    confirmed: &'static str,
+    invited: &'static str,
+    vacant: &'static str,
+    replacements: &'static str,
+    per_party: &'static str,
+    flag: &'static str,
+    invited_late: &'static str,
+    sms: &'static str,
+    parts: &'static str,
+    costing: &'static str,
+    asked: &'static str,
+    rehearsed: &'static str,
+}
+
+const EN: Words = Words {
+    timeline: "timeline (Copenhagen days):",
+    answers: "answers",
+    sent: "sent",
+    per_template: "messages per template and channel:",
+    per_station: "seats per station, the worst first (confirmed / invited / vacant):",
+    seats: "seats",
+    in_all: "in all",
+    confirmed: "confirmed",
+    invited: "invited",
+    vacant: "vacant",
+    replacements: "replacements from standby",
+    per_party: "per party (seats / confirmed / from standby / cancelled / no-shows / lost):",
+    flag: "flag",
+    invited_late: "were still only invited three days before",
+    sms: "SMS",
+    parts: "parts",
+    costing: "costing",
+    asked: "the secretariat was asked:",
+    rehearsed: "rehearsed in",
+};
+
+const DA: Words = Words {
+    timeline: "forløb (dansk tid):",
+    answers: "svar",
+    sent: "sendt",
+    per_template: "beskeder pr. skabelon og kanal:",
+    per_station: "pladser pr. valgsted, de dårligste først (bekræftet / inviteret / ledig):",
+    seats: "pladser",
+    in_all: "i alt",
+    confirmed: "bekræftet",
+    invited: "inviteret",
+    vacant: "ledige",
+    replacements: "besat fra reserverne",
+    per_party: "pr. parti (pladser / bekræftet / fra reserver / afbud / udeblevne / tabt):",
+    flag: "bemærk",
+    invited_late: "var stadig kun inviteret tre dage før",
+    sms: "SMS",
+    parts: "dele",
+    costing: "pris",
+    asked: "sekretariatet blev bedt om at se på:",
+    rehearsed: "prøvet på",
+};
 
 /// One party's seats at the end of a rehearsal.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -138,13 +224,32 @@ impl Rehearsal {
             .fold((0, 0, 0), |t, s| (t.0 + s.0, t.1 + s.1, t.2 + s.2))
     }
 
+    /// The stations, those with the most vacant (then invited) seats
+    /// first.
+    pub fn worst_stations(&self) -> Vec<(&String, &(i64, i64, i64))> {
+        let mut stations: Vec<_> = self.stations.iter().collect();
+        stations.sort_by(|a, b| (b.1.2, b.1.1, a.0).cmp(&(a.1.2, a.1.1, b.0)));
+        stations
+    }
+
     pub fn print(&self) {
-        println!("timeline (Copenhagen days):");
+        let w = match self.language {
+            Language::Da => &DA,
+            Language::En => &EN,
+        };
+        let day_of = |d: &NaiveDate| match self.language {
+            Language::Da => d.format("%d.%m.%Y").to_string(),
+            Language::En => d.to_string(),
+        };
+        println!("{}", w.timeline);
         for (day, d) in &self.timeline {
             let sent: Vec<String> = d.sent.iter().map(|(t, n)| format!("{t} {n}")).collect();
             println!(
-                "  {day}  answers {:>5}  sent: {}",
+                "  {}  {} {:>5}  {}: {}",
+                day_of(day),
+                w.answers,
                 d.answers,
+                w.sent,
                 if sent.is_empty() {
                     "-".to_string()
                 } else {
@@ -152,21 +257,26 @@ impl Rehearsal {
                 }
             );
         }
-        println!("messages per template and channel:");
+        println!("{}", w.per_template);
         for ((template, channel), n) in &self.messages {
             println!("  {template:<24} {channel:<6} {n:>6}");
         }
-        println!("seats per station (confirmed / invited / vacant):");
-        for (station, (c, i, v)) in &self.stations {
+        println!("{}", w.per_station);
+        for (station, (c, i, v)) in self.worst_stations() {
             println!("  {station:<16} {c:>4} {i:>4} {v:>4}");
         }
         let (c, i, v) = self.totals();
         println!(
-            "seats: {} in all, {c} confirmed, {i} invited, {v} vacant",
-            c + i + v
+            "{}: {} {}, {c} {}, {i} {}, {v} {}",
+            w.seats,
+            c + i + v,
+            w.in_all,
+            w.confirmed,
+            w.invited,
+            w.vacant
         );
-        println!("replacements from standby: {}", self.replacements);
-        println!("per party (seats / confirmed / from standby / cancelled / no-shows / lost):");
+        println!("{}: {}", w.replacements, self.replacements);
+        println!("{}", w.per_party);
         for (name, p) in &self.parties {
             println!(
                 "  {name:<18} {:>5} {:>5} {:>5} {:>5} {:>5} {:>5}",
@@ -180,15 +290,40 @@ impl Rehearsal {
             }
             let each: Vec<String> = parties.iter().map(|(p, n)| format!("{p} {n}")).collect();
             println!(
-                "flag: {n} seats on {date} were still only invited three days before ({})",
+                "{}: {n} {} {} {} ({})",
+                w.flag,
+                w.seats,
+                match self.language {
+                    Language::Da => format!("den {}", day_of(date)),
+                    Language::En => format!("on {date}"),
+                },
+                w.invited_late,
                 each.join(", ")
             );
         }
-        println!("the secretariat was asked:");
-        for (message, n) in &self.secretariat {
+        let cost = self
+            .sms_part_price
+            .map(|ore| {
+                format!(
+                    ", {} {}",
+                    w.costing,
+                    crate::messages::price::total(self.sms_parts, ore, self.language)
+                )
+            })
+            .unwrap_or_default();
+        println!(
+            "{}: {} {}, {} {}{cost}",
+            w.sms, self.sms_messages, w.sent, self.sms_parts, w.parts
+        );
+        println!("{}", w.asked);
+        for ((en, da), n) in &self.secretariat {
+            let message = match (self.language, da) {
+                (Language::Da, Some(da)) => da,
+                _ => en,
+            };
             println!("  {n:>6} × {message}");
         }
-        println!("rehearsed in {:.1} s", self.wall.as_secs_f64());
+        println!("{} {:.1} s", w.rehearsed, self.wall.as_secs_f64());
     }
 }
 
@@ -236,6 +371,8 @@ pub async fn rehearse(base: &Config, args: &RehearseArgs) -> anyhow::Result<Rehe
     engine.seed_codes(args.seed);
     let mut report = run(&engine, &db, args, at(args.to + chrono::Days::new(1), 0)).await?;
     report.wall = started.elapsed();
+    report.language = args.language;
+    report.sms_part_price = args.sms_part_price;
     let _ = std::fs::remove_dir_all(&temp);
     Ok(report)
 }
@@ -582,12 +719,24 @@ async fn report(db: &Db, election_id: i64) -> anyhow::Result<Rehearsal> {
             "SELECT COUNT(*) FROM seat_history WHERE event = 'assigned' AND detail = 'standby'"
         )
     )?;
-    let notes: Vec<(String, i64)> = q!(
+    let notes: Vec<(String, Option<String>, i64)> = q!(
         &mut tx,
         fetch_all,
-        sqlx::query_as("SELECT message, COUNT(*) FROM notifications GROUP BY message")
+        sqlx::query_as(
+            "SELECT message, message_da, COUNT(*) FROM notifications GROUP BY message, message_da"
+        )
     )?;
-    r.secretariat = notes.into_iter().collect();
+    r.secretariat = notes.into_iter().map(|(en, da, n)| ((en, da), n)).collect();
+    let bodies: Vec<String> = q!(
+        &mut tx,
+        fetch_all,
+        sqlx::query_scalar("SELECT body FROM outbox WHERE channel = 'sms'")
+    )?;
+    r.sms_messages = bodies.len() as i64;
+    r.sms_parts = bodies
+        .iter()
+        .map(|b| crate::messages::segments::count(b).parts as i64)
+        .sum();
     for (team, status, n) in tx.seats_per_party(election_id).await? {
         let p = r.parties.entry(team).or_default();
         p.seats += n;

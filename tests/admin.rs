@@ -193,7 +193,7 @@ on_both_backends! {
 
         let page = b.post_raw(&path, &[("person_id", &anna_id)]).await;
         assert_eq!(page.status, StatusCode::FORBIDDEN);
-        assert!(page.body.contains("security token"), "{}", page.body);
+        assert!(page.body.contains("sikkerhedsfelt") && !page.body.contains("security token"), "in the user's language: {}", page.body);
         let page = b.post_raw(&path, &[("person_id", &anna_id), ("_csrf", "gættet")]).await;
         assert_eq!(page.status, StatusCode::FORBIDDEN);
         app.settle().await;
@@ -349,17 +349,19 @@ on_both_backends! {
         page.assert_ok();
         let body = &page.body;
         assert!(body.contains("id=\"seat-status\" data-status=\"confirmed\""), "{body}");
-        assert!(body.contains("→ invitation"), "the invitation went out: {body}");
-        assert!(body.contains("→ registration_confirmation"), "and the confirmation");
+        assert!(body.contains("data-template=\"invitation\">Invitation<"), "the invitation went out: {body}");
+        assert!(body.contains("data-template=\"registration_confirmation\">Bekræftelse af plads<"), "and the confirmation");
+        assert!(body.contains("Svarede ja · Anna Jensen") && !body.contains("answered_yes<"), "events in Danish: {body}");
         let answer = body.find("data-event=\"answered_yes\"").expect("the answer is listed");
         let row = &body[answer..answer + body[answer..].find("</tr>").unwrap()];
-        assert!(row.contains("<td>sms</td>") && row.contains(ANNA), "channel and number: {row}");
+        assert!(row.contains("<td>SMS</td>") && row.contains(ANNA), "channel and number: {row}");
         assert!(row.contains(&format!("ja {code} glæder mig")), "what was written: {row}");
         // The admin's assignment is audited as the user.
         let audit = b.get("/admin/audit?action=seat.assigned").await;
         audit.assert_ok();
         assert!(audit.body.contains("data-action=\"seat.assigned\""), "{}", audit.body);
-        assert!(audit.body.contains("<td>user:1</td>"), "{}", audit.body);
+        assert!(audit.body.contains("<td data-actor=\"user:1\">Valgsekretariatet</td>"), "the user by name: {}", audit.body);
+        assert!(audit.body.contains("Rådhushallen, Valgstyrer, 20.11.2029</a>") && audit.body.contains(">Anna Jensen</a>"), "the seat and person by name: {}", audit.body);
     }
 
     async fn the_audit_log_filters_by_action_and_seat(app: TestApp) {
@@ -430,18 +432,27 @@ on_both_backends! {
         let mut b = Browser::logged_in(&app, SECRETARIAT.0, SECRETARIAT.1).await;
         let page = b.get(&format!("/admin/seats/{}", e.seats[0])).await;
         assert!(!page.body.contains("id=\"no-show\""), "not before the seat's day, nor before a yes");
-        let early = b.post(&format!("/admin/seats/{}/no-show", e.seats[0]), &[]).await;
+        let early = b.post(&format!("/admin/seats/{}/no-show", e.seats[0]), &[("confirmed", "1")]).await;
         assert_eq!(early.status, StatusCode::CONFLICT, "{}", early.body);
         assert!(early.body.contains("Udeblevet kan først meldes på pladsens dag, 20.11.2029"), "{}", early.body);
         let nowhere = b.get("/admin/seats/1/nowhere").await;
         assert_eq!(nowhere.status, StatusCode::NOT_FOUND);
         assert!(nowhere.body.contains("<h1>Siden findes ikke"), "a page, not an empty 404: {}", nowhere.body);
         assert_eq!(app.seat_status(e.seats[0]).await, "invited");
+        // Taking someone off asks first, saying who is told.
         let r = b.post(&format!("/admin/seats/{}/remove", e.seats[2]), &[("reason", "secretariat")]).await;
+        assert_eq!(r.location.as_deref(), Some(format!("/admin/seats/{}?confirm=remove&reason=secretariat", e.seats[2]).as_str()));
+        assert_eq!(app.seat_status(e.seats[2]).await, "invited", "nothing happens on one click");
+        let ask = b.get(r.location.as_deref().unwrap()).await;
+        assert!(ask.body.contains("id=\"confirm\"") && ask.body.contains("Fjern personen fra pladsen?"), "{}", ask.body);
+        assert!(ask.body.contains("Personen får besked om, at de er fjernet (SMS)"), "{}", ask.body);
+        let r = b.post(&format!("/admin/seats/{}/remove", e.seats[2]), &[("reason", "secretariat"), ("confirmed", "1")]).await;
         assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+        assert_eq!(r.location.as_deref(), Some(format!("/admin/seats/{}?done=removed", e.seats[2]).as_str()));
+        assert!(b.get(r.location.as_deref().unwrap()).await.body.contains("Personen er fjernet fra pladsen og får besked."));
         assert_eq!(app.seat_status(e.seats[2]).await, "vacant");
         assert_eq!(app.get_json("/api/outbox").await[0]["template"], "invitation_retracted", "Bo is told");
-        let again = b.post(&format!("/admin/seats/{}/remove", e.seats[2]), &[]).await;
+        let again = b.post(&format!("/admin/seats/{}/remove", e.seats[2]), &[("confirmed", "1")]).await;
         assert_eq!(again.status, StatusCode::CONFLICT, "the seat is vacant now");
 
         app.sms_from("+4520000001", "JA").await;
@@ -450,7 +461,13 @@ on_both_backends! {
         let page = b.get(&format!("/admin/seats/{}", e.seats[0])).await;
         assert!(page.body.contains("id=\"no-show\""), "a confirmed seat on its day");
         let r = b.post(&format!("/admin/seats/{}/no-show", e.seats[0]), &[]).await;
+        assert_eq!(r.location.as_deref(), Some(format!("/admin/seats/{}?confirm=no-show", e.seats[0]).as_str()));
+        assert_eq!(app.seat_status(e.seats[0]).await, "confirmed", "nothing happens on one click");
+        let ask = b.get(r.location.as_deref().unwrap()).await;
+        assert!(ask.body.contains("Meld personen udeblevet?") && ask.body.contains("Anna Jensen"), "{}", ask.body);
+        let r = b.post(&format!("/admin/seats/{}/no-show", e.seats[0]), &[("confirmed", "1")]).await;
         assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+        assert!(b.get(r.location.as_deref().unwrap()).await.body.contains("id=\"seat-done\" data-done=\"no_show\""));
         assert_eq!(app.seat_status(e.seats[0]).await, "vacant");
         assert!(app.history(e.seats[0]).await.contains(&"no_show".to_string()));
     }
@@ -460,7 +477,7 @@ on_both_backends! {
         let notice = {
             let mut tx = app.engine().db.begin().await.expect("begin");
             let id = tx
-                .notify_secretariat("unanswered", Default::default(), "Seat waits", app.engine().clock.now())
+                .notify_secretariat("unanswered", Default::default(), &valgvagt::domain::Said::new("Pladsen venter", "Seat waits"), app.engine().clock.now())
                 .await
                 .expect("notify");
             tx.commit().await.expect("commit");
@@ -485,6 +502,83 @@ on_both_backends! {
         b.get("/admin/followup").await;
         assert_eq!(b.post_raw(&format!("/admin/followup/notifications/{notice}/resolve"), &[]).await.status, StatusCode::FORBIDDEN, "no CSRF token");
         assert!(b.get("/admin/followup").await.body.contains(&format!("data-notification=\"{notice}\"")), "still open");
+    }
+    async fn the_followup_list_groups_notes_by_kind_in_danish_and_marks_several_or_a_kind_as_done(app: TestApp) {
+        let e = two_teams(&app).await;
+        let anna = person().create(&app).await;
+        support::builders::assign(&app, e.seats[0], anna).await;
+        app.settle().await;
+        for text in ["hvad?", "hvornår?", "hvor?"] {
+            app.sms_from(ANNA, text).await;
+        }
+        app.sms_from(ANNA, "STOP").await;
+        app.settle().await;
+        let mut b = Browser::logged_in(&app, SECRETARIAT.0, SECRETARIAT.1).await;
+        let page = b.get("/admin/followup").await;
+        page.assert_ok();
+        let body = &page.body;
+        assert!(body.contains("id=\"kind-not-understood\"") && body.contains("Beskeder, der ikke blev forstået <span class=\"small\">(3)</span>"), "{body}");
+        assert!(body.contains("id=\"kind-sms-stop\"") && body.contains("Personen skrev STOP og får ikke flere SMS&#x27;er."), "in Danish: {body}");
+        assert!(body.contains("Rådhushallen, Valgstyrer, 20.11.2029"), "the seat by name: {body}");
+        assert!(!body.contains(">#") && !body.contains("A message that is not an answer"), "{body}");
+
+        // Two ticked, then the rest of the kind.
+        let ids: Vec<String> = body.match_indices("<tr data-notification=\"").filter_map(|(at, m)| {
+            let rest = &body[at + m.len()..];
+            let tag = &rest[..rest.find('>').unwrap()];
+            tag.contains("data-kind=\"not-understood\"").then(|| tag.split('"').next().unwrap().to_string())
+        }).collect();
+        assert_eq!(ids.len(), 3);
+        let r = b.post("/admin/followup/notifications/resolve", &[("id", &ids[0]), ("id", &ids[1])]).await;
+        assert_eq!(r.location.as_deref(), Some("/admin/followup?resolved=2"));
+        let page = b.get("/admin/followup?resolved=2").await;
+        assert!(page.body.contains("2 hændelser er markeret som klaret.") && page.body.contains("(1)</span>"), "{}", page.body);
+        let upto = support::admin::attr_after(&page.body, "name=\"upto\"", "value").expect("upto");
+        app.sms_from(ANNA, "og hvem?").await;
+        app.settle().await;
+        let r = b.post("/admin/followup/notifications/resolve", &[("kind", "not-understood"), ("upto", &upto)]).await;
+        assert_eq!(r.location.as_deref(), Some("/admin/followup?resolved=1"), "the note that came after is kept");
+        let page = b.get("/admin/followup").await;
+        assert!(page.body.contains("id=\"kind-not-understood\""), "the note that came after: {}", page.body);
+        assert_eq!(page.body.matches("<tr data-notification").count(), 2, "{}", page.body);
+        assert!(page.body.contains("data-kind=\"sms-stop\""), "another kind is left alone");
+    }
+
+    async fn danish_pages_name_things_in_danish_and_never_by_their_internal_names(app: TestApp) {
+        let e = two_teams(&app).await;
+        let anna = person().create(&app).await;
+        let bo = person().name("Bo Nielsen").cpr("030771-2345").phone("+4520000002").create(&app).await;
+        support::builders::assign(&app, e.seats[0], anna).await;
+        support::builders::assign(&app, e.seats[1], bo).await;
+        app.settle().await;
+        let code = code_in(&app.fake.to(ANNA)[0]);
+        app.sms_from(ANNA, &format!("JA {code}")).await;
+        let code = code_in(&app.fake.to("+4520000002")[0]);
+        app.sms_from("+4520000002", &format!("NEJ {code}")).await;
+        app.sms_from("+4520000002", "hvad sker der nu?").await;
+        app.sms_from("+4529999999", "hej").await;
+        app.settle().await;
+        let mut b = Browser::logged_in(&app, SECRETARIAT.0, SECRETARIAT.1).await;
+        let pages = [
+            "/admin/board".to_string(),
+            format!("/admin/seats/{}", e.seats[0]),
+            format!("/admin/seats/{}", e.seats[1]),
+            format!("/admin/seats/{}?confirm=remove", e.seats[0]),
+            "/admin/people".to_string(),
+            format!("/admin/people/{anna}"),
+            "/admin/followup".to_string(),
+            "/admin/inbound".to_string(),
+            "/admin/messages".to_string(),
+            "/admin/nowhere".to_string(),
+        ];
+        for path in pages {
+            let page = b.get(&path).await;
+            let text = support::pages::visible_text(&page.body);
+            assert!(page.body.contains("<html lang=\"da\">"), "{path}");
+            if let Some(term) = support::pages::internal_term_in(&text) {
+                panic!("{path} shows the internal term «{term}»: {text}");
+            }
+        }
     }
 }
 
@@ -564,4 +658,99 @@ async fn a_team_responsible_sees_neither_other_parties_standby_offers_nor_member
 {
     a_team_responsible_sees_neither_other_parties_standby_offers_nor_memberships(Backend::Postgres)
         .await;
+}
+
+/// The README's tour of the API, line by line as written, on fresh demo
+/// data: each answers 2xx, but the no-show the README says is refused
+/// before the seat's day.
+async fn readme_tour(app: TestApp) {
+    valgvagt::demo::seed(app.engine()).await.expect("demo data");
+    let readme = include_str!("../README.md");
+    let from = readme.find("## Trying it").expect("the tour");
+    let block = &readme[from..];
+    let block = &block[block.find("```sh").expect("its commands") + 5..];
+    let block = &block[..block.find("```").expect("their end")];
+    let joined = block.replace("\\\n", " ");
+    let mut ran = 0;
+    for line in joined
+        .lines()
+        .map(str::trim)
+        .filter(|l| l.starts_with("curl "))
+    {
+        let words = shell_words(line);
+        let comment = line.split_once(" # ").map(|(_, c)| c).unwrap_or_default();
+        let mut method = reqwest::Method::GET;
+        let mut body = None;
+        let mut url = None;
+        let mut i = 1;
+        while i < words.len() {
+            let w = &words[i];
+            if let Some(m) = w.strip_prefix("-X") {
+                method = m.parse().expect("a method");
+            } else if w == "-d" {
+                body = Some(words[i + 1].clone());
+                i += 1;
+            } else if w == "-H" {
+                i += 1;
+            } else if w.starts_with("localhost:8080") {
+                url = Some(w.trim_start_matches("localhost:8080").to_string());
+            }
+            i += 1;
+        }
+        let path = url.unwrap_or_else(|| panic!("no address in {line}"));
+        let mut request = app.http.request(method, app.url(&path));
+        if let Some(body) = body {
+            request = request
+                .header("content-type", "application/json")
+                .body(body);
+        }
+        let r = request.send().await.expect("request");
+        let status = r.status();
+        let text = r.text().await.unwrap_or_default();
+        match comment.contains("409 before") {
+            true => assert_eq!(status, StatusCode::CONFLICT, "{line}: {text}"),
+            false => assert!(status.is_success(), "{line} answered {status}: {text}"),
+        }
+        app.settle().await;
+        ran += 1;
+    }
+    assert!(ran >= 10, "{ran} commands");
+}
+
+/// A command line's words as a shell splits them (single quotes, and `#`
+/// starting a comment).
+fn shell_words(line: &str) -> Vec<String> {
+    let mut words = Vec::new();
+    let mut word = String::new();
+    let mut quoted = false;
+    let mut started = false;
+    for c in line.chars() {
+        match c {
+            '\'' => {
+                quoted = !quoted;
+                started = true;
+            }
+            '#' if !quoted && !started => break,
+            c if c.is_whitespace() && !quoted => {
+                if started {
+                    words.push(std::mem::take(&mut word));
+                    started = false;
+                }
+            }
+            c => {
+                word.push(c);
+                started = true;
+            }
+        }
+    }
+    if started {
+        words.push(word);
+    }
+    words
+}
+
+on_both_backends! {
+    async fn the_readme_tour_works_verbatim_on_fresh_demo_data(app: TestApp) {
+        readme_tour(app).await;
+    }
 }

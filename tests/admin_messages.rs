@@ -61,7 +61,8 @@ on_both_backends! {
         assert!(progress.body.contains("<b id=\"broadcast-sent\">2</b> af 2 sendt"), "{}", progress.body);
         assert!(progress.body.contains("id=\"broadcast-done\""));
         let outbox = b.get("/admin/messages?channel=sms").await;
-        assert_eq!(outbox.body.matches("<td>group_message</td>").count(), 2);
+        assert_eq!(outbox.body.matches("<td data-template=\"group_message\">Gruppebesked</td>").count(), 2, "{}", outbox.body);
+        assert!(outbox.body.contains(">sendt</span>") && !outbox.body.contains(">sent</span>"), "statuses in Danish");
     }
 
     async fn an_empty_text_or_nobody_to_reach_sends_nothing_and_says_why(app: TestApp) {
@@ -115,5 +116,67 @@ on_both_backends! {
         assert_eq!(page.status, StatusCode::FORBIDDEN);
         let mut s = Browser::logged_in(&app, "station@testrup.dk", PASSWORD).await;
         assert_eq!(s.get("/admin/messages").await.status, StatusCode::FORBIDDEN);
+    }
+}
+
+on_both_backends! {
+    async fn a_message_the_engine_cannot_place_is_listed_read_and_answered_from_the_inbound_pages(app: TestApp) {
+        three_people(&app).await;
+        app.sms_from(CARLA, "Hvornår skal jeg møde?").await;
+        app.sms_from("+4529999999", "hej, hvem er I?").await;
+        app.settle().await;
+        let mut b = Browser::logged_in(&app, SECRETARIAT.0, SECRETARIAT.1).await;
+
+        let all = b.get("/admin/inbound").await;
+        all.assert_ok();
+        assert!(all.body.contains("data-total=\"4\""), "two JA and two others: {}", all.body);
+        let attention = b.get("/admin/inbound?shown=attention").await;
+        assert!(attention.body.contains("data-total=\"2\""), "{}", attention.body);
+        assert!(attention.body.contains("Hvornår skal jeg møde?") && attention.body.contains("hej, hvem er I?"));
+        assert!(attention.body.contains(">Carla Hansen</a>"), "the sender by name: {}", attention.body);
+        assert!(attention.body.contains("Beskeden blev ikke forstået som et svar."), "what happened, in Danish");
+        assert!(attention.body.contains("Nummeret tilhører ingen person i systemet."));
+        assert!(!attention.body.contains("not-understood"), "no internal names");
+
+        // By the number as a person types it, and handled ones only.
+        let carla = b.get("/admin/inbound?sender=29+99+99+99").await;
+        assert!(carla.body.contains("data-total=\"1\"") && carla.body.contains("hej, hvem er I?"), "{}", carla.body);
+        let handled = b.get("/admin/inbound?shown=handled").await;
+        assert!(handled.body.contains("data-total=\"2\"") && handled.body.contains("Svaret blev registreret."), "{}", handled.body);
+
+        // The follow-up note leads to the message; the message to Carla's seat.
+        let followup = b.get("/admin/followup").await;
+        let at = followup.body.find("href=\"/admin/inbound/").expect("a link to the message") + 6;
+        let link = followup.body[at..at + followup.body[at..].find('"').unwrap()].to_string();
+        let message = b.get(&link).await;
+        message.assert_ok();
+        assert!(message.body.contains("id=\"sender-seats\"") && message.body.contains("Rådhushallen"), "{}", message.body);
+        assert!(message.body.contains("inviteret"), "Carla's seat and its status");
+
+        // The secretariat writes back; Carla gets it by SMS.
+        let before = app.fake.to(CARLA).len();
+        let id = link.trim_start_matches("/admin/inbound/");
+        let empty = b.post(&format!("/admin/inbound/{id}/answer"), &[("text", "  ")]).await;
+        assert_eq!(empty.status, StatusCode::BAD_REQUEST);
+        let sent = b.post(&format!("/admin/inbound/{id}/answer"), &[("text", "Du skal møde kl. 7.30 på Rådhushallen.\r\nHilsen valgsekretariatet")]).await;
+        assert_eq!(sent.status, StatusCode::SEE_OTHER, "{}", sent.body);
+        assert_eq!(sent.location.as_deref(), Some(format!("/admin/inbound/{id}?answered=1").as_str()));
+        app.settle().await;
+        let got = app.fake.to(CARLA);
+        assert_eq!(got.len(), before + 1);
+        assert!(got.last().unwrap().starts_with("Du skal møde kl. 7.30 på Rådhushallen.\nHilsen valgsekretariatet"), "{:?}", got.last());
+        assert!(b.get(&format!("/admin/inbound/{id}?answered=1")).await.body.contains("id=\"answer-sent\""));
+
+        // A reader reads but does not write; a team's responsible sees none of it.
+        user(&app, "læser@testrup.dk", "reader", None, None).await;
+        let mut r = Browser::logged_in(&app, "læser@testrup.dk", PASSWORD).await;
+        let read = r.get(&link).await;
+        read.assert_ok();
+        assert!(!read.body.contains("id=\"answer-form\""));
+        assert_eq!(r.post(&format!("/admin/inbound/{id}/answer"), &[("text", "hej")]).await.status, StatusCode::FORBIDDEN);
+        user(&app, "hold@testrup.dk", "team", Some("Borgerlisten"), None).await;
+        let mut t = Browser::logged_in(&app, "hold@testrup.dk", PASSWORD).await;
+        assert_eq!(t.get("/admin/inbound").await.status, StatusCode::FORBIDDEN);
+        assert_eq!(t.get(&link).await.status, StatusCode::FORBIDDEN);
     }
 }

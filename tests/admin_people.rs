@@ -182,3 +182,114 @@ on_both_backends! {
         assert_eq!(audit.body.matches("data-action=\"person.erased\"").count(), 1);
     }
 }
+
+/// An election with two teams, Venstre's seats first.
+async fn two_teams(app: &TestApp) -> support::builders::Election {
+    support::builders::import(
+        app,
+        r#"
+election: { title: Folketingsvalg 2029, type: Folketingsvalg, election_day: 2029-11-20, starts_on: 2029-11-19 }
+areas:
+  - name: Midtbyen
+    stations:
+      - { name: Rådhushallen, address: Rådhuspladsen 1 }
+teams: [Venstre, Socialdemokratiet]
+task_types:
+  - { name: Valgstyrer, start: "07:30", end: "21:00", payment: 600 }
+seats:
+  - { station: Rådhushallen, task_type: Valgstyrer, team: Venstre, count: 2 }
+"#,
+    )
+    .await
+}
+
+on_both_backends! {
+    async fn the_people_list_pages_says_how_many_match_and_filters_by_seat_channel_and_stop(app: TestApp) {
+        let e = election(&app, 2).await;
+        let people = support::builders::people(&app, 230, "3100").await;
+        assign(&app, e.seats[0], people[4].0).await;
+        let mut b = Browser::logged_in(&app, SECRETARIAT.0, SECRETARIAT.1).await;
+
+        let first = b.get("/admin/people").await;
+        first.assert_ok();
+        assert!(first.body.contains("Viser 1–100 af 230 personer"), "{}", first.body);
+        assert_eq!(first.body.matches("<tr data-person=").count(), 100);
+        assert!(first.body.contains("id=\"page-next\""));
+        let last = b.get("/admin/people?page=3").await;
+        assert_eq!(last.body.matches("<tr data-person=").count(), 30);
+        assert!(last.body.contains("Viser 201–230 af 230 personer") && !last.body.contains("id=\"page-next\""), "{}", last.body);
+
+        let invited = b.get("/admin/people?seat=invited").await;
+        assert!(invited.body.contains("data-total=\"1\"") && invited.body.contains("Reserve 5<"), "{}", invited.body);
+        let on_day = b.get("/admin/people?seat=any&date=2029-11-20").await;
+        assert!(on_day.body.contains("data-total=\"1\""));
+        let other_day = b.get("/admin/people?seat=any&date=2029-11-19").await;
+        assert!(other_day.body.contains("data-total=\"0\"") && other_day.body.contains("Ingen personer matcher."));
+        let without = b.get("/admin/people?seat=none").await;
+        assert!(without.body.contains("data-total=\"229\""), "{}", without.body);
+
+        app.sms_from(&people[7].1, "STOP").await;
+        app.settle().await;
+        let stopped = b.get("/admin/people?opted_out=yes").await;
+        assert!(stopped.body.contains("data-total=\"1\"") && stopped.body.contains("data-opted-out"), "{}", stopped.body);
+        let by_email = b.get("/admin/people?channel=email").await;
+        assert!(by_email.body.contains("data-total=\"0\""));
+        // The filter is kept on the next page's link.
+        let named = b.get("/admin/people?name=reserve+1&seat=none").await;
+        assert!(named.body.contains("data-total=\"111\""), "Reserve 1, 10-19, 100-199: {}", named.body);
+        assert!(named.body.contains("href=\"/admin/people?name=reserve+1&amp;seat=none&amp;page=2\""), "{}", named.body);
+    }
+
+    async fn the_person_form_shows_and_changes_every_team_and_keeps_a_team_whose_seat_the_person_holds(app: TestApp) {
+        let e = two_teams(&app).await;
+        let venstre = support::builders::team_id(&app, "Venstre").await.to_string();
+        let socialdemokratiet = support::builders::team_id(&app, "Socialdemokratiet").await.to_string();
+        let mut b = Browser::logged_in(&app, SECRETARIAT.0, SECRETARIAT.1).await;
+        b.get("/admin/people/new").await.assert_ok();
+        let fields = |teams: &[&str]| {
+            let mut f: Vec<(&str, String)> = vec![
+                ("name", "Anna Jensen".into()),
+                ("cpr", "120385-1234".into()),
+                ("phone", "20000001".into()),
+            ];
+            f.extend(teams.iter().map(|t| ("team", t.to_string())));
+            f
+        };
+        let form = fields(&[&venstre, &socialdemokratiet]);
+        let form: Vec<(&str, &str)> = form.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        let created = b.post("/admin/people/new", &form).await;
+        assert_eq!(created.status, StatusCode::SEE_OTHER, "{}", created.body);
+        let at = created.location.clone().expect("to the person");
+        let id: i64 = at.trim_start_matches("/admin/people/").trim_end_matches("?saved=1").parse().expect("an id");
+
+        let page = b.get(&format!("/admin/people/{id}")).await;
+        for t in [&venstre, &socialdemokratiet] {
+            assert!(page.body.contains(&format!("id=\"person-team-{t}\" checked")), "both teams ticked: {}", page.body);
+        }
+        assert!(!page.body.contains("intet hold"));
+
+        // Taken off one team.
+        let form = fields(&[&venstre]);
+        let form: Vec<(&str, &str)> = form.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        let saved = b.post(&format!("/admin/people/{id}"), &form).await;
+        assert_eq!(saved.status, StatusCode::SEE_OTHER, "{}", saved.body);
+        let page = b.get(&format!("/admin/people/{id}")).await;
+        assert!(page.body.contains(&format!("id=\"person-team-{venstre}\" checked")));
+        assert!(!page.body.contains(&format!("id=\"person-team-{socialdemokratiet}\" checked")), "{}", page.body);
+
+        // Not off the team whose seat they hold.
+        assign(&app, e.seats[0], id).await;
+        let form = fields(&[]);
+        let form: Vec<(&str, &str)> = form.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        let refused = b.post(&format!("/admin/people/{id}"), &form).await;
+        assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(refused.body.contains("data-error=\"err_team_seat_held\""), "{}", refused.body);
+        let page = b.get(&format!("/admin/people/{id}")).await;
+        assert!(page.body.contains(&format!("id=\"person-team-{venstre}\" checked")), "nothing changed");
+
+        // A team's responsible sees only their own team, and keeps the other.
+        user(&app, "soc@testrup.dk", "team", Some("Socialdemokratiet"), None).await;
+        let mut s = Browser::logged_in(&app, "soc@testrup.dk", PASSWORD).await;
+        assert_eq!(s.get(&format!("/admin/people/{id}")).await.status, StatusCode::FORBIDDEN, "not their member");
+    }
+}

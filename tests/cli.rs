@@ -314,10 +314,75 @@ fn logs_go_to_stderr_and_what_a_command_prints_to_stdout() {
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(out.status.success(), "{stdout}{stderr}");
     assert!(stdout.starts_with("timeline"), "{stdout}");
-    assert!(!stdout.contains(" INFO "), "{stdout}");
-    assert!(stderr.contains(" INFO "), "the log is on stderr: {stderr}");
+    assert!(
+        !stdout.contains(" INFO ") && !stdout.contains(" WARN "),
+        "{stdout}"
+    );
+    // A command run by hand logs warnings only: the report is not drowned.
+    assert!(!stderr.contains(" INFO "), "{stderr}");
     // With no e-mail configured, SMS cancel links are still signed.
-    assert!(stderr.contains("set VALGVAGT_LINK_KEY"), "{stderr}");
+    assert!(
+        stderr.contains(" WARN ") && stderr.contains("set VALGVAGT_LINK_KEY"),
+        "the log is on stderr: {stderr}"
+    );
+}
+
+#[test]
+fn rehearse_prints_its_report_in_danish_with_the_worst_stations_first_and_the_sms_cost() {
+    let report = rehearsal(&[
+        "--seats",
+        "120",
+        "--stations",
+        "6",
+        "--standby",
+        "20",
+        "--language",
+        "da",
+        "--sms-part-price",
+        "0,25",
+    ]);
+    for heading in [
+        "forløb (dansk tid):",
+        "pladser pr. valgsted, de dårligste først",
+        "sekretariatet blev bedt om at se på:",
+    ] {
+        assert!(report.contains(heading), "{heading}: {report}");
+    }
+    let vacant: Vec<i64> = report
+        .lines()
+        .skip_while(|l| !l.starts_with("pladser pr. valgsted"))
+        .skip(1)
+        .take_while(|l| l.starts_with("  "))
+        .map(|l| l.split_whitespace().last().unwrap().parse().unwrap())
+        .collect();
+    assert_eq!(vacant.len(), 6, "{report}");
+    assert!(
+        vacant.windows(2).all(|w| w[0] >= w[1]),
+        "the most vacant first: {vacant:?}"
+    );
+    let sms = report
+        .lines()
+        .find(|l| l.starts_with("SMS: "))
+        .unwrap_or_else(|| panic!("{report}"));
+    let numbers: Vec<i64> = sms
+        .split(|c: char| !c.is_ascii_digit())
+        .filter(|w| !w.is_empty())
+        .map(|w| w.parse().unwrap())
+        .collect();
+    let (sent, parts) = (numbers[0], numbers[1]);
+    assert!(sent >= 120 && parts >= sent, "{sms}");
+    assert!(
+        sms.ends_with(&format!(
+            "pris {},{:02} kr.",
+            parts * 25 / 100,
+            parts * 25 % 100
+        )),
+        "{sms}"
+    );
+    assert!(
+        !report.contains("Declined") && !report.contains("no-show"),
+        "the secretariat's notes in Danish: {report}"
+    );
 }
 
 #[test]

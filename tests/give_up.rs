@@ -174,7 +174,7 @@ on_both_backends! {
         assert!(stops.contains(&e.seats[0]) && stops.contains(&e.seats[2]));
         let mut b = Browser::logged_in(&app, SECRETARIAT.0, SECRETARIAT.1).await;
         let list = b.get("/admin/followup").await;
-        assert!(list.body.contains("wrote STOP"), "{}", list.body);
+        assert!(list.body.contains("Personen skrev STOP"), "in Danish: {}", list.body);
 
         app.sms_from(ANNA, "START").await;
         assert_eq!(app.get_json(&format!("/api/people/{anna}")).await["sms_opt_out"], false);

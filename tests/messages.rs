@@ -40,6 +40,8 @@ fn contact() -> Contact {
     Contact {
         municipality: "Testrup Kommune".into(),
         contact: "70 10 20 30".into(),
+        phone: String::new(),
+        email: String::new(),
     }
 }
 
@@ -60,14 +62,17 @@ fn swap_options() -> Vec<SwapOption> {
 }
 
 fn render_all(language: Language) -> String {
+    render_all_with(language, &contact())
+}
+
+fn render_all_with(language: Language, contact: &Contact) -> String {
     let catalog = catalog();
-    let contact = contact();
     let mut out = String::new();
     for name in catalog.names() {
         if !catalog.has(name, "sms") {
             continue;
         }
-        let mut context = MessageContext::new(&contact).with_seat(&seat(), language);
+        let mut context = MessageContext::new(contact).with_seat(&seat(), language);
         context.name = "Anna Jensen".into();
         context.code = "K7".into();
         context.answer = "NEJ".into();
@@ -166,6 +171,39 @@ fn every_chat_template_renders_in_danish() {
 #[test]
 fn every_chat_template_renders_in_english() {
     insta::assert_snapshot!(render_all_chat(Language::En));
+}
+
+#[test]
+fn no_message_asks_to_call_an_e_mail_address() {
+    let only_email = Contact {
+        municipality: "Testrup Kommune".into(),
+        contact: "valg@testrup.dk".into(),
+        phone: String::new(),
+        email: String::new(),
+    };
+    for language in [Language::Da, Language::En] {
+        let all = render_all_with(language, &only_email);
+        for line in all.lines() {
+            let lower = line.to_lowercase();
+            for call in ["ring til valg@", "ring straks til valg@", "call valg@"] {
+                assert!(!lower.contains(call), "{line}");
+            }
+        }
+        assert!(
+            all.contains("til valg@testrup.dk") || all.contains("to valg@testrup.dk"),
+            "written to instead"
+        );
+    }
+    let both = Contact {
+        phone: "70 10 20 30".into(),
+        email: "valg@testrup.dk".into(),
+        ..only_email
+    };
+    let all = render_all_with(Language::Da, &both);
+    assert!(
+        all.contains("Ring til 70 10 20 30") && all.contains("Spørgsmål: valg@testrup.dk"),
+        "{all}"
+    );
 }
 
 #[test]

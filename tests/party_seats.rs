@@ -144,7 +144,8 @@ on_both_backends! {
         let venstre = support::builders::team_id(&app, "Venstre").await;
         let for_venstre: Vec<_> = notes.as_array().unwrap().iter().filter(|n| n["team_id"] == venstre).collect();
         assert_eq!(for_venstre.len(), 1, "{notes}");
-        assert!(for_venstre[0]["message"].as_str().unwrap().contains("har sagt nej tak"));
+        assert!(for_venstre[0]["message_da"].as_str().unwrap().contains("har sagt nej tak"), "{notes}");
+        assert!(for_venstre[0]["message"].as_str().unwrap().contains("Your member declined"), "and in English: {notes}");
         assert_eq!(for_venstre[0]["seat_id"], e.seats[0]);
 
         let mut v = Browser::logged_in(&app, "venstre@testrup.dk", support::admin::PASSWORD).await;
@@ -156,7 +157,7 @@ on_both_backends! {
         assert!(!s.get("/admin/followup").await.body.contains("har sagt nej tak"), "not the other party's business");
         let mut sec = Browser::logged_in(&app, SECRETARIAT.0, SECRETARIAT.1).await;
         let theirs = sec.get("/admin/followup").await;
-        assert!(theirs.body.contains("Declined; the seat is free again") && !theirs.body.contains("har sagt nej tak"), "{}", theirs.body);
+        assert!(theirs.body.contains("Personen sagde nej tak; pladsen er ledig igen.") && !theirs.body.contains("har sagt nej tak"), "{}", theirs.body);
 
         // Marking it seen to takes it off the party's list.
         let id = for_venstre[0]["id"].as_i64().unwrap();

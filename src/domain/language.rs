@@ -26,3 +26,29 @@ impl Language {
         }
     }
 }
+
+/// A text in Danish and in English, for a note staff read in their own
+/// language.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Said {
+    pub da: String,
+    pub en: String,
+}
+
+impl Said {
+    pub fn new(da: impl Into<String>, en: impl Into<String>) -> Said {
+        Said {
+            da: da.into(),
+            en: en.into(),
+        }
+    }
+
+    /// One text for both (a workflow's own words, written once).
+    pub fn both(text: impl Into<String>) -> Said {
+        let text = text.into();
+        Said {
+            da: text.clone(),
+            en: text,
+        }
+    }
+}

@@ -14,7 +14,7 @@ pub mod text;
 pub use account::{Login, LoginError, Password, PasswordError, Role, RoleError};
 pub use cpr::{Cpr, CprError};
 pub use eligibility::{Facts, Ineligible, MunicipalityCode, Rules};
-pub use language::Language;
+pub use language::{Language, Said};
 pub use link_token::{LinkFacts, LinkKey, LinkToken};
 pub use phone::{PhoneError, PhoneNumber};
 pub use reply::{Intent, Reply};

@@ -5,6 +5,7 @@ use chrono::{DateTime, Utc};
 use super::run::Running;
 use super::send::{About, LinkPurposes};
 use super::{Effects, Engine, EngineError};
+use crate::domain::Said;
 use crate::store::directory::AuditIds;
 use crate::store::engine::NotificationIds;
 use crate::store::seats::HistoryEvent;
@@ -211,7 +212,10 @@ impl Engine {
                             instance: Some(run.instance.id),
                             inbound: None,
                         },
-                        "The question was not answered, and its time was cut short so that it ends before the task starts.",
+                        &Said::new(
+                            "Spørgsmålet blev ikke besvaret, og svarfristen blev forkortet, så den udløber, før opgaven begynder.",
+                            "The question was not answered, and its time was cut short so that it ends before the task starts.",
+                        ),
                         now,
                     )
                     .await?;

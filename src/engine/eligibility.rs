@@ -11,6 +11,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 
 use super::{Engine, EngineError};
 use crate::domain::Ineligible;
+use crate::domain::Said;
 use crate::domain::eligibility::{Rules, check};
 use crate::store::engine::NotificationIds;
 use crate::store::seats::SeatTime;
@@ -58,6 +59,23 @@ impl Refusal {
             Refusal::Ineligible(i) => i.rule(),
             Refusal::NotOnTeam => "team",
             Refusal::Busy(_) => "busy",
+        }
+    }
+}
+
+impl Refusal {
+    /// The rule, in Danish words.
+    pub fn rule_da(&self) -> &'static str {
+        match self.rule() {
+            "alive" => "personen er død eller forsvundet ifølge CPR",
+            "age" => "personen er ikke gammel nok",
+            "cpr" => "CPR-nummeret kan ikke læses",
+            "residence" => "personen bor ikke i kommunen",
+            "citizenship" => "personen har ikke dansk indfødsret",
+            "guardianship" => "personen er umyndiggjort",
+            "team" => "personen er ikke medlem af pladsens hold",
+            "busy" => "personen har en anden plads på samme tid",
+            _ => "valgets regler",
         }
     }
 }
@@ -168,9 +186,15 @@ impl Engine {
                 instance: Some(question.instance_id),
                 inbound: None,
             },
-            &format!(
-                "A person said yes to a seat the election's rules do not give them: {}.",
-                why.rule()
+            &Said::new(
+                format!(
+                    "En person sagde ja til en plads, valgets regler ikke giver dem: {}.",
+                    why.rule_da()
+                ),
+                format!(
+                    "A person said yes to a seat the election's rules do not give them: {}.",
+                    why.rule()
+                ),
             ),
             now,
         )

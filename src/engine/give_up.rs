@@ -12,6 +12,7 @@ use super::answer::{AnswerOutcome, Via};
 use super::inbound::{InboundOutcome, ReplyTo, local_today};
 use super::no_show::OffSeat;
 use super::{Effects, Engine, EngineError};
+use crate::domain::Said;
 use crate::domain::{Language, Reply};
 use crate::messages::{MessageContext, QuestionSummary};
 use crate::store::directory::AuditIds;
@@ -108,10 +109,17 @@ impl Engine {
                 instance: None,
                 inbound: via.inbound_id,
             },
-            &format!(
-                "The person wants to give up their seat within the lock period ({} days); \
-                 they were told to call. Take them off the seat if they cannot come.",
-                seat.lock_days
+            &Said::new(
+                format!(
+                    "Personen vil melde fra inden for fristen ({} dage før) og har fået besked om at ringe. \
+                     Tag personen af pladsen, hvis de ikke kan komme.",
+                    seat.lock_days
+                ),
+                format!(
+                    "The person wants to give up their seat within the lock period ({} days); \
+                     they were told to call. Take them off the seat if they cannot come.",
+                    seat.lock_days
+                ),
             ),
             now,
         )

@@ -8,6 +8,7 @@ use super::answer::{AnswerOutcome, Via};
 use super::send::About;
 use super::swap::SwapChoice;
 use super::{Effects, Engine, EngineError};
+use crate::domain::Said;
 use crate::domain::{Intent, Language, PhoneNumber, Reply};
 use crate::messages::{MessageContext, QuestionSummary};
 use crate::store::directory::AuditIds;
@@ -72,6 +73,55 @@ pub enum InboundOutcome {
 }
 
 impl InboundOutcome {
+    /// Every outcome, for the words that name them.
+    pub const ALL: [InboundOutcome; 31] = [
+        InboundOutcome::Answered,
+        InboundOutcome::Clarified,
+        InboundOutcome::NoOpenQuestion,
+        InboundOutcome::NotAccepted,
+        InboundOutcome::NoLongerOpen,
+        InboundOutcome::OptedOut,
+        InboundOutcome::Help,
+        InboundOutcome::NotUnderstood,
+        InboundOutcome::UnknownSender,
+        InboundOutcome::BadSender,
+        InboundOutcome::AlreadyProcessed,
+        InboundOutcome::AlreadyTaken,
+        InboundOutcome::NotEligible,
+        InboundOutcome::OptedIn,
+        InboundOutcome::GaveUp,
+        InboundOutcome::Locked,
+        InboundOutcome::WhichSeat,
+        InboundOutcome::NoSeatToGiveUp,
+        InboundOutcome::CheckedIn,
+        InboundOutcome::NoSeatToday,
+        InboundOutcome::NoShowReported,
+        InboundOutcome::NotResponsible,
+        InboundOutcome::UnknownSeatCode,
+        InboundOutcome::SwapRequested,
+        InboundOutcome::NoSeatToSwap,
+        InboundOutcome::SwapTaken,
+        InboundOutcome::Linked,
+        InboundOutcome::LinkRefused,
+        InboundOutcome::Unlinked,
+        InboundOutcome::Status,
+        InboundOutcome::LanguageSet,
+    ];
+
+    /// The outcomes a person may need the secretariat for: the engine
+    /// could not place the message, or refused what it asked.
+    pub const NEEDS_ATTENTION: [InboundOutcome; 9] = [
+        InboundOutcome::NotUnderstood,
+        InboundOutcome::UnknownSender,
+        InboundOutcome::BadSender,
+        InboundOutcome::NoOpenQuestion,
+        InboundOutcome::NotAccepted,
+        InboundOutcome::NoLongerOpen,
+        InboundOutcome::UnknownSeatCode,
+        InboundOutcome::NotResponsible,
+        InboundOutcome::LinkRefused,
+    ];
+
     pub fn as_str(self) -> &'static str {
         match self {
             InboundOutcome::Answered => "answered",
@@ -464,7 +514,10 @@ impl Engine {
                                     instance: Some(question.instance_id),
                                     inbound: Some(msg.id),
                                 },
-                                "An answer came with a comment; read it in the seat's history.",
+                                &Said::new(
+                                    "Et svar kom med en kommentar; læs den i pladsens historik.",
+                                    "An answer came with a comment; read it in the seat's history.",
+                                ),
                                 now,
                             )
                             .await?;
@@ -567,7 +620,10 @@ impl Engine {
                 inbound: Some(msg.id),
                 ..Default::default()
             },
-            "A message that is not an answer arrived; read it in the inbound list.",
+            &Said::new(
+                "En besked, der ikke er et svar, er kommet; læs den under Indgående.",
+                "A message that is not an answer arrived; read it under Inbound.",
+            ),
             now,
         )
         .await?;

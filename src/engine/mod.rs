@@ -28,6 +28,8 @@ mod sms_consent;
 mod standby;
 mod swap;
 mod swap_approval;
+mod write_back;
+pub use write_back::WrittenBack;
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};

@@ -17,6 +17,7 @@ use super::run::Running;
 use super::send::{About, LinkPurposes};
 use super::{Effects, Engine, EngineError};
 use crate::domain::Language;
+use crate::domain::Said;
 use crate::store::directory::AuditIds;
 use crate::store::engine::NotificationIds;
 use crate::store::seats::HistoryEvent;
@@ -48,9 +49,15 @@ impl Engine {
                     instance: Some(instance_id),
                     ..Default::default()
                 },
-                &format!(
-                    "State `{}` offers a seat, but the instance has no seat.",
-                    run.instance.state
+                &Said::new(
+                    format!(
+                        "Tilstanden »{}« tilbyder en plads, men forløbet har ingen plads.",
+                        run.instance.state
+                    ),
+                    format!(
+                        "State `{}` offers a seat, but the instance has no seat.",
+                        run.instance.state
+                    ),
                 ),
                 now,
             )

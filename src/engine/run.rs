@@ -7,7 +7,7 @@ use chrono_tz::Tz;
 
 use super::send::{About, LinkPurposes};
 use super::{Effects, Engine, EngineError};
-use crate::domain::{Language, PhoneNumber, ShortCode};
+use crate::domain::{Language, PhoneNumber, Said, ShortCode};
 use crate::store::directory::AuditIds;
 use crate::store::engine::NotificationIds;
 use crate::store::seats::HistoryEvent;
@@ -335,7 +335,10 @@ impl Engine {
                         tx.notify_secretariat(
                             "workflow-error",
                             NotificationIds { seat: run.instance.seat_id, instance: Some(run.instance.id), ..Default::default() },
-                            &format!("State `{}` asks a question, but the instance has no person to ask.", st.name),
+                            &Said::new(
+                                format!("Tilstanden »{}« stiller et spørgsmål, men der er ingen person at spørge.", st.name),
+                                format!("State `{}` asks a question, but the instance has no person to ask.", st.name),
+                            ),
                             now,
                         )
                         .await?;
@@ -460,13 +463,25 @@ impl Engine {
                 .await
                 .map(|_| ())
             }
-            Step::Notify { audience, message } => {
-                let text = message.clone().unwrap_or_else(|| {
-                    format!(
-                        "Workflow `{}` reached state `{}`.",
-                        run.workflow.name, run.instance.state
-                    )
-                });
+            Step::Notify {
+                audience,
+                message,
+                message_en,
+            } => {
+                let text = match (message, message_en) {
+                    (Some(da), Some(en)) => Said::new(da, en),
+                    (Some(text), None) => Said::both(text),
+                    _ => Said::new(
+                        format!(
+                            "Arbejdsgangen »{}« nåede tilstanden »{}«.",
+                            run.workflow.name, run.instance.state
+                        ),
+                        format!(
+                            "Workflow `{}` reached state `{}`.",
+                            run.workflow.name, run.instance.state
+                        ),
+                    ),
+                };
                 let ids = NotificationIds {
                     seat: run.instance.seat_id,
                     person: run.instance.person_id,
@@ -494,7 +509,7 @@ impl Engine {
         fx: &mut Effects,
         run: &mut Running,
         ids: NotificationIds,
-        text: &str,
+        text: &Said,
         now: DateTime<Utc>,
     ) -> Result<(), EngineError> {
         if (run.seat.is_none() || !run.seat_fresh)
@@ -527,7 +542,10 @@ impl Engine {
             let language = Language::parse(&user.language).unwrap_or_default();
             let mut context = self.seat_context(Some(&seat), language);
             context.name = user.name.clone();
-            context.text = text.to_string();
+            context.text = match language {
+                Language::Da => text.da.clone(),
+                Language::En => text.en.clone(),
+            };
             context.member = member.clone().unwrap_or_default();
             let about = About {
                 seat: Some(seat.seat_id),

@@ -15,6 +15,7 @@ use chrono_tz::Tz;
 
 use super::run::Latest;
 use super::{Effects, Engine, EngineError};
+use crate::domain::Said;
 use crate::store::directory::AuditIds;
 use crate::store::engine::NotificationIds;
 use crate::store::schedules::ScheduleRun;
@@ -197,12 +198,26 @@ impl Engine {
                     ),
                     Due::Run(_) => "a later occurrence is due now and runs instead".to_string(),
                 };
+                let local_da = at.with_timezone(&slot.tz).format("%d.%m.%Y %H.%M");
+                let why_da = match d {
+                    Due::Missed(_) => format!(
+                        "tjenesten kørte ikke, eller valget var ikke aktivt, og det er mere end {} for sent",
+                        slot.start.schedule.catch_up
+                    ),
+                    Due::Run(_) => "en senere kørsel er forfalden nu og kører i stedet".to_string(),
+                };
                 tx.notify_secretariat(
                     "schedule-missed",
                     NotificationIds::default(),
-                    &format!(
-                        "Scheduled workflow `{}` for election {} was due at {local} and was skipped: {why}.",
-                        slot.revision.name, slot.election_id
+                    &Said::new(
+                        format!(
+                            "Den planlagte arbejdsgang »{}« skulle have kørt {local_da} og blev sprunget over: {why_da}.",
+                            slot.revision.name
+                        ),
+                        format!(
+                            "Scheduled workflow `{}` for election {} was due at {local} and was skipped: {why}.",
+                            slot.revision.name, slot.election_id
+                        ),
                     ),
                     now,
                 )

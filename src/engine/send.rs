@@ -5,6 +5,7 @@ use serde::{Deserialize, Serialize};
 
 use super::{Effects, Engine, EngineError};
 use crate::domain::Language;
+use crate::domain::Said;
 use crate::messages::{MessageContext, SeatLine};
 use crate::store::engine::NotificationIds;
 use crate::store::outbox::NewMessage;
@@ -171,9 +172,15 @@ impl Engine {
             tx.notify_secretariat(
                 "unreachable",
                 ids,
-                &format!(
-                    "Message `{template}` could not be sent: the person cannot be reached on {}.",
-                    names.join(", ")
+                &Said::new(
+                    format!(
+                        "Beskeden »{template}« kunne ikke sendes: personen kan ikke nås via {}.",
+                        names.join(", ")
+                    ),
+                    format!(
+                        "Message `{template}` could not be sent: the person cannot be reached on {}.",
+                        names.join(", ")
+                    ),
                 ),
                 now,
             )
@@ -346,7 +353,13 @@ impl Engine {
                     instance: about.instance,
                     inbound: None,
                 };
-                tx.notify_secretariat("template-error", ids, &e, now)
+                let said = Said::new(
+                    format!(
+                        "Beskeden »{template}« kunne ikke dannes, fordi skabelonen har en fejl: {e}"
+                    ),
+                    e,
+                );
+                tx.notify_secretariat("template-error", ids, &said, now)
                     .await?;
                 return Ok(());
             }

@@ -7,6 +7,7 @@ use chrono::{DateTime, Utc};
 use super::inbound::{InboundOutcome, ReplyTo, local_today};
 use super::{Effects, Engine, EngineError};
 use crate::domain::PhoneNumber;
+use crate::domain::Said;
 use crate::messages::MessageContext;
 use crate::store::Tx;
 use crate::store::directory::AuditIds;
@@ -90,8 +91,12 @@ impl Engine {
                         instance: None,
                         inbound,
                     },
-                    "The person wrote STOP and gets no more SMS; reach them another way \
-                     about their seat, or turn SMS on again on their page if they ask.",
+                    &Said::new(
+                        "Personen skrev STOP og får ikke flere SMS'er. Kontakt dem på anden vis om pladsen, \
+                         eller slå SMS til igen på deres side, hvis de beder om det.",
+                        "The person wrote STOP and gets no more SMS; reach them another way \
+                         about their seat, or turn SMS on again on their page if they ask.",
+                    ),
                     now,
                 )
                 .await?;

@@ -26,6 +26,7 @@ use super::run::{Latest, Running};
 use super::send::{About, LinkPurposes};
 use super::{Effects, Engine, EngineError};
 use crate::domain::Language;
+use crate::domain::Said;
 use crate::messages::SwapOption;
 use crate::store::engine::NotificationIds;
 use crate::store::seats::HistoryEvent;
@@ -163,9 +164,15 @@ impl Engine {
                     instance: Some(run.instance.id),
                     ..Default::default()
                 },
-                &format!(
-                    "State `{}` offers a swap, but the instance has no seat or no person.",
-                    run.instance.state
+                &Said::new(
+                    format!(
+                        "Tilstanden »{}« tilbyder et skift, men forløbet har ingen plads eller person.",
+                        run.instance.state
+                    ),
+                    format!(
+                        "State `{}` offers a swap, but the instance has no seat or no person.",
+                        run.instance.state
+                    ),
                 ),
                 now,
             )

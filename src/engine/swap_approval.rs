@@ -16,6 +16,7 @@ use super::run::Running;
 use super::swap::{SwapChoice, swappable};
 use super::{Effects, Engine, EngineError};
 use crate::domain::Language;
+use crate::domain::Said;
 use crate::store::engine::NotificationIds;
 use crate::store::seats::HistoryEvent;
 use crate::store::{Question, Tx};
@@ -161,9 +162,15 @@ impl Engine {
                 instance: Some(run.instance.id),
                 inbound: None,
             },
-            &format!(
-                "Swap request {id} awaits approval: from {from} to {} (POST /api/swap-requests/{id}/approve or /refuse)",
-                target_seat.station
+            &Said::new(
+                format!(
+                    "Et ønske om at skifte valgsted venter på godkendelse: fra {from} til {}.",
+                    target_seat.station
+                ),
+                format!(
+                    "Swap request {id} awaits approval: from {from} to {} (POST /api/swap-requests/{id}/approve or /refuse)",
+                    target_seat.station
+                ),
             ),
             now,
         )

@@ -53,6 +53,8 @@ pub struct AppState {
     /// Reverse proxies whose `X-Forwarded-For` names the client (for the
     /// limit on failed logins).
     pub trusted_proxies: Vec<std::net::IpAddr>,
+    /// What one SMS part costs, in øre (`VALGVAGT_SMS_PART_PRICE`).
+    pub sms_part_price_ore: Option<i64>,
 }
 
 pub fn router(state: AppState) -> Router {

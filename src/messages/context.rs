@@ -10,7 +10,37 @@ use crate::store::SeatDetails;
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Contact {
     pub municipality: String,
+    /// How to reach the secretariat, as one text (`{{ contact }}`).
     pub contact: String,
+    /// A number to call (`{{ contact_phone }}`); without one, `contact`
+    /// when it is no e-mail address.
+    #[serde(default)]
+    pub phone: String,
+    /// An address to write to (`{{ contact_email }}`); without one,
+    /// `contact` when it is an e-mail address.
+    #[serde(default)]
+    pub email: String,
+}
+
+impl Contact {
+    /// A number to call, or empty: no message says "call" an e-mail
+    /// address.
+    pub fn phone(&self) -> String {
+        match (self.phone.trim(), self.contact.contains('@')) {
+            ("", false) => self.contact.clone(),
+            ("", true) => String::new(),
+            (phone, _) => phone.to_string(),
+        }
+    }
+
+    /// An address to write to, or empty.
+    pub fn email(&self) -> String {
+        match (self.email.trim(), self.contact.contains('@')) {
+            ("", true) => self.contact.clone(),
+            ("", false) => String::new(),
+            (email, _) => email.to_string(),
+        }
+    }
 }
 
 /// One open question, as a clarifying message lists it.
@@ -75,6 +105,10 @@ pub struct MessageContext {
     /// The seat's code on the station's list (`S3`).
     pub seat_code: String,
     pub contact: String,
+    /// A number to call the secretariat on, or empty.
+    pub contact_phone: String,
+    /// An address to write to the secretariat at, or empty.
+    pub contact_email: String,
     pub municipality: String,
     pub answer: String,
     pub unknown_code: String,
@@ -130,6 +164,8 @@ impl MessageContext {
     pub fn new(contact: &Contact) -> MessageContext {
         MessageContext {
             contact: contact.contact.clone(),
+            contact_phone: contact.phone(),
+            contact_email: contact.email(),
             municipality: contact.municipality.clone(),
             ..MessageContext::default()
         }
@@ -221,6 +257,8 @@ impl MessageContext {
             &Contact {
                 municipality: String::new(),
                 contact: String::new(),
+                phone: String::new(),
+                email: String::new(),
             },
             Language::Da,
         );

@@ -3,6 +3,7 @@
 pub mod bounds;
 mod catalog;
 mod context;
+pub mod price;
 pub mod segments;
 mod templates;
 

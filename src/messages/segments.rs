@@ -15,6 +15,28 @@ pub struct Segments {
     /// Septets (GSM-7) or UTF-16 units (UCS-2).
     pub units: usize,
     pub parts: usize,
+    /// The first character outside GSM-7, which made the text UCS-2.
+    pub forced_by: Option<char>,
+    /// What GSM-7 has in its place, if anything (`’` → `'`).
+    pub replacement: Option<&'static str>,
+}
+
+/// The GSM-7 stand-in for a character word processors put in a text.
+pub fn gsm_replacement(c: char) -> Option<&'static str> {
+    Some(match c {
+        '’' | '‘' | '´' | '`' | '′' => "'",
+        '“' | '”' | '„' | '«' | '»' | '″' => "\"",
+        '–' | '—' | '‑' | '−' => "-",
+        '…' => "...",
+        '•' | '·' => "-",
+        '\u{a0}' | '\u{2009}' | '\u{202f}' => " ",
+        'á' => "a",
+        'í' => "i",
+        'ó' => "o",
+        'ú' => "u",
+        'ê' | 'ë' => "e",
+        _ => return None,
+    })
 }
 
 pub fn count(text: &str) -> Segments {
@@ -30,6 +52,8 @@ pub fn count(text: &str) -> Segments {
                 encoding: "ucs2",
                 units,
                 parts: parts(units, 70, 67),
+                forced_by: Some(c),
+                replacement: gsm_replacement(c),
             };
         }
     }
@@ -37,6 +61,8 @@ pub fn count(text: &str) -> Segments {
         encoding: "gsm7",
         units: septets,
         parts: parts(septets, 160, 153),
+        forced_by: None,
+        replacement: None,
     }
 }
 
@@ -51,6 +77,18 @@ fn parts(units: usize, single: usize, each: usize) -> usize {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_character_that_makes_a_text_ucs2_is_named_with_its_stand_in() {
+        let s = count("Vi ses i morgen – husk kaffe");
+        assert_eq!(
+            (s.encoding, s.forced_by, s.replacement),
+            ("ucs2", Some('–'), Some("-"))
+        );
+        let s = count("Tak 🙂");
+        assert_eq!((s.forced_by, s.replacement), (Some('🙂'), None));
+        assert_eq!(count("Hej").forced_by, None);
+    }
 
     #[test]
     fn danish_letters_fit_gsm7_and_an_emoji_makes_it_ucs2() {

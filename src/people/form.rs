@@ -22,9 +22,9 @@ pub struct PersonFields {
     pub preferred_channel: String,
     #[serde(default)]
     pub language: String,
-    /// A team id, or empty.
+    /// The ids of the teams ticked (the form sends `team` once per box).
     #[serde(default)]
-    pub team: String,
+    pub teams: Vec<String>,
     /// The CPR register's code of the municipality they live in, or empty.
     #[serde(default)]
     pub municipality_code: String,
@@ -51,7 +51,8 @@ pub struct ValidPerson {
     pub email: Option<String>,
     pub preferred_channel: &'static str,
     pub language: Language,
-    pub team: Option<i64>,
+    /// Every team ticked, each once.
+    pub teams: Vec<i64>,
     pub facts: Facts,
     /// SMS again after STOP.
     pub sms_on: bool,
@@ -85,13 +86,15 @@ pub enum FieldError {
     Channel,
     Language,
     Team,
+    /// A team taken off while the person holds a seat of it to come.
+    TeamSeatHeld,
     Municipality,
     /// A yes/no fact that is neither.
     Flag(&'static str),
 }
 
 impl FieldError {
-    pub const ALL: [FieldError; 15] = [
+    pub const ALL: [FieldError; 16] = [
         FieldError::NameEmpty,
         FieldError::CprFormat,
         FieldError::CprDate,
@@ -103,6 +106,7 @@ impl FieldError {
         FieldError::Channel,
         FieldError::Language,
         FieldError::Team,
+        FieldError::TeamSeatHeld,
         FieldError::Municipality,
         FieldError::Flag("danish_citizen"),
         FieldError::Flag("under_guardianship"),
@@ -118,7 +122,7 @@ impl FieldError {
             FieldError::Email | FieldError::EmailChannelWithoutEmail => "email",
             FieldError::Channel => "preferred_channel",
             FieldError::Language => "language",
-            FieldError::Team => "team",
+            FieldError::Team | FieldError::TeamSeatHeld => "team",
             FieldError::Municipality => "municipality_code",
             FieldError::Flag(field) => field,
         }
@@ -138,6 +142,7 @@ impl FieldError {
             FieldError::Channel => "err_channel",
             FieldError::Language => "err_language",
             FieldError::Team => "err_team",
+            FieldError::TeamSeatHeld => "err_team_seat_held",
             FieldError::Municipality => "err_municipality_code",
             FieldError::Flag(_) => "err_flag",
         }
@@ -152,6 +157,35 @@ pub fn is_email(s: &str) -> bool {
 }
 
 impl PersonFields {
+    /// The fields from a form's pairs: every `team` collected, the last
+    /// value of any other field kept, unknown fields left out.
+    pub fn from_pairs(pairs: Vec<(String, String)>) -> PersonFields {
+        let mut f = PersonFields::default();
+        for (key, value) in pairs {
+            let slot = match key.as_str() {
+                "team" => {
+                    f.teams.push(value);
+                    continue;
+                }
+                "name" => &mut f.name,
+                "cpr" => &mut f.cpr,
+                "phone" => &mut f.phone,
+                "email" => &mut f.email,
+                "preferred_channel" => &mut f.preferred_channel,
+                "language" => &mut f.language,
+                "municipality_code" => &mut f.municipality_code,
+                "danish_citizen" => &mut f.danish_citizen,
+                "under_guardianship" => &mut f.under_guardianship,
+                "deceased" => &mut f.deceased,
+                "sms_on" => &mut f.sms_on,
+                "stopped" => &mut f.stopped,
+                _ => continue,
+            };
+            *slot = value;
+        }
+        f
+    }
+
     /// Parses every field; all problems at once, in the form's order.
     /// `teams` are the ids of the teams that exist.
     pub fn parse(&self, teams: &[i64]) -> Result<ValidPerson, Vec<FieldError>> {
@@ -203,16 +237,23 @@ impl PersonFields {
                 None
             }),
         };
-        let team = match self.team.trim() {
-            "" => None,
-            t => match t.parse::<i64>().ok().filter(|id| teams.contains(id)) {
-                Some(id) => Some(id),
+        let mut chosen = Vec::new();
+        for t in self
+            .teams
+            .iter()
+            .map(|t| t.trim())
+            .filter(|t| !t.is_empty())
+        {
+            match t.parse::<i64>().ok().filter(|id| teams.contains(id)) {
+                Some(id) if !chosen.contains(&id) => chosen.push(id),
+                Some(_) => {}
                 None => {
-                    errors.push(FieldError::Team);
-                    None
+                    if !errors.contains(&FieldError::Team) {
+                        errors.push(FieldError::Team);
+                    }
                 }
-            },
-        };
+            }
+        }
         let mut facts = Facts::default();
         match self.municipality_code.trim() {
             "" => {}
@@ -247,7 +288,7 @@ impl PersonFields {
                 email,
                 preferred_channel: channel,
                 language,
-                team,
+                teams: chosen,
                 facts,
                 sms_on: !self.sms_on.trim().is_empty(),
             }),
@@ -283,7 +324,7 @@ mod tests {
             cpr: "320185-1234".into(),
             phone: "12".into(),
             email: "anna@".into(),
-            team: "9".into(),
+            teams: vec!["1".into(), "9".into()],
             ..Default::default()
         };
         let got: Vec<(&str, &str)> = f
@@ -302,6 +343,26 @@ mod tests {
                 ("team", "err_team"),
             ]
         );
+    }
+
+    #[test]
+    fn every_team_ticked_is_kept_once() {
+        let pairs = [
+            ("name", "Anna Jensen"),
+            ("cpr", "120385-1234"),
+            ("phone", "20000001"),
+            ("team", "2"),
+            ("team", "1"),
+            ("team", "2"),
+            ("team", ""),
+        ];
+        let f = PersonFields::from_pairs(
+            pairs
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect(),
+        );
+        assert_eq!(f.parse(&[1, 2, 3]).unwrap().teams, [2, 1]);
     }
 
     #[test]

@@ -101,18 +101,6 @@ pub struct SeatEvent {
     pub body: Option<String>,
 }
 
-/// A person as the people list shows them.
-#[derive(Clone, Serialize, sqlx::FromRow)]
-pub struct ListedPerson {
-    pub id: i64,
-    pub name: String,
-    pub phone: Option<String>,
-    pub email: Option<String>,
-    pub preferred_channel: String,
-    #[sqlx(skip)]
-    pub teams: Vec<String>,
-}
-
 #[derive(Debug, Clone, Default, Serialize)]
 pub struct AuditFilter {
     pub actor: Option<String>,
@@ -126,7 +114,9 @@ pub struct AuditFilter {
     pub before: Option<i64>,
 }
 
-#[derive(Debug, Clone, Serialize, sqlx::FromRow)]
+/// An audit event with the names of those it is about (no `Debug` of
+/// the names: they are personal data).
+#[derive(Clone, Serialize, sqlx::FromRow)]
 pub struct AuditEvent {
     pub id: i64,
     pub at: DateTime<Utc>,
@@ -136,6 +126,19 @@ pub struct AuditEvent {
     pub person_id: Option<i64>,
     pub instance_id: Option<i64>,
     pub detail: Option<String>,
+    /// The name of the user or person the actor names (`user:3`,
+    /// `person:7`), when there is one.
+    pub actor_name: Option<String>,
+    pub person_name: Option<String>,
+    pub station: Option<String>,
+    pub task_type: Option<String>,
+    pub seat_date: Option<NaiveDate>,
+}
+
+impl std::fmt::Debug for AuditEvent {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "AuditEvent#{} {}", self.id, self.action)
+    }
 }
 
 const SEAT_FILTER: &str = "s.election_id = $1
@@ -341,16 +344,26 @@ impl Tx {
             self,
             fetch_all,
             sqlx::query_as(
-                "SELECT id, at, actor, action, seat_id, person_id, instance_id, detail
-                 FROM audit_events
-                 WHERE ($1 IS NULL OR actor = $1)
-                   AND ($2 IS NULL OR action LIKE $2 ESCAPE '\\')
-                   AND ($3 IS NULL OR seat_id = $3)
-                   AND ($4 IS NULL OR person_id = $4)
-                   AND ($5 IS NULL OR at >= $5)
-                   AND ($6 IS NULL OR at < $6)
-                   AND ($7 IS NULL OR id < $7)
-                 ORDER BY id DESC LIMIT $8"
+                "SELECT a.id, a.at, a.actor, a.action, a.seat_id, a.person_id, a.instance_id, a.detail,
+                        COALESCE(
+                            (SELECT u.name FROM users u WHERE a.actor = 'user:' || CAST(u.id AS TEXT)),
+                            (SELECT x.name FROM people x WHERE a.actor = 'person:' || CAST(x.id AS TEXT) AND x.id = a.person_id)
+                        ) AS actor_name,
+                        p.name AS person_name, st.name AS station, tt.name AS task_type, s.date AS seat_date
+                 FROM (SELECT * FROM audit_events
+                       WHERE ($1 IS NULL OR actor = $1)
+                         AND ($2 IS NULL OR action LIKE $2 ESCAPE '\\')
+                         AND ($3 IS NULL OR seat_id = $3)
+                         AND ($4 IS NULL OR person_id = $4)
+                         AND ($5 IS NULL OR at >= $5)
+                         AND ($6 IS NULL OR at < $6)
+                         AND ($7 IS NULL OR id < $7)
+                       ORDER BY id DESC LIMIT $8) a
+                 LEFT JOIN people p ON p.id = a.person_id
+                 LEFT JOIN seats s ON s.id = a.seat_id
+                 LEFT JOIN stations st ON st.id = s.station_id
+                 LEFT JOIN task_types tt ON tt.id = s.task_type_id
+                 ORDER BY a.id DESC"
             )
             .bind(&f.actor)
             .bind(action)
@@ -361,49 +374,6 @@ impl Tx {
             .bind(f.before)
             .bind(limit)
         )
-    }
-
-    /// People by name (whose name contains `name`), with their teams; only
-    /// the team's members when `team_id` is given.
-    pub async fn people_listed(
-        &mut self,
-        name: Option<&str>,
-        team_id: Option<i64>,
-        limit: i64,
-    ) -> sqlx::Result<Vec<ListedPerson>> {
-        let pattern = name.map(|n| format!("%{}%", n.to_lowercase().replace(['%', '_'], "")));
-        let mut people: Vec<ListedPerson> = q!(
-            self,
-            fetch_all,
-            sqlx::query_as(
-                "SELECT p.id, p.name, p.phone, p.email, p.preferred_channel FROM people p
-                 WHERE ($1 IS NULL OR LOWER(p.name) LIKE $1)
-                   AND ($2 IS NULL OR EXISTS (SELECT 1 FROM team_members m WHERE m.team_id = $2 AND m.person_id = p.id))
-                 ORDER BY p.name, p.id LIMIT $3"
-            )
-            .bind(pattern)
-            .bind(team_id)
-            .bind(limit)
-        )?;
-        // A team responsible sees their own team only: another party's
-        // membership is political affiliation.
-        let memberships: Vec<(i64, String)> = q!(
-            self,
-            fetch_all,
-            sqlx::query_as(
-                "SELECT m.person_id, t.name FROM team_members m JOIN teams t ON t.id = m.team_id
-                 WHERE $1 IS NULL OR m.team_id = $1 ORDER BY t.name"
-            )
-            .bind(team_id)
-        )?;
-        for p in &mut people {
-            p.teams = memberships
-                .iter()
-                .filter(|(id, _)| *id == p.id)
-                .map(|(_, t)| t.clone())
-                .collect();
-        }
-        Ok(people)
     }
 
     /// People free on `date` (no seat that day) whose name contains

@@ -4,6 +4,25 @@
 use chrono::{DateTime, Utc};
 
 use super::{Instance, Notification, Question, Timer, Tx, placeholders};
+
+/// A note on a follow-up list, with the names of what it is about (no
+/// `Debug`: it holds a name).
+#[derive(Clone, serde::Serialize, sqlx::FromRow)]
+pub struct ListedNotification {
+    pub id: i64,
+    pub at: DateTime<Utc>,
+    pub kind: String,
+    pub seat_id: Option<i64>,
+    pub person_id: Option<i64>,
+    pub inbound_id: Option<i64>,
+    pub message: String,
+    pub message_da: Option<String>,
+    pub station: Option<String>,
+    pub task_type: Option<String>,
+    pub seat_date: Option<chrono::NaiveDate>,
+    pub person_name: Option<String>,
+}
+use crate::domain::Said;
 use crate::{exec, q};
 
 /// What a notification is about.
@@ -315,7 +334,7 @@ impl Tx {
         &mut self,
         kind: &str,
         ids: NotificationIds,
-        message: &str,
+        message: &Said,
         now: DateTime<Utc>,
     ) -> sqlx::Result<i64> {
         self.insert_notification(None, kind, ids, message, now)
@@ -328,7 +347,7 @@ impl Tx {
         team_id: i64,
         kind: &str,
         ids: NotificationIds,
-        message: &str,
+        message: &Said,
         now: DateTime<Utc>,
     ) -> sqlx::Result<i64> {
         self.insert_notification(Some(team_id), kind, ids, message, now)
@@ -340,15 +359,15 @@ impl Tx {
         team_id: Option<i64>,
         kind: &str,
         ids: NotificationIds,
-        message: &str,
+        message: &Said,
         now: DateTime<Utc>,
     ) -> sqlx::Result<i64> {
         q!(
             self,
             fetch_one,
             sqlx::query_scalar(
-                "INSERT INTO notifications (at, kind, seat_id, person_id, instance_id, inbound_id, message, team_id)
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id"
+                "INSERT INTO notifications (at, kind, seat_id, person_id, instance_id, inbound_id, message, team_id, message_da)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id"
             )
             .bind(now)
             .bind(kind)
@@ -356,8 +375,9 @@ impl Tx {
             .bind(ids.person)
             .bind(ids.instance)
             .bind(ids.inbound)
-            .bind(message)
+            .bind(&message.en)
             .bind(team_id)
+            .bind(&message.da)
         )
     }
 
@@ -389,6 +409,75 @@ impl Tx {
             )
             .bind(team)
             .bind(limit)
+        )
+    }
+
+    /// The open notes of the secretariat's list (`team` `None`) or a
+    /// team's, newest first, with the seat and person they are about.
+    pub async fn open_notifications_listed(
+        &mut self,
+        team: Option<i64>,
+        limit: i64,
+    ) -> sqlx::Result<Vec<ListedNotification>> {
+        q!(
+            self,
+            fetch_all,
+            sqlx::query_as(
+                "SELECT n.id, n.at, n.kind, n.seat_id, n.person_id, n.inbound_id, n.message, n.message_da,
+                        st.name AS station, tt.name AS task_type, s.date AS seat_date, p.name AS person_name
+                 FROM notifications n
+                 LEFT JOIN seats s ON s.id = n.seat_id
+                 LEFT JOIN stations st ON st.id = s.station_id
+                 LEFT JOIN task_types tt ON tt.id = s.task_type_id
+                 LEFT JOIN people p ON p.id = n.person_id
+                 WHERE n.resolved_at IS NULL
+                   AND (($1 IS NULL AND n.team_id IS NULL) OR n.team_id = $1)
+                 ORDER BY n.id DESC LIMIT $2"
+            )
+            .bind(team)
+            .bind(limit)
+        )
+    }
+
+    /// How many open notes of each kind the list holds.
+    pub async fn open_notification_kinds(
+        &mut self,
+        team: Option<i64>,
+    ) -> sqlx::Result<Vec<(String, i64)>> {
+        q!(
+            self,
+            fetch_all,
+            sqlx::query_as(
+                "SELECT kind, COUNT(*) FROM notifications
+                 WHERE resolved_at IS NULL AND (($1 IS NULL AND team_id IS NULL) OR team_id = $1)
+                 GROUP BY kind ORDER BY kind"
+            )
+            .bind(team)
+        )
+    }
+
+    /// Marks the open notes of one kind on a list, up to note `upto`, as
+    /// seen to; returns their ids.
+    pub async fn resolve_notifications_of_kind(
+        &mut self,
+        kind: &str,
+        team: Option<i64>,
+        upto: i64,
+        now: DateTime<Utc>,
+    ) -> sqlx::Result<Vec<i64>> {
+        q!(
+            self,
+            fetch_all,
+            sqlx::query_scalar(
+                "UPDATE notifications SET resolved_at = $1
+                 WHERE kind = $2 AND resolved_at IS NULL AND id <= $4
+                   AND (($3 IS NULL AND team_id IS NULL) OR team_id = $3)
+                 RETURNING id"
+            )
+            .bind(now)
+            .bind(kind)
+            .bind(team)
+            .bind(upto)
         )
     }
 

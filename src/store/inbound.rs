@@ -1,6 +1,7 @@
 //! Messages received from people, kept once per provider message id.
 
 use chrono::{DateTime, Utc};
+use serde::Serialize;
 
 use super::{InboundMessage, Tx};
 use crate::{exec, q};
@@ -164,5 +165,136 @@ impl Tx {
             sqlx::query_as("SELECT direction, body, at FROM dev_sms WHERE phone = $1 ORDER BY id")
                 .bind(phone)
         )
+    }
+}
+
+/// Which received messages the admin's list shows.
+#[derive(Debug, Clone, Default)]
+pub struct InboundFilter {
+    /// `Some(true)`: chat messages only; `Some(false)`: SMS only.
+    pub chat: Option<bool>,
+    /// Received in `[from, to)`.
+    pub from: Option<DateTime<Utc>>,
+    pub to: Option<DateTime<Utc>>,
+    /// Sent from one of these addresses (numbers in E.164, chat ids).
+    pub senders: Option<Vec<String>>,
+    pub handled: Option<Handled>,
+}
+
+/// What the engine did with a message, as the list filters on it.
+#[derive(Debug, Clone)]
+pub enum Handled {
+    /// Not handled yet.
+    Waiting,
+    /// Handled, with one of these outcomes.
+    As(Vec<&'static str>),
+    /// Handled, with any outcome but these.
+    NotAs(Vec<&'static str>),
+}
+
+/// A received message as the admin lists it, with the person on the
+/// address it came from (the first, if several share it).
+#[derive(Clone, Serialize, sqlx::FromRow)]
+pub struct ListedInbound {
+    pub id: i64,
+    pub provider: String,
+    pub sender: String,
+    pub body: String,
+    pub received_at: DateTime<Utc>,
+    pub processed_at: Option<DateTime<Utc>>,
+    pub outcome: Option<String>,
+    pub person_id: Option<i64>,
+    pub person_name: Option<String>,
+}
+
+impl std::fmt::Debug for ListedInbound {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "ListedInbound#{}", self.id)
+    }
+}
+
+impl Tx {
+    /// Received messages matching `f`, newest first, `limit` from
+    /// `offset`, and how many match in all.
+    pub async fn inbound_page(
+        &mut self,
+        f: &InboundFilter,
+        offset: i64,
+        limit: i64,
+    ) -> sqlx::Result<(Vec<ListedInbound>, i64)> {
+        let mut conditions = vec![
+            "($1 IS NULL OR (i.provider = 'telegram') = $1)".to_string(),
+            "($2 IS NULL OR i.received_at >= $2)".to_string(),
+            "($3 IS NULL OR i.received_at < $3)".to_string(),
+        ];
+        let mut values: Vec<String> = Vec::new();
+        let mut next = 4;
+        let mut list = |items: &[String], values: &mut Vec<String>| {
+            let marks: Vec<String> = items
+                .iter()
+                .map(|v| {
+                    values.push(v.clone());
+                    next += 1;
+                    format!("${}", next - 1)
+                })
+                .collect();
+            match marks.is_empty() {
+                true => "(NULL)".to_string(),
+                false => format!("({})", marks.join(", ")),
+            }
+        };
+        if let Some(senders) = &f.senders {
+            conditions.push(format!("i.sender IN {}", list(senders, &mut values)));
+        }
+        match &f.handled {
+            None => {}
+            Some(Handled::Waiting) => conditions.push("i.processed_at IS NULL".into()),
+            Some(Handled::As(outcomes)) => {
+                let outcomes: Vec<String> = outcomes.iter().map(|o| o.to_string()).collect();
+                conditions.push(format!("i.outcome IN {}", list(&outcomes, &mut values)));
+            }
+            Some(Handled::NotAs(outcomes)) => {
+                let outcomes: Vec<String> = outcomes.iter().map(|o| o.to_string()).collect();
+                conditions.push(format!(
+                    "i.processed_at IS NOT NULL AND i.outcome NOT IN {}",
+                    list(&outcomes, &mut values)
+                ));
+            }
+        }
+        let limit_at = next;
+        let matching = format!("FROM inbound i WHERE {}", conditions.join(" AND "));
+        macro_rules! bound {
+            ($query:expr) => {
+                values
+                    .iter()
+                    .fold($query.bind(f.chat).bind(f.from).bind(f.to), |q, v| {
+                        q.bind(v.as_str())
+                    })
+            };
+        }
+        let count_sql = format!("SELECT COUNT(*) {matching}");
+        let total: i64 = q!(
+            self,
+            fetch_one,
+            bound!(sqlx::query_scalar(sqlx::AssertSqlSafe(count_sql.as_str())))
+        )?;
+        let page_sql = format!(
+            "SELECT i.id, i.provider, i.sender, i.body, i.received_at, i.processed_at, i.outcome,
+                    p.id AS person_id, p.name AS person_name
+             FROM (SELECT i.* {matching} ORDER BY i.received_at DESC, i.id DESC LIMIT ${limit_at} OFFSET ${}) i
+             LEFT JOIN people p ON p.id = COALESCE(
+                 (SELECT MIN(x.id) FROM people x WHERE i.provider <> 'telegram' AND x.phone = i.sender),
+                 (SELECT MIN(x.id) FROM people x WHERE i.provider = 'telegram' AND CAST(x.telegram_chat_id AS TEXT) = i.sender))
+             ORDER BY i.received_at DESC, i.id DESC",
+            limit_at + 1
+        );
+        let rows: Vec<ListedInbound> = q!(
+            self,
+            fetch_all,
+            bound!(sqlx::query_as(sqlx::AssertSqlSafe(page_sql.as_str())))
+                .bind(limit)
+                .bind(offset)
+        )?;
+        Ok((rows, total))
     }
 }

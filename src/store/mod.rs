@@ -19,6 +19,7 @@ pub mod links;
 pub mod outbox;
 pub mod participants;
 pub mod people;
+pub mod people_list;
 pub mod processes;
 pub mod records;
 pub mod rehearsal;

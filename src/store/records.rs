@@ -353,8 +353,11 @@ pub struct Notification {
     pub person_id: Option<i64>,
     pub instance_id: Option<i64>,
     pub inbound_id: Option<i64>,
+    /// In English (or the workflow's own words).
     pub message: String,
     pub resolved_at: Option<DateTime<Utc>>,
     /// For this team's responsibles; `None` for the secretariat.
     pub team_id: Option<i64>,
+    /// In Danish; `None` on notes written before it was kept.
+    pub message_da: Option<String>,
 }

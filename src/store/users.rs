@@ -492,6 +492,25 @@ impl Tx {
         )
     }
 
+    /// Whether the person holds a seat of the team on `from` or later.
+    pub async fn holds_team_seat_from(
+        &mut self,
+        person_id: i64,
+        team_id: i64,
+        from: chrono::NaiveDate,
+    ) -> sqlx::Result<bool> {
+        q!(
+            self,
+            fetch_one,
+            sqlx::query_scalar(
+                "SELECT EXISTS (SELECT 1 FROM seats WHERE person_id = $1 AND team_id = $2 AND date >= $3)"
+            )
+            .bind(person_id)
+            .bind(team_id)
+            .bind(from)
+        )
+    }
+
     /// The team's responsibles (party secretaries) who may log in.
     pub async fn team_responsibles(&mut self, team_id: i64) -> sqlx::Result<Vec<UserRow>> {
         q!(

@@ -208,9 +208,14 @@ impl Checker<'_> {
                     workflow: workflow.name.clone(),
                 }
             }
-            StepDef::Notify { audience, message } => Step::Notify {
+            StepDef::Notify {
+                audience,
+                message,
+                message_en,
+            } => Step::Notify {
                 audience: *audience,
                 message: message.clone(),
+                message_en: message_en.clone(),
             },
         })
     }

@@ -78,6 +78,7 @@ pub(super) enum StepDef {
     Notify {
         audience: Audience,
         message: Option<String>,
+        message_en: Option<String>,
     },
 }
 

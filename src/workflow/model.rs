@@ -435,7 +435,11 @@ pub enum Step {
     /// team's.
     Notify {
         audience: Audience,
+        /// In Danish, or the only text.
         message: Option<String>,
+        /// In English, when written apart (`message: {da, en}`).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        message_en: Option<String>,
     },
 }
 

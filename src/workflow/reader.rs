@@ -17,6 +17,8 @@ pub(super) enum Place<'s> {
     Approval(&'s str),
     Send,
     Notify,
+    /// `message: {da: …, en: …}` of a `notify` step.
+    NotifyMessage,
     StartsOn,
     Schedule,
     Offer(&'s str),
@@ -34,6 +36,7 @@ impl Place<'_> {
             Place::Approval(_) => &["template", "refused"],
             Place::Send => &["template", "channels"],
             Place::Notify => &["to", "message"],
+            Place::NotifyMessage => &["da", "en"],
             Place::StartsOn => &["schedule", "for_each", "one_per_person"],
             Place::Schedule => &["at", "rrule", "catch_up"],
             Place::Offer(_) => &[
@@ -71,6 +74,7 @@ impl Place<'_> {
             Place::Approval(s) => format!("the `approval` of state `{s}`"),
             Place::Send => "the `send` step".to_string(),
             Place::Notify => "the `notify` step".to_string(),
+            Place::NotifyMessage => "the `message` of the `notify` step".to_string(),
             Place::StartsOn => "`starts_on`".to_string(),
             Place::Schedule => "the `schedule`".to_string(),
             Place::Offer(s) => format!("the `offer` of state `{s}`"),

@@ -190,19 +190,41 @@ fn notify(r: &mut Reader, value: &Node) -> Option<StepDef> {
         let to = r
             .required(&fields, "to", Place::Notify)
             .and_then(|e| audience(r, &e.value));
-        let message = match fields.get("message") {
-            Some(e) if !e.value.is_null() => {
-                Some(r.text(&e.value, "a message").map(str::to_string)?)
-            }
-            _ => None,
+        let (message, message_en) = match fields.get("message") {
+            Some(e) if !e.value.is_null() => notify_message(r, &e.value)?,
+            _ => (None, None),
         };
         return Some(StepDef::Notify {
             audience: to?,
             message,
+            message_en,
         });
     }
     Some(StepDef::Notify {
         audience: audience(r, value)?,
         message: None,
+        message_en: None,
+    })
+}
+
+/// A note's words: one text, or `{da: …, en: …}` (either may be left out;
+/// the other stands in). Returns the Danish (or only) text and the
+/// English one when it differs.
+fn notify_message(r: &mut Reader, value: &Node) -> Option<(Option<String>, Option<String>)> {
+    let Kind::Mapping(entries) = &value.kind else {
+        let text = r.text(value, "a message, or `{ da: …, en: … }`")?;
+        return Some((Some(text.to_string()), None));
+    };
+    let fields = r.fields(value.pos, entries, Place::NotifyMessage);
+    let mut said = |key: &str| match fields.get(key) {
+        Some(e) if !e.value.is_null() => r.text(&e.value, "a message").map(|t| Some(t.to_string())),
+        _ => Some(None),
+    };
+    let da = said("da")?;
+    let en = said("en")?;
+    Some(match (da, en) {
+        (Some(da), en) => (Some(da), en),
+        (None, Some(en)) => (Some(en.clone()), Some(en)),
+        (None, None) => (None, None),
     })
 }

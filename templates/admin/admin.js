@@ -129,6 +129,13 @@
             parts.innerHTML = '<b id="parts">' + p.segments.parts + "</b> " + esc(parts.getAttribute("data-parts-word") || "") +
               ' · <span id="units">' + p.segments.units + "</span> " + esc(parts.getAttribute("data-chars-word") || "") +
               ' · <span id="encoding">' + esc(p.segments.encoding.toUpperCase()) + "</span>";
+            if (p.segments.forced_by) {
+              var why = esc(parts.getAttribute("data-forced-word") || "") + ' <b id="forced-by">' + esc(p.segments.forced_by) + "</b>";
+              if (p.segments.replacement) {
+                why += " " + esc(parts.getAttribute("data-instead-word") || "") + ' <b id="replacement">' + esc(p.segments.replacement) + "</b>";
+              }
+              parts.innerHTML += '<br><span id="ucs2-why">' + why + "</span>";
+            }
           }
           out.setAttribute("data-previewed", String(mine));
         })

@@ -3,7 +3,7 @@
 
 use axum::extract::{Query, State};
 use axum::response::Html;
-use chrono::{NaiveDate, TimeZone};
+use chrono::NaiveDate;
 use serde::Deserialize;
 
 use super::error::PageResult;
@@ -60,11 +60,18 @@ pub async fn show(
         .iter()
         .map(|e| {
             let mut v = serde_json::to_value(e).unwrap_or_default();
-            v["at_local"] = tz
-                .from_utc_datetime(&e.at.naive_utc())
-                .format("%d-%m-%Y %H:%M:%S")
-                .to_string()
-                .into();
+            v["at_local"] = super::when::local(e.at).into();
+            v["seat_date"] = e.seat_date.map(super::when::date).into();
+            // Who did it, in words: a user or person by name, the system,
+            // the API, or a link.
+            v["actor_kind"] = match e.actor.split(':').next().unwrap_or_default() {
+                "user" => "user",
+                "person" => "person",
+                "system" | "demo" => "system",
+                "api" => "api",
+                _ => "other",
+            }
+            .into();
             v
         })
         .collect();

@@ -1,6 +1,7 @@
 //! What goes wrong on an admin page, each case mapped to its status and
 //! shown as a page (or JSON, for the API's own callers).
 
+use crate::domain::Language;
 use axum::http::{StatusCode, header};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 
@@ -90,15 +91,75 @@ fn heading(status: StatusCode) -> &'static str {
     }
 }
 
+/// What an error page says, kept on its response so that
+/// [`in_users_language`] can write it again in one language.
+#[derive(Clone)]
+struct Said {
+    status: StatusCode,
+    message: String,
+}
+
+/// The half of a `Dansk / English` text in `language`; a text written
+/// once is shown as it is.
+fn half(text: &str, language: Option<Language>) -> &str {
+    match (text.split_once(" / "), language) {
+        (Some((da, _)), Some(Language::Da)) => da,
+        (Some((_, en)), Some(Language::En)) => en,
+        _ => text,
+    }
+}
+
+fn page_html(status: StatusCode, message: &str, language: Option<Language>) -> String {
+    let message = escape_html(half(message, language));
+    let title = half(heading(status), language);
+    let home = half("Til forsiden / Home", language);
+    let lang = language.unwrap_or_default().code();
+    format!(
+        r#"<!doctype html><html lang="{lang}"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><title>{title}</title><link rel="stylesheet" href="/admin/static/admin.css"></head><body class="error"><main><h1>{title}</h1><p>{message}</p><p><a href="/admin">{home}</a></p></main></body></html>"#
+    )
+}
+
 /// A plain page: the error pages must render even when the templates or
-/// the database are what failed.
+/// the database are what failed. Both languages, until
+/// [`in_users_language`] knows which.
 fn error_page(status: StatusCode, message: &str) -> Response {
-    let message = escape_html(message);
-    let title = heading(status);
-    let body = format!(
-        r#"<!doctype html><html lang="da"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><title>{title}</title><link rel="stylesheet" href="/admin/static/admin.css"></head><body class="error"><main><h1>{title}</h1><p>{message}</p><p><a href="/admin">Til forsiden / Home</a></p></main></body></html>"#
-    );
-    (status, Html(body)).into_response()
+    let mut r = (status, Html(page_html(status, message, None))).into_response();
+    r.extensions_mut().insert(Said {
+        status,
+        message: message.to_string(),
+    });
+    r
+}
+
+/// Writes an error page in the language of the user who asked (their
+/// session's, else the browser's `Accept-Language`).
+pub async fn in_users_language(
+    axum::extract::State(state): axum::extract::State<crate::http::AppState>,
+    request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> Response {
+    let headers = request.headers().clone();
+    let response = next.run(request).await;
+    let Some(said) = response.extensions().get::<Said>().cloned() else {
+        return response;
+    };
+    let language = match super::session::find(&state, &headers).await {
+        Ok(Some(session)) => session.language,
+        _ => match headers
+            .get(header::ACCEPT_LANGUAGE)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|l| l.trim_start().starts_with("en"))
+        {
+            true => Language::En,
+            false => Language::Da,
+        },
+    };
+    let (mut parts, _) = response.into_parts();
+    parts.headers.remove(header::CONTENT_LENGTH);
+    Response::from_parts(
+        parts,
+        axum::body::Body::from(page_html(said.status, &said.message, Some(language))),
+    )
 }
 
 /// Any address under `/admin` that is no page.

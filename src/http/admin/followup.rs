@@ -11,7 +11,7 @@ use serde_json::json;
 
 use super::error::{PageError, PageResult};
 use super::session::Session;
-use super::{Frame, audited_commit};
+use super::{Frame, audited_commit, when};
 use crate::engine::SwapDecision;
 use crate::http::AppState;
 
@@ -20,7 +20,13 @@ pub struct FollowupQuery {
     /// What the last decision came to: `moved`, `taken`, `refused`.
     #[serde(default)]
     outcome: Option<String>,
+    /// How many notes the last action marked as seen to.
+    #[serde(default, deserialize_with = "super::empty_as_none")]
+    resolved: Option<usize>,
 }
+
+/// The most notes the page shows at once.
+const SHOWN: i64 = 500;
 
 pub async fn show(
     State(state): State<AppState>,
@@ -33,30 +39,57 @@ pub async fn show(
         None => tx.pending_swaps_listed().await?,
         Some(_) => Vec::new(),
     };
-    let notifications = tx.open_notifications(team, 200).await?;
+    let notifications = tx.open_notifications_listed(team, SHOWN).await?;
+    let kinds = tx.open_notification_kinds(team).await?;
     drop(tx);
     let outcome = q
         .outcome
         .filter(|o| matches!(o.as_str(), "moved" | "taken" | "refused"));
-    let local = |at: chrono::DateTime<chrono::Utc>| {
-        at.with_timezone(&chrono_tz::Europe::Copenhagen)
-            .format("%d-%m-%Y %H:%M")
-            .to_string()
-    };
     let swaps: Vec<_> = swaps
         .into_iter()
-        .map(|w| json!({ "at_local": local(w.created_at), "w": w }))
+        .map(|w| json!({ "at_local": when::local(w.created_at), "date_local": when::date(w.date), "w": w }))
         .collect();
-    let notifications: Vec<_> = notifications
-        .into_iter()
-        .map(|n| json!({ "at_local": local(n.at), "n": n }))
-        .collect();
+    let danish = session.language == crate::domain::Language::Da;
+    // One group per kind, the kinds in the order of their newest note.
+    let mut groups: Vec<serde_json::Value> = Vec::new();
+    for n in notifications {
+        let message = match (danish, &n.message_da) {
+            (true, Some(da)) => da.clone(),
+            _ => n.message.clone(),
+        };
+        let row = json!({
+            "at_local": when::local(n.at),
+            "seat_date": n.seat_date.map(when::date),
+            "message": message,
+            "n": n,
+        });
+        match groups.iter_mut().find(|g| g["kind"] == n.kind.as_str()) {
+            Some(g) => g["rows"].as_array_mut().expect("rows").push(row),
+            None => {
+                let total = kinds
+                    .iter()
+                    .find(|(k, _)| *k == n.kind)
+                    .map(|(_, c)| *c)
+                    .unwrap_or(1);
+                let label = format!("fu_kind_{}", n.kind);
+                let label = match state.pages.strings(session.language).contains_key(&label) {
+                    true => label,
+                    false => "fu_kind_other".to_string(),
+                };
+                groups.push(json!({ "kind": n.kind, "label": label, "total": total, "upto": n.id, "rows": [row] }));
+            }
+        }
+    }
+    let open: i64 = kinds.iter().map(|(_, c)| c).sum();
     let mut frame = Frame::new(&state, &session, "followup");
     let c = &mut frame.context;
     c.insert("swaps", &swaps);
     c.insert("for_team", &team.is_some());
-    c.insert("notifications", &notifications);
+    c.insert("groups", &groups);
+    c.insert("open", &open);
+    c.insert("shown_max", &SHOWN);
     c.insert("outcome", &outcome);
+    c.insert("resolved", &q.resolved);
     frame.render("followup.html")
 }
 
@@ -124,12 +157,74 @@ pub async fn resolve(
     }
     let now = state.engine.clock.now();
     let mut tx = state.engine.db.begin().await?;
-    match tx.resolve_notification(id, team, now).await? {
+    let resolved = match tx.resolve_notification(id, team, now).await? {
         true => {
             let detail = json!({ "notification_id": id });
             audited_commit(tx, &session, now, "notification.resolved", detail).await?;
+            1
         }
-        false => tx.commit().await?,
+        false => {
+            tx.commit().await?;
+            0
+        }
+    };
+    Ok(Redirect::to(&format!(
+        "/admin/followup?resolved={resolved}"
+    )))
+}
+
+/// `POST /admin/followup/notifications/resolve`: the notes ticked (`id`,
+/// once per box), or with `kind`, every open note of that kind.
+pub async fn resolve_many(
+    State(state): State<AppState>,
+    session: Session,
+    axum::Form(pairs): axum::Form<Vec<(String, String)>>,
+) -> PageResult<Redirect> {
+    let team = list_of(&session)?;
+    if team.is_none() {
+        session.must_run_election()?;
     }
-    Ok(Redirect::to("/admin/followup"))
+    let ids: Vec<i64> = pairs
+        .iter()
+        .filter(|(k, _)| k == "id")
+        .filter_map(|(_, v)| v.parse().ok())
+        .collect();
+    let kind = pairs
+        .iter()
+        .find(|(k, _)| k == "kind")
+        .map(|(_, v)| v.as_str())
+        .filter(|k| !k.is_empty());
+    // The newest note of the kind the page showed: one that came after
+    // is not marked unseen.
+    let upto: i64 = pairs
+        .iter()
+        .find(|(k, _)| k == "upto")
+        .and_then(|(_, v)| v.parse().ok())
+        .unwrap_or(0);
+    let now = state.engine.clock.now();
+    let mut tx = state.engine.db.begin().await?;
+    let mut resolved = Vec::new();
+    match kind {
+        Some(kind) => {
+            resolved = tx
+                .resolve_notifications_of_kind(kind, team, upto, now)
+                .await?
+        }
+        None => {
+            for id in ids {
+                if tx.resolve_notification(id, team, now).await? {
+                    resolved.push(id);
+                }
+            }
+        }
+    }
+    let count = resolved.len();
+    match count {
+        0 => tx.commit().await?,
+        _ => {
+            let detail = json!({ "notification_ids": resolved, "kind": kind });
+            audited_commit(tx, &session, now, "notification.resolved", detail).await?;
+        }
+    }
+    Ok(Redirect::to(&format!("/admin/followup?resolved={count}")))
 }

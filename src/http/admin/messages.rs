@@ -31,7 +31,6 @@ pub async fn outbox(
     Query(q): Query<OutboxQuery>,
 ) -> PageResult<Html<String>> {
     session.must_see_everything()?;
-    let tz = chrono_tz::Europe::Copenhagen;
     let mut tx = state.engine.db.read().await?;
     let messages: Vec<_> = tx
         .messages_listed(q.status.as_deref(), q.channel.as_deref(), q.broadcast, 300)
@@ -39,12 +38,7 @@ pub async fn outbox(
         .into_iter()
         .map(|m| {
             let mut v = serde_json::to_value(&m).unwrap_or_default();
-            v["at_local"] = m
-                .created_at
-                .with_timezone(&tz)
-                .format("%d-%m %H:%M:%S")
-                .to_string()
-                .into();
+            v["at_local"] = super::when::local(m.created_at).into();
             v
         })
         .collect();
@@ -57,6 +51,14 @@ pub async fn outbox(
     c.insert("messages", &messages);
     c.insert("dead", &dead);
     c.insert("maybe_doubled", &doubled);
+    let broadcasts: Vec<_> = broadcasts
+        .into_iter()
+        .map(|b| {
+            let mut v = serde_json::to_value(&b).unwrap_or_default();
+            v["at_local"] = super::when::local(b.created_at).into();
+            v
+        })
+        .collect();
     c.insert("broadcasts", &broadcasts);
     c.insert("q_status", &q.status.unwrap_or_default());
     c.insert("q_channel", &q.channel.unwrap_or_default());
@@ -153,6 +155,15 @@ async fn group_page(
     );
     c.insert("f_text", &form.text);
     c.insert("preview", &preview);
+    let price = match (preview, state.sms_part_price_ore) {
+        (Some(p), Some(ore)) => Some(crate::messages::price::total(
+            p.sms_parts as i64,
+            ore,
+            session.language,
+        )),
+        _ => None,
+    };
+    c.insert("price", &price);
     c.insert("problem", &problem);
     frame.render("group_message.html")
 }

@@ -7,6 +7,7 @@ mod audit;
 mod board;
 pub mod error;
 mod followup;
+mod inbound;
 mod login;
 mod messages;
 pub mod pages;
@@ -19,6 +20,7 @@ mod setup;
 mod templates;
 mod tokens;
 mod upload;
+mod when;
 mod workflows;
 
 use axum::Router;
@@ -55,6 +57,13 @@ pub fn router(state: AppState) -> Router<AppState> {
             "/admin/followup/notifications/{id}/resolve",
             post(followup::resolve),
         )
+        .route(
+            "/admin/followup/notifications/resolve",
+            post(followup::resolve_many),
+        )
+        .route("/admin/inbound", get(inbound::list))
+        .route("/admin/inbound/{id}", get(inbound::show))
+        .route("/admin/inbound/{id}/answer", post(inbound::answer))
         .route("/admin/audit", get(audit::show))
         .route("/admin/tokens", get(tokens::show).post(tokens::create))
         .route(
@@ -111,8 +120,12 @@ pub fn router(state: AppState) -> Router<AppState> {
         .route("/admin/static/admin.js", get(script))
         .layer(axum::middleware::from_fn(session::refuse_nul))
         .layer(axum::middleware::from_fn_with_state(
-            state,
+            state.clone(),
             session::require_csrf,
+        ))
+        .layer(axum::middleware::from_fn_with_state(
+            state,
+            error::in_users_language,
         ))
         .layer(axum::extract::DefaultBodyLimit::max(session::MAX_FORM))
         .layer(axum::middleware::map_response(private_page))

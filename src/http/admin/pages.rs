@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 
 use crate::domain::Language;
 
-const TEMPLATES: [(&str, &str); 26] = [
+const TEMPLATES: [(&str, &str); 28] = [
     (
         "layout.html",
         include_str!("../../../templates/admin/layout.html.tera"),
@@ -100,6 +100,14 @@ const TEMPLATES: [(&str, &str); 26] = [
         include_str!("../../../templates/admin/followup.html.tera"),
     ),
     (
+        "inbound.html",
+        include_str!("../../../templates/admin/inbound.html.tera"),
+    ),
+    (
+        "inbound_message.html",
+        include_str!("../../../templates/admin/inbound_message.html.tera"),
+    ),
+    (
         "audit.html",
         include_str!("../../../templates/admin/audit.html.tera"),
     ),
@@ -129,6 +137,7 @@ impl Pages {
     pub fn load() -> anyhow::Result<Pages> {
         let mut tera = tera::Tera::default();
         tera.autoescape_on(vec![".html"]);
+        tera.register_filter("number", number);
         tera.add_raw_templates(TEMPLATES)
             .map_err(|e| anyhow::anyhow!("an admin page does not parse: {e:?}"))?;
         let da = serde_saphyr::from_str(STRINGS_DA)
@@ -156,6 +165,24 @@ impl Pages {
         context.insert("lang", language.code());
         self.tera.render(name, context)
     }
+}
+
+/// `{{ n | number(lang=lang) }}`: a whole number with thousands grouped
+/// as the language writes them (5.500 in Danish, 5,500 in English).
+fn number(
+    value: &tera::Value,
+    args: &std::collections::HashMap<String, tera::Value>,
+) -> tera::Result<tera::Value> {
+    let n = value
+        .as_i64()
+        .ok_or_else(|| tera::Error::msg("number: not a whole number"))?;
+    let separator = match args.get("lang").and_then(|l| l.as_str()) {
+        Some("en") => ',',
+        _ => '.',
+    };
+    Ok(tera::Value::String(crate::messages::price::grouped(
+        n, separator,
+    )))
 }
 
 #[cfg(test)]
@@ -191,6 +218,30 @@ mod tests {
             }
         }
         assert!(seen > 20, "found {seen} problem keys");
+    }
+
+    #[test]
+    fn every_message_template_has_a_name_in_words() {
+        let pages = Pages::load().expect("admin pages load");
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("templates/messages/da");
+        let mut seen = 0;
+        for entry in std::fs::read_dir(dir).expect("templates") {
+            let file = entry.expect("entry").file_name();
+            let file = file.to_string_lossy();
+            let name = file.split('.').next().expect("a name");
+            assert!(pages.da.contains_key(&format!("tname_{name}")), "{name}");
+            seen += 1;
+        }
+        assert!(seen > 40, "{seen} templates");
+    }
+
+    #[test]
+    fn every_outcome_of_a_received_message_has_words() {
+        let pages = Pages::load().expect("admin pages load");
+        for o in crate::engine::InboundOutcome::ALL {
+            let key = format!("in_outcome_{}", o.as_str());
+            assert!(pages.da.contains_key(&key), "{key}");
+        }
     }
 
     #[test]

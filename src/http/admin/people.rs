@@ -17,11 +17,29 @@ use crate::people::csv_import::{self, Checked};
 use crate::people::export::{self, ExportColumn};
 use crate::store::board::BoardFilter;
 use crate::store::people::NewPerson;
+use crate::store::people_list::{PeopleFilter, SeatHeld};
+
+/// People shown per page of the list.
+const PAGE: i64 = 100;
 
 #[derive(Deserialize)]
 pub struct PeopleQuery {
     #[serde(default, deserialize_with = "empty_as_none")]
     pub name: Option<String>,
+    #[serde(default, deserialize_with = "empty_as_none")]
+    pub team: Option<i64>,
+    /// `none`, `invited`, `confirmed` or `any`.
+    #[serde(default, deserialize_with = "empty_as_none")]
+    pub seat: Option<String>,
+    #[serde(default, deserialize_with = "empty_as_none")]
+    pub date: Option<chrono::NaiveDate>,
+    #[serde(default, deserialize_with = "empty_as_none")]
+    pub channel: Option<String>,
+    /// `yes` or `no`.
+    #[serde(default, deserialize_with = "empty_as_none")]
+    pub opted_out: Option<String>,
+    #[serde(default, deserialize_with = "empty_as_none")]
+    pub page: Option<i64>,
     #[serde(default, deserialize_with = "empty_as_none")]
     pub imported: Option<usize>,
     #[serde(default, deserialize_with = "empty_as_none")]
@@ -36,15 +54,67 @@ pub async fn list(
     if !session.role.sees_everything() && session.role.team_id().is_none() {
         return Err(PageError::Forbidden);
     }
-    let people = {
-        let mut tx = state.engine.db.read().await?;
-        tx.people_listed(q.name.as_deref(), session.role.team_id(), 500)
-            .await?
+    let filter = PeopleFilter {
+        name: q.name.clone(),
+        // A team's responsible sees their own team, whatever they ask.
+        team_id: session.role.team_id().or(q.team),
+        seat: q.seat.as_deref().and_then(SeatHeld::parse),
+        date: q.date,
+        channel: q
+            .channel
+            .clone()
+            .filter(|c| matches!(c.as_str(), "sms" | "email" | "telegram")),
+        opted_out: match q.opted_out.as_deref() {
+            Some("yes") => Some(true),
+            Some("no") => Some(false),
+            _ => None,
+        },
     };
+    let page = q.page.unwrap_or(1).max(1);
+    let today = crate::clock::local_today(state.engine.clock.now());
+    let (found, teams) = {
+        let mut tx = state.engine.db.read().await?;
+        let found = tx
+            .people_page(&filter, today, (page - 1) * PAGE, PAGE)
+            .await?;
+        let teams = match session.role.sees_everything() {
+            true => tx.teams().await?,
+            false => Vec::new(),
+        };
+        (found, teams)
+    };
+    let pages = ((found.total + PAGE - 1) / PAGE).max(1);
+    // The filter as a query string, for the page links.
+    let keep: Vec<(&str, String)> = [
+        ("name", filter.name.clone()),
+        ("team", q.team.map(|t| t.to_string())),
+        ("seat", filter.seat.map(|s| s.as_str().to_string())),
+        ("date", filter.date.map(|d| d.to_string())),
+        ("channel", filter.channel.clone()),
+        ("opted_out", q.opted_out.clone()),
+    ]
+    .into_iter()
+    .filter_map(|(key, value)| value.map(|v| (key, v)))
+    .collect();
     let mut frame = Frame::new(&state, &session, "people");
     let c = &mut frame.context;
-    c.insert("people", &people);
+    c.insert("people", &found.people);
+    c.insert("total", &found.total);
+    c.insert("first", &((page - 1) * PAGE + 1));
+    c.insert("last", &((page - 1) * PAGE + found.people.len() as i64));
+    c.insert("page", &page);
+    c.insert("pages", &pages);
+    c.insert(
+        "keep",
+        &serde_urlencoded::to_string(&keep).unwrap_or_default(),
+    );
+    c.insert("teams", &teams);
     c.insert("name", &q.name.unwrap_or_default());
+    c.insert("team", &q.team);
+    c.insert("seat", &filter.seat.map(SeatHeld::as_str));
+    c.insert("date", &filter.date.map(|d| d.to_string()));
+    c.insert("channel", &filter.channel);
+    c.insert("opted_out", &q.opted_out);
     c.insert("imported", &q.imported);
     c.insert("skipped", &q.skipped.unwrap_or(0));
     frame.render("people.html")

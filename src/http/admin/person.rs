@@ -124,11 +124,12 @@ pub async fn new_form(State(state): State<AppState>, session: Session) -> PageRe
     may_add(&session)?;
     let teams = teams(&state, &session).await?;
     let fields = PersonFields {
-        team: session
+        teams: session
             .role
             .team_id()
             .map(|t| t.to_string())
-            .unwrap_or_default(),
+            .into_iter()
+            .collect(),
         ..Default::default()
     };
     render(&state, &session, None, &fields, &[], &teams, None)
@@ -154,6 +155,16 @@ pub async fn edit_form(
     }
     .ok_or_else(|| PageError::NotFound(format!("person {id} does not exist")))?;
     let teams = teams(&state, &session).await?;
+    // Only the memberships of the teams the form offers: a team's
+    // responsible does not see another party's.
+    let member_of: Vec<String> = {
+        let mut tx = state.engine.db.read().await?;
+        tx.teams_of_person(id).await?
+    }
+    .into_iter()
+    .filter(|t| teams.iter().any(|offered| offered.id == *t))
+    .map(|t| t.to_string())
+    .collect();
     let fields = PersonFields {
         name: person.name,
         cpr: match (&person.cpr, reveal) {
@@ -165,7 +176,7 @@ pub async fn edit_form(
         email: person.email.unwrap_or_default(),
         preferred_channel: person.preferred_channel,
         language: person.language,
-        team: String::new(),
+        teams: member_of,
         municipality_code: person.municipality_code.unwrap_or_default(),
         danish_citizen: flag(person.danish_citizen),
         under_guardianship: flag(person.under_guardianship),
@@ -179,20 +190,20 @@ pub async fn edit_form(
 pub async fn create(
     State(state): State<AppState>,
     session: Session,
-    Form(fields): Form<PersonFields>,
+    Form(pairs): Form<Vec<(String, String)>>,
 ) -> PageResult<Response> {
     may_add(&session)?;
-    save(&state, &session, None, fields).await
+    save(&state, &session, None, PersonFields::from_pairs(pairs)).await
 }
 
 pub async fn update(
     State(state): State<AppState>,
     session: Session,
     Path(id): Path<i64>,
-    Form(fields): Form<PersonFields>,
+    Form(pairs): Form<Vec<(String, String)>>,
 ) -> PageResult<Response> {
     may_change(&state, &session, id).await?;
-    save(&state, &session, Some(id), fields).await
+    save(&state, &session, Some(id), PersonFields::from_pairs(pairs)).await
 }
 
 async fn save(
@@ -207,7 +218,7 @@ async fn save(
         .team_id()
         .filter(|_| !session.role.runs_election())
     {
-        fields.team = own.to_string();
+        fields.teams = vec![own.to_string()];
     }
     let team_ids: Vec<i64> = teams.iter().map(|t| t.id).collect();
     let refused = |errors: &[FieldError], fields: &PersonFields| -> PageResult<Response> {
@@ -234,21 +245,26 @@ async fn save(
         Ok(p) => p,
         Err(errors) => return refused(&errors, &fields),
     };
-    match store(state, session, id, &person).await? {
+    match store(state, session, id, &person, &team_ids).await? {
         Ok(id) => Ok(Redirect::to(&format!("/admin/people/{id}?saved=1")).into_response()),
         Err(e) => refused(&[e], &fields),
     }
 }
 
-/// Stores the person and their team, audited, in one transaction. A CPR
-/// number another person has is the form's problem.
+/// Stores the person and their teams, audited, in one transaction: of
+/// the teams the form offered (`offered`), those ticked are joined and
+/// those not ticked are left. A CPR number another person has, or a team
+/// left while the person holds a seat of it to come, is the form's
+/// problem.
 async fn store(
     state: &AppState,
     session: &Session,
     id: Option<i64>,
     p: &ValidPerson,
+    offered: &[i64],
 ) -> PageResult<Result<i64, FieldError>> {
     let now = state.engine.clock.now();
+    let today = crate::clock::local_today(now);
     let mut tx = state.engine.db.begin().await?;
     if let Some(other) = tx.person_by_cpr(&p.cpr).await?
         && Some(other) != id
@@ -271,8 +287,26 @@ async fn store(
             false => return Err(PageError::NotFound(format!("person {id} does not exist"))),
         },
     };
-    if let Some(team) = p.team {
-        tx.add_team_member(team, id).await?;
+    let before = tx.teams_of_person(id).await?;
+    let left: Vec<i64> = before
+        .iter()
+        .copied()
+        .filter(|t| offered.contains(t) && !p.teams.contains(t))
+        .collect();
+    for team in &left {
+        if tx.holds_team_seat_from(id, *team, today).await? {
+            return Ok(Err(FieldError::TeamSeatHeld));
+        }
+        tx.remove_team_member(*team, id).await?;
+    }
+    let joined: Vec<i64> = p
+        .teams
+        .iter()
+        .copied()
+        .filter(|t| !before.contains(t))
+        .collect();
+    for team in &joined {
+        tx.add_team_member(*team, id).await?;
     }
     if p.sms_on && tx.set_person_sms_opt_out(id, false).await? {
         tx.audit(
@@ -295,7 +329,7 @@ async fn store(
             person: Some(id),
             ..Default::default()
         },
-        Some(&json!({ "team_id": p.team }).to_string()),
+        Some(&json!({ "teams_joined": joined, "teams_left": left }).to_string()),
     )
     .await?;
     tx.commit().await?;

@@ -8,9 +8,9 @@ use axum::extract::{Path, Query, State};
 use axum::response::{Html, Redirect};
 use serde::{Deserialize, Serialize};
 
-use super::Frame;
 use super::error::{PageError, PageResult};
 use super::session::Session;
+use super::{Frame, when};
 use crate::http::AppState;
 use crate::store::SeatDetails;
 
@@ -20,7 +20,9 @@ async fn visible_seat(state: &AppState, session: &Session, id: i64) -> PageResul
     let seat = tx.seat(id).await?;
     let details = tx.seat_details(id).await?;
     let (Some(seat), Some(details)) = (seat, details) else {
-        return Err(PageError::NotFound(format!("seat {id} does not exist")));
+        return Err(PageError::NotFound(
+            "Pladsen findes ikke. / The seat does not exist.".into(),
+        ));
     };
     if !session.role.sees_seat(seat.team_id, seat.station_id) {
         return Err(PageError::Forbidden);
@@ -35,6 +37,8 @@ struct Line {
     at: chrono::DateTime<chrono::Utc>,
     at_local: String,
     kind: &'static str,
+    /// The key of the words for the event or the message's status.
+    label: String,
     #[serde(flatten)]
     item: serde_json::Value,
 }
@@ -45,6 +49,11 @@ pub struct SeatQuery {
     pub name: Option<String>,
     /// The eligibility rule the person last chosen failed (`age`, …).
     pub refused: Option<String>,
+    /// What the last action did: `assigned`, `no_show`, `removed`.
+    pub done: Option<String>,
+    /// An action to confirm first: `no-show` or `remove` (with `reason`).
+    pub confirm: Option<String>,
+    pub reason: Option<String>,
 }
 
 pub async fn show(
@@ -54,15 +63,10 @@ pub async fn show(
     Query(q): Query<SeatQuery>,
 ) -> PageResult<Html<String>> {
     let seat = visible_seat(&state, &session, id).await?;
-    let tz: chrono_tz::Tz = seat
-        .time_zone
-        .parse()
-        .unwrap_or(chrono_tz::Europe::Copenhagen);
     let mut tx = state.engine.db.read().await?;
-    let raw = tx
-        .seat(id)
-        .await?
-        .ok_or_else(|| PageError::NotFound(format!("seat {id} does not exist")))?;
+    let raw = tx.seat(id).await?.ok_or_else(|| {
+        PageError::NotFound("Pladsen findes ikke. / The seat does not exist.".into())
+    })?;
     let person = match seat.person_id {
         Some(p) => tx.person(p).await?,
         None => None,
@@ -71,28 +75,28 @@ pub async fn show(
     for m in tx.seat_messages(id).await? {
         lines.push(Line {
             at: m.created_at,
-            at_local: m
-                .created_at
-                .with_timezone(&tz)
-                .format("%d-%m-%Y %H:%M:%S")
-                .to_string(),
+            at_local: when::local(m.created_at),
             kind: "message",
+            label: format!("msg_st_{}", m.status),
             item: serde_json::to_value(&m).unwrap_or_default(),
         });
     }
     for e in tx.seat_events(id).await? {
         lines.push(Line {
             at: e.at,
-            at_local: e
-                .at
-                .with_timezone(&tz)
-                .format("%d-%m-%Y %H:%M:%S")
-                .to_string(),
+            at_local: when::local(e.at),
             kind: "event",
+            label: format!("hist_{}", e.event),
             item: serde_json::to_value(&e).unwrap_or_default(),
         });
     }
     lines.sort_by_key(|l| l.at);
+    let words = state.pages.strings(session.language);
+    for line in &mut lines {
+        if !words.contains_key(&line.label) {
+            line.label = "hist_other".into();
+        }
+    }
     // A team responsible sees what concerns their own members: an offer
     // of the seat to another party's standby volunteer is not theirs.
     if let Some(team) = session.role.team_id() {
@@ -143,10 +147,9 @@ pub async fn show(
     let staffs = session.role.staffs_team(raw.team_id);
     c.insert("may_remove", &(raw.status != "vacant" && staffs));
     let now = state.engine.clock.now();
-    c.insert(
-        "may_no_show",
-        &(staffs && crate::engine::may_report_no_show(raw.date, &raw.status, raw.id, now).is_ok()),
-    );
+    let may_no_show =
+        staffs && crate::engine::may_report_no_show(raw.date, &raw.status, raw.id, now).is_ok();
+    c.insert("may_no_show", &may_no_show);
     c.insert("candidates", &candidates);
     c.insert("name", &q.name.unwrap_or_default());
     let refused = q.refused.filter(|r| {
@@ -156,6 +159,30 @@ pub async fn show(
         )
     });
     c.insert("refused", &refused);
+    c.insert("date_local", &when::date(seat.date));
+    let done = q
+        .done
+        .filter(|d| matches!(d.as_str(), "assigned" | "no_show" | "removed"));
+    c.insert("done", &done);
+    let confirm = q.confirm.filter(|c| match c.as_str() {
+        "no-show" => may_no_show,
+        "remove" => raw.status != "vacant" && staffs,
+        _ => false,
+    });
+    c.insert("confirm", &confirm);
+    let reason = match q.reason.as_deref() {
+        Some("validation") if session.role.runs_election() => "validation",
+        _ => "secretariat",
+    };
+    c.insert("reason", reason);
+    // Who the person hears it from: their own channel, as the workflows
+    // send by default.
+    let told_by = person.as_ref().map(|p| match p.preferred_channel.as_str() {
+        "email" => "channel_email",
+        "telegram" => "channel_telegram",
+        _ => "channel_sms",
+    });
+    c.insert("told_by", &told_by);
     frame.render("seat.html")
 }
 
@@ -182,7 +209,7 @@ pub async fn assign(
         .assign(id, form.person_id, &session.actor())
         .await
     {
-        Ok(_) => Ok(Redirect::to(&format!("/admin/seats/{id}"))),
+        Ok(_) => Ok(Redirect::to(&format!("/admin/seats/{id}?done=assigned"))),
         // The page names the rule beside the assignment.
         Err(crate::engine::AssignError::NotEligible { why, .. }) => Ok(Redirect::to(&format!(
             "/admin/seats/{id}?refused={}",
@@ -197,9 +224,9 @@ pub async fn assign(
 async fn staffed_seat(state: &AppState, session: &Session, id: i64) -> PageResult<()> {
     let seat = {
         let mut tx = state.engine.db.read().await?;
-        tx.seat(id)
-            .await?
-            .ok_or_else(|| PageError::NotFound(format!("seat {id} does not exist")))?
+        tx.seat(id).await?.ok_or_else(|| {
+            PageError::NotFound("Pladsen findes ikke. / The seat does not exist.".into())
+        })?
     };
     match session.role.staffs_team(seat.team_id) {
         true => Ok(()),
@@ -235,10 +262,28 @@ pub async fn no_show(
     State(state): State<AppState>,
     session: Session,
     Path(id): Path<i64>,
+    Form(form): Form<ConfirmForm>,
 ) -> PageResult<Redirect> {
     staffed_seat(&state, &session, id).await?;
+    if !form.confirmed() {
+        return Ok(Redirect::to(&format!("/admin/seats/{id}?confirm=no-show")));
+    }
     state.engine.report_no_show(id, &session.actor()).await?;
-    Ok(Redirect::to(&format!("/admin/seats/{id}")))
+    Ok(Redirect::to(&format!("/admin/seats/{id}?done=no_show")))
+}
+
+/// A form that acts only once the user has said yes on the page that
+/// says what will happen.
+#[derive(Deserialize)]
+pub struct ConfirmForm {
+    #[serde(default)]
+    confirmed: Option<String>,
+}
+
+impl ConfirmForm {
+    fn confirmed(&self) -> bool {
+        self.confirmed.as_deref() == Some("1")
+    }
 }
 
 #[derive(Deserialize)]
@@ -246,6 +291,8 @@ pub struct RemoveForm {
     /// `secretariat` (the default) or `validation` (the secretariat only).
     #[serde(default)]
     pub reason: String,
+    #[serde(default)]
+    confirmed: Option<String>,
 }
 
 /// `POST /admin/seats/{id}/remove`: takes the person off the seat; they
@@ -263,15 +310,24 @@ pub async fn remove(
             session.must_run_election()?;
             crate::engine::Removal::Validation
         }
-        other => {
-            return Err(PageError::BadRequest(format!(
-                "reason: `{other}` is not secretariat or validation"
-            )));
+        _ => {
+            return Err(PageError::BadRequest(
+                "Vælg en årsag fra listen. / Choose a reason from the list.".into(),
+            ));
         }
     };
+    if form.confirmed.as_deref() != Some("1") {
+        let reason = match why {
+            crate::engine::Removal::Validation => "validation",
+            _ => "secretariat",
+        };
+        return Ok(Redirect::to(&format!(
+            "/admin/seats/{id}?confirm=remove&reason={reason}"
+        )));
+    }
     state
         .engine
         .remove_from_seat(id, why, &session.actor())
         .await?;
-    Ok(Redirect::to(&format!("/admin/seats/{id}")))
+    Ok(Redirect::to(&format!("/admin/seats/{id}?done=removed")))
 }

@@ -8,10 +8,11 @@ use super::{compile_text, ctx, set};
 
 const INVITE: &str = include_str!("../../../workflows/invite.yaml");
 
-fn notify(message: &str) -> Step {
+fn notify(da: &str, en: &str) -> Step {
     Step::Notify {
         audience: Audience::Secretariat,
-        message: Some(message.to_string()),
+        message: Some(da.to_string()),
+        message_en: Some(en.to_string()),
     }
 }
 
@@ -84,10 +85,11 @@ fn the_shipped_invite_workflow_compiles_without_any_diagnostics() {
                         template: "decline_receipt".to_string(),
                         channels: all.to_vec(),
                     },
-                    notify("Declined; the seat is free again"),
+                    notify("Personen sagde nej tak; pladsen er ledig igen.", "Declined; the seat is free again."),
                     Step::Notify {
                         audience: Audience::Team,
                         message: Some("Jeres medlem har sagt nej tak; pladsen er ledig igen og tilbydes partiets reserver.".to_string()),
+                        message_en: Some("Your member declined; the seat is free again and offered to the party's standby.".to_string()),
                     },
                 ],
                 next: Next::Final,
@@ -96,10 +98,11 @@ fn the_shipped_invite_workflow_compiles_without_any_diagnostics() {
                 name: "unanswered".to_string(),
                 steps: vec![
                     Step::SetSeat(SeatTarget::Vacant),
-                    notify("No answer to the invitation; the seat is free again"),
+                    notify("Intet svar på invitationen; pladsen er ledig igen.", "No answer to the invitation; the seat is free again."),
                     Step::Notify {
                         audience: Audience::Team,
                         message: Some("Jeres medlem har ikke svaret på invitationen; pladsen er ledig igen og tilbydes partiets reserver.".to_string()),
+                        message_en: Some("Your member did not answer the invitation; the seat is free again and offered to the party's standby.".to_string()),
                     },
                 ],
                 next: Next::Final,
@@ -148,6 +151,7 @@ fn long_forms_initial_goto_and_start_compile_to_the_model() {
                     Step::Notify {
                         audience: Audience::Secretariat,
                         message: None,
+                        message_en: None,
                     },
                     Step::Start {
                         workflow: "invite".to_string(),
