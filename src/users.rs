@@ -45,6 +45,16 @@ pub enum UserError {
 
 /// Creates a user; returns the id.
 pub async fn create_user(db: &Db, clock: &Clock, spec: &UserSpec<'_>) -> Result<i64, UserError> {
+    create_user_as(db, clock, spec, "cli").await
+}
+
+/// The same, audited as `actor`'s doing.
+pub async fn create_user_as(
+    db: &Db,
+    clock: &Clock,
+    spec: &UserSpec<'_>,
+    actor: &str,
+) -> Result<i64, UserError> {
     let login = Login::parse(spec.login)?;
     let password = Password::parse(spec.password)?;
     let name = spec.name.trim();
@@ -95,7 +105,7 @@ pub async fn create_user(db: &Db, clock: &Clock, spec: &UserSpec<'_>) -> Result<
         })?;
     tx.audit(
         now,
-        "cli",
+        actor,
         "user.created",
         Default::default(),
         Some(&serde_json::json!({ "user_id": id, "role": role.name() }).to_string()),
@@ -177,6 +187,17 @@ pub async fn set_password(
     login: &str,
     password: &str,
 ) -> Result<(), UserError> {
+    set_password_as(db, clock, login, password, "cli").await
+}
+
+/// The same, audited as `actor`'s doing.
+pub async fn set_password_as(
+    db: &Db,
+    clock: &Clock,
+    login: &str,
+    password: &str,
+    actor: &str,
+) -> Result<(), UserError> {
     let login = Login::parse(login)?;
     let password = Password::parse(password)?;
     let mut tx = db.begin().await?;
@@ -187,7 +208,7 @@ pub async fn set_password(
     tx.delete_api_tokens_of(user.id).await?;
     tx.audit(
         clock.now(),
-        "cli",
+        actor,
         "user.password_set",
         Default::default(),
         Some(&serde_json::json!({ "user_id": user.id }).to_string()),
@@ -200,6 +221,11 @@ pub async fn set_password(
 /// Disables the user with this login: no more logins, sessions or API
 /// tokens.
 pub async fn disable(db: &Db, clock: &Clock, login: &str) -> Result<(), UserError> {
+    disable_as(db, clock, login, "cli").await
+}
+
+/// The same, audited as `actor`'s doing.
+pub async fn disable_as(db: &Db, clock: &Clock, login: &str, actor: &str) -> Result<(), UserError> {
     let login = Login::parse(login)?;
     let mut tx = db.begin().await?;
     let user = enabled_user(&mut tx, &login).await?;
@@ -208,7 +234,7 @@ pub async fn disable(db: &Db, clock: &Clock, login: &str) -> Result<(), UserErro
     tx.forget_devices_of(login.as_str()).await?;
     tx.audit(
         now,
-        "cli",
+        actor,
         "user.disabled",
         Default::default(),
         Some(&serde_json::json!({ "user_id": user.id }).to_string()),
@@ -216,6 +242,26 @@ pub async fn disable(db: &Db, clock: &Clock, login: &str) -> Result<(), UserErro
     .await?;
     tx.commit().await?;
     Ok(())
+}
+
+impl UserError {
+    /// The key of its words on the admin's pages.
+    pub fn key(&self) -> &'static str {
+        match self {
+            UserError::Login(_) => "err_user_login",
+            UserError::Password(_) => "err_user_password",
+            UserError::Role(crate::domain::RoleError::NoTeam) => "err_user_no_team",
+            UserError::Role(crate::domain::RoleError::NoStation) => "err_user_no_station",
+            UserError::Role(_) => "err_user_role",
+            UserError::NoName => "err_user_name",
+            UserError::Language => "err_user_language",
+            UserError::NoSuchTeam(_) => "err_user_no_team",
+            UserError::NoSuchStation(_) => "err_user_no_station",
+            UserError::Taken => "err_user_taken",
+            UserError::NoSuchUser => "err_user_gone",
+            UserError::Db(_) => "err_user_gone",
+        }
+    }
 }
 
 async fn enabled_user(

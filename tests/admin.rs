@@ -544,6 +544,56 @@ on_both_backends! {
         assert!(page.body.contains("data-kind=\"sms-stop\""), "another kind is left alone");
     }
 
+    async fn the_secretariat_adds_a_user_gives_a_new_password_and_disables_them_after_saying_so(app: TestApp) {
+        two_teams(&app).await;
+        let mut b = Browser::logged_in(&app, SECRETARIAT.0, SECRETARIAT.1).await;
+        b.get("/admin/users").await.assert_ok();
+        let refused = b.post("/admin/users", &[("name", "Vibeke Holm"), ("login", "vibeke@venstre.dk"), ("role", "team")]).await;
+        assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(refused.body.contains("data-problem=\"err_user_no_team\"") && refused.body.contains("value=\"vibeke@venstre.dk\""), "the form kept: {}", refused.body);
+        let made = b.post("/admin/users", &[("name", "Vibeke Holm"), ("login", "vibeke@venstre.dk"), ("role", "team"), ("team", "Venstre"), ("language", "da")]).await;
+        assert_eq!(made.status, StatusCode::OK, "{}", made.body);
+        let password = support::admin::attr_after(&made.body, "id=\"new-password\"", "id").map(|_| {
+            let at = made.body.find("id=\"new-password\">").unwrap() + "id=\"new-password\">".len();
+            made.body[at..at + made.body[at..].find('<').unwrap()].to_string()
+        }).expect("the password, shown once");
+        assert!(made.body.contains("Holdansvarlig: Venstre") || made.body.contains("holdansvarlig: Venstre"), "{}", made.body);
+        let again = b.post("/admin/users", &[("name", "Vibeke Holm"), ("login", "vibeke@venstre.dk"), ("role", "team"), ("team", "Venstre")]).await;
+        assert!(again.body.contains("data-problem=\"err_user_taken\""));
+
+        // She logs in; the secretariat gives her a new password, which ends her session.
+        let mut v = Browser::logged_in(&app, "vibeke@venstre.dk", &password).await;
+        assert_eq!(v.get("/admin/board").await.status, StatusCode::OK);
+        let id = {
+            let at = made.body.find("<tr data-user=\"").unwrap();
+            let ids: Vec<i64> = made.body[at..].match_indices("<tr data-user=\"").map(|(i, m)| {
+                let rest = &made.body[at + i + m.len()..];
+                rest[..rest.find('"').unwrap()].parse().unwrap()
+            }).collect();
+            *ids.iter().max().unwrap()
+        };
+        let reset = b.post(&format!("/admin/users/{id}/password"), &[]).await;
+        assert!(reset.body.contains("id=\"new-password\""), "{}", reset.body);
+        assert_eq!(v.get("/admin/board").await.status, StatusCode::SEE_OTHER, "her old session ended");
+        assert_eq!(Browser::new(&app).log_in("vibeke@venstre.dk", &password).await.status, StatusCode::UNAUTHORIZED);
+
+        // Disabling asks first; nobody disables themselves; a team responsible manages no users.
+        let ask = b.post(&format!("/admin/users/{id}/disable"), &[]).await;
+        assert_eq!(ask.location.as_deref(), Some(format!("/admin/users?confirm=disable&user={id}").as_str()));
+        let page = b.get(ask.location.as_deref().unwrap()).await;
+        assert!(page.body.contains("Deaktivér brugeren?") && page.body.contains("Vibeke Holm"), "{}", page.body);
+        let done = b.post(&format!("/admin/users/{id}/disable"), &[("confirmed", "1")]).await;
+        assert_eq!(done.location.as_deref(), Some("/admin/users?done=disabled"));
+        assert!(b.get("/admin/users?done=disabled").await.body.contains("deaktiveret"));
+        let me = b.get("/admin/users").await;
+        let my_id = me.body[me.body.find("(dig)").map(|at| me.body[..at].rfind("<tr data-user=\"").unwrap() + 15).unwrap()..].split('"').next().unwrap().to_string();
+        assert_eq!(b.post(&format!("/admin/users/{my_id}/disable"), &[("confirmed", "1")]).await.status, StatusCode::CONFLICT);
+        user(&app, "soc@testrup.dk", "team", Some("Socialdemokratiet"), None).await;
+        let mut t = Browser::logged_in(&app, "soc@testrup.dk", PASSWORD).await;
+        assert_eq!(t.get("/admin/users").await.status, StatusCode::FORBIDDEN);
+        assert_eq!(t.post("/admin/users", &[("name", "X"), ("login", "x@x.dk"), ("role", "secretariat")]).await.status, StatusCode::FORBIDDEN);
+    }
+
     async fn danish_pages_name_things_in_danish_and_never_by_their_internal_names(app: TestApp) {
         let e = two_teams(&app).await;
         let anna = person().create(&app).await;
@@ -569,6 +619,7 @@ on_both_backends! {
             "/admin/followup".to_string(),
             "/admin/inbound".to_string(),
             "/admin/messages".to_string(),
+            "/admin/users".to_string(),
             "/admin/nowhere".to_string(),
         ];
         for path in pages {

@@ -609,3 +609,90 @@ async fn the_template_editor_previews_the_sms_and_its_parts_as_it_is_typed() {
     b.screenshot("template-editor.png").await;
     b.close().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn on_a_phone_the_secretariat_answers_a_message_marks_the_note_done_and_confirms_a_no_show() {
+    let Some(driver) = driver() else { return };
+    let app = TestApp::spawn(Backend::Sqlite).await.expect("app");
+    // The election is today: a confirmed seat can be reported absent.
+    let e = support::builders::election_on(&app, 1, "2029-10-01", "2029-10-01").await;
+    let anna = person().create(&app).await;
+    support::builders::assign(&app, e.seats[0], anna).await;
+    app.settle().await;
+    let code = code_in(&app.fake.to("+4520000001")[0]);
+    app.sms_from("+4520000001", &format!("JA {code}")).await;
+    app.sms_from("+4520000001", "Hvor skal jeg parkere?").await;
+    app.settle().await;
+
+    let b = browser(&driver, "phone").await;
+    b.c.set_window_size(390, 844)
+        .await
+        .expect("a phone-sized window");
+    b.log_in(&app, "/admin/followup", "#kind-not-understood")
+        .await;
+
+    // The menu is folded behind one button on a phone.
+    let menu = b.find("#main-menu").await;
+    assert!(
+        !menu.is_displayed().await.expect("shown?"),
+        "the menu starts folded"
+    );
+    b.click("#menu-button").await;
+    b.until("the menu unfolded", async |c: &Client| {
+        Ok(c.find(Locator::Css("#main-menu"))
+            .await?
+            .is_displayed()
+            .await?
+            .then_some(()))
+    })
+    .await;
+    b.click_to(Locator::LinkText("Indgående"), "#inbound").await;
+
+    // The message the engine could not place, answered from its page.
+    let open = b.find("#inbound tr.attention a[id^='open-']").await;
+    let id = open.attr("id").await.expect("id").expect("an id");
+    b.press(&format!("#{id}"), "#answer-form").await;
+    b.fill("#answer-text", "Brug P-pladsen bag Rådhushallen.")
+        .await;
+    let before = app.fake.to("+4520000001").len();
+    b.press("#answer-send", "#answer-sent").await;
+    app.settle().await;
+    let got = app.fake.to("+4520000001");
+    assert_eq!(got.len(), before + 1);
+    assert!(
+        got.last()
+            .unwrap()
+            .starts_with("Brug P-pladsen bag Rådhushallen."),
+        "{got:?}"
+    );
+
+    // The note is ticked and marked done.
+    b.open(&app.url("/admin/followup"), "#kind-not-understood")
+        .await;
+    b.click("#kind-not-understood input[name=id]").await;
+    b.press("#resolve-picked-not-understood", "#resolved-note")
+        .await;
+    assert!(
+        b.c.find(Locator::Css("#kind-not-understood"))
+            .await
+            .is_err(),
+        "no such note is left"
+    );
+
+    // A no-show is asked about first, then done.
+    b.open(
+        &app.url(&format!("/admin/seats/{}", e.seats[0])),
+        "#no-show",
+    )
+    .await;
+    b.press("#no-show", "#confirm").await;
+    assert_eq!(
+        app.seat_status(e.seats[0]).await,
+        "confirmed",
+        "nothing happened on one click"
+    );
+    b.press("#confirm-yes", "#seat-done").await;
+    assert_eq!(app.seat_status(e.seats[0]).await, "vacant");
+    b.screenshot("phone-seat.png").await;
+    b.close().await;
+}

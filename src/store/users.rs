@@ -109,6 +109,18 @@ impl Tx {
         )
     }
 
+    /// Every user, enabled first, by name.
+    pub async fn users(&mut self) -> sqlx::Result<Vec<UserRow>> {
+        let sql = format!(
+            "SELECT {USER_COLUMNS} FROM users u ORDER BY u.disabled_at IS NOT NULL, u.name, u.id"
+        );
+        q!(
+            self,
+            fetch_all,
+            sqlx::query_as(sqlx::AssertSqlSafe(sql.as_str()))
+        )
+    }
+
     /// The user with this login and their password hash, if enabled.
     pub async fn user_for_login(
         &mut self,

@@ -20,6 +20,7 @@ mod setup;
 mod templates;
 mod tokens;
 mod upload;
+mod users;
 mod when;
 mod workflows;
 
@@ -72,6 +73,9 @@ pub fn router(state: AppState) -> Router<AppState> {
         )
         .route("/admin/retention/purge", post(retention::purge))
         .route("/admin/tokens/{id}/revoke", post(tokens::revoke))
+        .route("/admin/users", get(users::list).post(users::create))
+        .route("/admin/users/{id}/password", post(users::reset_password))
+        .route("/admin/users/{id}/disable", post(users::disable))
         .route("/admin/messages", get(messages::outbox))
         .route("/admin/messages/{id}/retry", post(messages::retry))
         .route(

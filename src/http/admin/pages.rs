@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 
 use crate::domain::Language;
 
-const TEMPLATES: [(&str, &str); 28] = [
+const TEMPLATES: [(&str, &str); 29] = [
     (
         "layout.html",
         include_str!("../../../templates/admin/layout.html.tera"),
@@ -106,6 +106,10 @@ const TEMPLATES: [(&str, &str); 28] = [
     (
         "inbound_message.html",
         include_str!("../../../templates/admin/inbound_message.html.tera"),
+    ),
+    (
+        "users.html",
+        include_str!("../../../templates/admin/users.html.tera"),
     ),
     (
         "audit.html",
