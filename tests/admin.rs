@@ -620,6 +620,7 @@ on_both_backends! {
             "/admin/inbound".to_string(),
             "/admin/messages".to_string(),
             "/admin/users".to_string(),
+            "/admin/templates".to_string(),
             "/admin/nowhere".to_string(),
         ];
         for path in pages {

@@ -44,6 +44,14 @@ on_both_backends! {
         let list = b.get("/admin/templates").await;
         list.assert_ok();
         assert!(list.body.contains("data-template=\"invitation.sms.da\""), "{}", list.body);
+        let kind = list.body.find("data-template-kind=\"invitation\"").expect("the invitation's kind");
+        let section = &list.body[kind..kind + list.body[kind..].find("</section>").unwrap()];
+        assert!(section.contains("Sendes, når en person sættes på en plads"), "when, in words: {section}");
+        assert!(section.contains("><code>invite</code></a>"), "and by which workflow: {section}");
+        assert!(list.body.contains("<h2 id=\"group-invitation\">Invitationer og svar</h2>"), "grouped: {}", list.body);
+        let swaps = b.get("/admin/templates?group=swap&channel=sms").await;
+        assert!(swaps.body.contains("data-template=\"swap_options.sms.da\"") && !swaps.body.contains("data-template=\"invitation.sms.da\""), "filtered: {}", swaps.body);
+        assert!(!swaps.body.contains(".email.da\""), "SMS only");
 
         let page = b.get(EDIT).await;
         page.assert_ok();

@@ -19,38 +19,206 @@ use crate::http::AppState;
 use crate::messages::segments::{self, Segments};
 use crate::messages::{MessageContext, render_text};
 
-/// One template as the list shows it.
+/// One variant of a template kind: a channel in a language.
 #[derive(Serialize)]
-struct Listed {
-    name: String,
+struct Variant {
     channel: String,
     language: String,
     edited: bool,
 }
 
-pub async fn list(State(state): State<AppState>, session: Session) -> PageResult<Html<String>> {
+/// One kind of message as the list shows it: its name and when it is
+/// sent in words, the workflows that send it, and its variants.
+#[derive(Serialize)]
+struct Kind {
+    name: String,
+    group: &'static str,
+    /// The first of its group in the list.
+    starts_group: bool,
+    workflows: Vec<String>,
+    variants: Vec<Variant>,
+}
+
+/// The groups the list is in, in order, and the kinds of each.
+const GROUPS: [(&str, &[&str]); 7] = [
+    (
+        "invitation",
+        &[
+            "invitation",
+            "invitation_reminder",
+            "invitation_retracted",
+            "registration_confirmation",
+            "decline_receipt",
+            "open_question",
+        ],
+    ),
+    (
+        "reminder",
+        &[
+            "election_eve_reminder",
+            "task_reminder",
+            "group_message",
+            "secretariat_reply",
+        ],
+    ),
+    (
+        "standby",
+        &[
+            "standby_offer",
+            "offer_taken",
+            "offer_declined",
+            "not_eligible",
+        ],
+    ),
+    (
+        "swap",
+        &[
+            "swap_options",
+            "swap_confirmation",
+            "swap_pending",
+            "swap_refused",
+            "swap_kept",
+            "swap_no_free_seat",
+            "swap_no_such_option",
+            "swap_not_possible",
+        ],
+    ),
+    (
+        "cancel",
+        &[
+            "cancellation_confirmation",
+            "give_up_begun",
+            "give_up_locked",
+            "give_up_none",
+            "give_up_which",
+            "removed_from_task",
+            "removed_by_validation",
+        ],
+    ),
+    (
+        "day",
+        &[
+            "checked_in",
+            "check_in_no_seat",
+            "no_show_received",
+            "no_show_refused",
+            "no_show_unknown_seat",
+            "team_notice",
+        ],
+    ),
+    (
+        "replies",
+        &[
+            "help",
+            "clarification",
+            "not_accepted",
+            "not_understood",
+            "no_open_question",
+            "unknown_sender",
+            "opted_in",
+            "opted_out",
+            "telegram_language",
+            "telegram_link_refused",
+            "telegram_linked",
+            "telegram_not_linked",
+            "telegram_status",
+            "telegram_unlinked",
+        ],
+    ),
+];
+
+fn group_of(name: &str) -> &'static str {
+    GROUPS
+        .iter()
+        .find(|(_, names)| names.contains(&name))
+        .map(|(g, _)| *g)
+        .unwrap_or("replies")
+}
+
+/// Whether `source` names the template `name` as a whole word.
+fn names_template(source: &str, name: &str) -> bool {
+    let word = |c: char| c.is_ascii_alphanumeric() || c == '_';
+    source.match_indices(name).any(|(at, _)| {
+        let before = source[..at].chars().next_back();
+        let after = source[at + name.len()..].chars().next();
+        !before.is_some_and(word) && !after.is_some_and(word)
+    })
+}
+
+#[derive(Deserialize)]
+pub struct ListQuery {
+    #[serde(default, deserialize_with = "empty_as_none")]
+    group: Option<String>,
+    #[serde(default, deserialize_with = "empty_as_none")]
+    channel: Option<String>,
+}
+
+pub async fn list(
+    State(state): State<AppState>,
+    session: Session,
+    Query(q): Query<ListQuery>,
+) -> PageResult<Html<String>> {
     session.must_see_everything()?;
     let catalog = state.engine.catalog.get();
-    let edited: std::collections::HashSet<(String, String, String)> = {
+    let (edited, workflows) = {
         let mut tx = state.engine.db.read().await?;
-        tx.template_overrides()
+        let edited: std::collections::HashSet<(String, String, String)> = tx
+            .template_overrides()
             .await?
             .into_iter()
             .map(|o| (o.name, o.channel, o.language))
-            .collect()
+            .collect();
+        (edited, tx.latest_revisions().await?)
     };
-    let rows: Vec<Listed> = catalog
-        .templates()
-        .into_iter()
-        .map(|(name, channel, language)| Listed {
+    let mut kinds: Vec<Kind> = Vec::new();
+    for (name, channel, language) in catalog.templates() {
+        if q.channel.as_ref().is_some_and(|c| *c != channel) {
+            continue;
+        }
+        let variant = Variant {
             edited: edited.contains(&(name.clone(), channel.clone(), language.clone())),
-            name,
             channel,
             language,
-        })
-        .collect();
+        };
+        match kinds.iter_mut().find(|k| k.name == name) {
+            Some(k) => k.variants.push(variant),
+            None => kinds.push(Kind {
+                group: group_of(&name),
+                starts_group: false,
+                workflows: workflows
+                    .iter()
+                    .filter(|w| names_template(&w.source, &name))
+                    .map(|w| w.name.clone())
+                    .collect(),
+                name,
+                variants: vec![variant],
+            }),
+        }
+    }
+    kinds.retain(|k| q.group.as_ref().is_none_or(|g| g == k.group));
+    let order = |k: &Kind| {
+        GROUPS.iter().position(|(g, _)| *g == k.group).unwrap_or(99) * 100
+            + GROUPS
+                .iter()
+                .find(|(g, _)| *g == k.group)
+                .and_then(|(_, names)| names.iter().position(|n| *n == k.name))
+                .unwrap_or(99)
+    };
+    kinds.sort_by_key(order);
+    let mut last = "";
+    for k in &mut kinds {
+        k.starts_group = k.group != last;
+        last = k.group;
+    }
     let mut frame = Frame::new(&state, &session, "templates");
-    frame.context.insert("rows", &rows);
+    let c = &mut frame.context;
+    c.insert("kinds", &kinds);
+    c.insert(
+        "groups",
+        &GROUPS.iter().map(|(g, _)| *g).collect::<Vec<_>>(),
+    );
+    c.insert("group", &q.group);
+    c.insert("channel", &q.channel);
     frame.render("templates.html")
 }
 
