@@ -37,13 +37,17 @@ pub fn bad_lines(errors: &[RowError]) -> usize {
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum TableError {
-    #[error("the file is empty")]
+    #[error("Filen er tom. / The file is empty.")]
     Empty,
-    #[error("line {line}: {message}")]
+    #[error("Linje {line} kan ikke læses ({message}). / Line {line}: {message}.")]
     Unreadable { line: usize, message: String },
-    #[error("the column `{0}` is named twice in the first line")]
+    #[error(
+        "Kolonnen «{0}» står to gange i første linje. / The column `{0}` is named twice in the first line."
+    )]
     DuplicateColumn(String),
-    #[error("the first line must name the columns; `{missing}` is missing ({expected})")]
+    #[error(
+        "Første linje skal navngive kolonnerne; «{missing}» mangler. Kolonnerne er {expected}; dem i parentes kan udelades. / The first line must name the columns; `{missing}` is missing. The columns are {expected}; those in brackets may be left out."
+    )]
     MissingColumn {
         missing: &'static str,
         expected: &'static str,

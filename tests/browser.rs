@@ -510,7 +510,13 @@ async fn the_secretariat_imports_a_csv_sees_the_bad_row_and_imports_the_rest() {
             "#import-errors tr[data-line='3'][data-column='cpr']",
         )
         .await;
-    assert!(bad.text().await.expect("text").contains("real date"));
+    assert!(
+        bad.text()
+            .await
+            .expect("text")
+            .contains("en rigtig dato (DDMMÅÅ)"),
+        "the row's problem in Danish"
+    );
     b.screenshot("people-import-errors.png").await;
 
     b.click("#skip-bad").await;

@@ -110,14 +110,22 @@ pub enum CsvError {
     #[error(transparent)]
     File(#[from] TableError),
     #[error(
-        "the first line must name the columns; `{0}` is missing (navn, cpr; and telefon, email, kanal, sprog, hold if you have them)"
+        "Første linje skal navngive kolonnerne; «{0}» mangler (navn, cpr; og telefon, email, kanal, sprog, hold, hvis du har dem). / The first line must name the columns; `{0}` is missing (navn, cpr; and telefon, email, kanal, sprog, hold if you have them)."
     )]
     MissingColumn(&'static str),
-    #[error("the column `{0}` is named twice in the first line")]
+    #[error(
+        "Kolonnen «{0}» står to gange i første linje. / The column `{0}` is named twice in the first line."
+    )]
     DuplicateColumn(String),
 }
 
 pub use crate::csv_table::decode;
+
+/// A problem in both languages, `Dansk / English`: the page shows the
+/// reader's half.
+fn said(da: &str, en: &str) -> String {
+    format!("{da} / {en}")
+}
 
 /// Reads and checks a file. `teams` are the team names that exist.
 pub fn check(bytes: &[u8], teams: &[String]) -> Result<Checked, CsvError> {
@@ -162,20 +170,37 @@ pub fn check(bytes: &[u8], teams: &[String]) -> Result<Checked, CsvError> {
         };
         let name = field(Column::Name).map(str::to_string);
         if name.is_none() {
-            bad("navn", "the name is empty".into());
+            bad("navn", said("Navnet er tomt.", "The name is empty."));
         }
         let cpr = match field(Column::Cpr).map(Cpr::parse) {
             None => {
-                bad("cpr", "the CPR number is empty".into());
+                bad(
+                    "cpr",
+                    said("CPR-nummeret er tomt.", "The CPR number is empty."),
+                );
                 None
             }
             Some(Err(e)) => {
-                bad("cpr", e.to_string());
+                let da = match e {
+                    crate::domain::CprError::Format => {
+                        "Et CPR-nummer har ti cifre, skrevet DDMMÅÅ-SSSS eller DDMMÅÅSSSS."
+                    }
+                    crate::domain::CprError::Date => {
+                        "De første seks cifre i et CPR-nummer skal være en rigtig dato (DDMMÅÅ)."
+                    }
+                };
+                bad("cpr", said(da, &e.to_string()));
                 None
             }
             Some(Ok(c)) => match seen_cpr.insert(c.as_string(), line) {
                 Some(first) => {
-                    bad("cpr", format!("the same CPR number as line {first}"));
+                    bad(
+                        "cpr",
+                        said(
+                            &format!("Samme CPR-nummer som linje {first}."),
+                            &format!("The same CPR number as line {first}."),
+                        ),
+                    );
                     None
                 }
                 None => Some(c),
@@ -185,7 +210,13 @@ pub fn check(bytes: &[u8], teams: &[String]) -> Result<Checked, CsvError> {
             None => Ok(None),
             Some(Ok(p)) => Ok(Some(p)),
             Some(Err(e)) => {
-                bad("telefon", e.to_string());
+                bad(
+                    "telefon",
+                    said(
+                        "Et telefonnummer har 8 cifre (dansk) eller begynder med + eller 00 og en landekode.",
+                        &e.to_string(),
+                    ),
+                );
                 Err(())
             }
         };
@@ -193,7 +224,13 @@ pub fn check(bytes: &[u8], teams: &[String]) -> Result<Checked, CsvError> {
         if let Some(e) = &email
             && !super::form::is_email(e)
         {
-            bad("email", format!("`{e}` is not an e-mail address"));
+            bad(
+                "email",
+                said(
+                    &format!("«{e}» er ikke en e-mailadresse."),
+                    &format!("`{e}` is not an e-mail address."),
+                ),
+            );
         }
         let channel = match field(Column::Channel).map(str::to_lowercase).as_deref() {
             None => match (&phone, &email) {
@@ -203,26 +240,44 @@ pub fn check(bytes: &[u8], teams: &[String]) -> Result<Checked, CsvError> {
             Some("sms") => "sms".into(),
             Some("email" | "e-mail" | "mail") => "email".into(),
             Some(other) => {
-                bad("kanal", format!("`{other}` is not sms or email"));
+                bad(
+                    "kanal",
+                    said(
+                        &format!("«{other}» er hverken sms eller email."),
+                        &format!("`{other}` is not sms or email."),
+                    ),
+                );
                 "sms".into()
             }
         };
         if channel == "sms" && matches!(phone, Ok(None)) && email.is_none() {
             bad(
                 "telefon",
-                "a phone number or an e-mail address is needed to reach the person".into(),
+                said(
+                    "Der skal være et telefonnummer eller en e-mailadresse, så personen kan nås.",
+                    "A phone number or an e-mail address is needed to reach the person.",
+                ),
             );
         }
         if channel == "email" && email.is_none() {
             bad(
                 "email",
-                "the channel is email, but there is no e-mail address".into(),
+                said(
+                    "Kanalen er email, men der er ingen e-mailadresse.",
+                    "The channel is email, but there is no e-mail address.",
+                ),
             );
         }
         let language = match field(Column::Language) {
             None => Some(Language::Da),
             Some(l) => Language::parse(l).or_else(|| {
-                bad("sprog", format!("`{l}` is not da or en"));
+                bad(
+                    "sprog",
+                    said(
+                        &format!("«{l}» er hverken da eller en."),
+                        &format!("`{l}` is not da or en."),
+                    ),
+                );
                 None
             }),
         };
@@ -238,7 +293,13 @@ pub fn check(bytes: &[u8], teams: &[String]) -> Result<Checked, CsvError> {
                 .find(|x| x.eq_ignore_ascii_case(t) || x.to_lowercase() == t.to_lowercase())
             {
                 Some(x) => row_teams.push(x.clone()),
-                None => bad("hold", format!("there is no team named `{t}`")),
+                None => bad(
+                    "hold",
+                    said(
+                        &format!("Der er intet hold, der hedder «{t}»."),
+                        &format!("There is no team named `{t}`."),
+                    ),
+                ),
             }
         }
         let has_facts = [
@@ -253,14 +314,25 @@ pub fn check(bytes: &[u8], teams: &[String]) -> Result<Checked, CsvError> {
         if let Some(m) = field(Column::Municipality) {
             match MunicipalityCode::parse(m) {
                 Ok(code) => facts.municipality = Some(code),
-                Err(e) => bad("kommunekode", e.to_string()),
+                Err(e) => bad(
+                    "kommunekode",
+                    said(
+                        &format!(
+                            "En kommunekode er et til fire cifre, som 0101 eller 461, ikke «{m}»."
+                        ),
+                        &e.to_string(),
+                    ),
+                ),
             }
         }
         match parse_citizenship(field(Column::Citizen).unwrap_or_default()) {
             Ok(v) => facts.danish_citizen = v,
             Err(_) => bad(
                 "statsborger",
-                "write ja or nej, DK, or the CPR register's country code (5100 is Denmark)".into(),
+                said(
+                    "Skriv ja eller nej, DK eller CPR-registrets landekode (5100 er Danmark).",
+                    "Write ja or nej, DK, or the CPR register's country code (5100 is Denmark).",
+                ),
             ),
         }
         for (column, word, slot) in [
@@ -273,7 +345,13 @@ pub fn check(bytes: &[u8], teams: &[String]) -> Result<Checked, CsvError> {
         ] {
             match parse_flag(field(column).unwrap_or_default()) {
                 Ok(v) => *slot = v,
-                Err(_) => bad(word, "write ja or nej, or leave it empty".into()),
+                Err(_) => bad(
+                    word,
+                    said(
+                        "Skriv ja eller nej, eller lad feltet stå tomt.",
+                        "Write ja or nej, or leave it empty.",
+                    ),
+                ),
             }
         }
         if out.errors.last().is_some_and(|e| e.line == line) {
@@ -333,7 +411,10 @@ mod tests {
             .map(|e| (e.line, e.column.as_str()))
             .collect();
         assert_eq!(got, [(3, "cpr"), (5, "email"), (5, "hold"), (6, "cpr")]);
-        assert_eq!(c.errors[3].message, "the same CPR number as line 2");
+        assert_eq!(
+            c.errors[3].message,
+            "Samme CPR-nummer som linje 2. / The same CPR number as line 2."
+        );
         assert_eq!(c.bad_lines(), 3);
     }
 

@@ -19,7 +19,7 @@ const COLUMNS: &[(&str, &[&str])] = &[
     ("count", &["antal", "count", "pladser", "seats"]),
 ];
 
-const EXPECTED: &str = "valgsted, hold, opgave; and dato, antal if you have them";
+const EXPECTED: &str = "valgsted, hold, opgave (dato, antal)";
 
 /// The most seats one row may create.
 pub const MAX_PER_ROW: u32 = 500;

@@ -31,7 +31,7 @@ const COLUMNS: &[(&str, &[&str])] = &[
     ),
 ];
 
-const EXPECTED: &str = "område, valgsted, adresse; and afstemningsområde if you have it";
+const EXPECTED: &str = "område, valgsted, adresse (afstemningsområde)";
 
 #[derive(Debug, Clone, Serialize)]
 pub struct StationRow {
@@ -156,7 +156,9 @@ mod tests {
         let e = check(b"omraade,valgsted\nNord,Skolen\n").unwrap_err();
         assert_eq!(
             e.to_string(),
-            format!("the first line must name the columns; `adresse` is missing ({EXPECTED})")
+            format!(
+                "Første linje skal navngive kolonnerne; «adresse» mangler. Kolonnerne er {EXPECTED}; dem i parentes kan udelades. / The first line must name the columns; `adresse` is missing. The columns are {EXPECTED}; those in brackets may be left out."
+            )
         );
     }
 }

@@ -142,6 +142,7 @@ impl Pages {
         let mut tera = tera::Tera::default();
         tera.autoescape_on(vec![".html"]);
         tera.register_filter("number", number);
+        tera.register_filter("said", said);
         tera.add_raw_templates(TEMPLATES)
             .map_err(|e| anyhow::anyhow!("an admin page does not parse: {e:?}"))?;
         let da = serde_saphyr::from_str(STRINGS_DA)
@@ -169,6 +170,24 @@ impl Pages {
         context.insert("lang", language.code());
         self.tera.render(name, context)
     }
+}
+
+/// `{{ text | said(lang=lang) }}`: of a `Dansk / English` text, the
+/// reader's half; a text written once as it is.
+fn said(
+    value: &tera::Value,
+    args: &std::collections::HashMap<String, tera::Value>,
+) -> tera::Result<tera::Value> {
+    let text = value.as_str().unwrap_or_default();
+    let english = args.get("lang").and_then(|l| l.as_str()) == Some("en");
+    Ok(tera::Value::String(
+        match (text.split_once(" / "), english) {
+            (Some((da, _)), false) => da,
+            (Some((_, en)), true) => en,
+            (None, _) => text,
+        }
+        .to_string(),
+    ))
 }
 
 /// `{{ n | number(lang=lang) }}`: a whole number with thousands grouped
