@@ -207,3 +207,20 @@ on_both_backends! {
         assert_eq!(used(&app), before, "the file's text is used");
     }
 }
+
+on_both_backends! {
+    async fn the_editor_explains_a_mistake_in_the_readers_words(app: TestApp) {
+        let mut b = Browser::logged_in(&app, SECRETARIAT.0, SECRETARIAT.1).await;
+        b.get(EDIT).await.assert_ok();
+        let preview = |page: support::admin::Page| -> serde_json::Value { serde_json::from_str(&page.body).expect("JSON") };
+        let p = preview(b.post("/admin/templates/preview", &[("body", "Hej {{ name"), ("channel", "sms"), ("language", "da")]).await);
+        assert_eq!(p["error"], "Skabelonen kan ikke læses i linje 1, tegn 12: et {{ … }} eller {% … %} er ikke skrevet helt eller ikke lukket.", "{p}");
+        let p = preview(b.post("/admin/templates/preview", &[("body", "Hej {{ navn }}"), ("channel", "sms"), ("language", "da")]).await);
+        assert_eq!(p["error"], "Pladsholderen «navn» findes ikke; brug en af dem i listen.", "{p}");
+        let p = preview(b.post("/admin/templates/preview", &[("body", "{{ name | fed }}"), ("channel", "sms"), ("language", "da")]).await);
+        assert!(p["error"].as_str().unwrap().starts_with("filteret `fed` kan ikke bruges i en beskedskabelon; brug et af disse: length"), "{p}");
+        let saved = b.post(EDIT, &[("body", "Hej {{ navn }}")]).await;
+        assert_eq!(saved.status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(saved.body.contains("Pladsholderen «navn» findes ikke") && !saved.body.contains("not found"), "{}", saved.body);
+    }
+}

@@ -57,13 +57,61 @@ fn add_bounded(tera: &mut tera::Tera, key: &str, text: &str) -> Result<(), Strin
 
 /// Renders one template text on its own, as a message would be: the
 /// check before an edited template is saved, and the editor's preview.
+/// A problem is told as the secretariat reads it, `Dansk / English`
+/// (the admin shows the reader's half); the limits' own words are Danish.
 pub fn render_text(body: &str, context: &tera::Context) -> Result<String, String> {
     let mut tera = tera::Tera::default();
     tera.autoescape_on(vec![]);
-    add_bounded(&mut tera, "edited", body)?;
+    add_bounded(&mut tera, "edited", body).map_err(|e| explain(&e))?;
     tera.render("edited", context)
         .map(|s| s.trim().to_string())
-        .map_err(|e| error_chain(&e))
+        .map_err(|e| explain(&error_chain(&e)))
+}
+
+/// Tera's account of a problem in words a secretariat understands, in
+/// Danish and English: where a tag is not closed, which placeholder or
+/// filter does not exist.
+fn explain(chain: &str) -> String {
+    let quoted = |after: &str| {
+        chain.split_once(after).and_then(|(_, rest)| {
+            let rest = rest.strip_prefix('`')?;
+            rest.split_once('`').map(|(name, _)| name.to_string())
+        })
+    };
+    if chain.contains("Failed to parse") {
+        let at = chain.split_once("--> ").and_then(|(_, rest)| {
+            let (line, rest) = rest.split_once(':')?;
+            let column: String = rest.chars().take_while(char::is_ascii_digit).collect();
+            Some((line.trim().to_string(), column))
+        });
+        return match at {
+            Some((line, column)) => format!(
+                "Skabelonen kan ikke læses i linje {line}, tegn {column}: et {{{{ … }}}} eller {{% … %}} er ikke skrevet helt eller ikke lukket. / The template cannot be read at line {line}, column {column}: a {{{{ … }}}} or {{% … %}} is incomplete or not closed."
+            ),
+            None => "Skabelonen kan ikke læses: et {{ … }} eller {% … %} er ikke skrevet helt eller ikke lukket. / The template cannot be read: a {{ … }} or {% … %} is incomplete or not closed.".to_string(),
+        };
+    }
+    if let Some(name) = quoted("Variable ") {
+        return format!(
+            "Pladsholderen «{name}» findes ikke; brug en af dem i listen. / The placeholder `{name}` does not exist; use one of those listed."
+        );
+    }
+    if let Some(name) = quoted("Filter ") {
+        return format!("Filteret «{name}» findes ikke. / The filter `{name}` does not exist.");
+    }
+    if let Some(name) = quoted("Function ") {
+        return format!("Funktionen «{name}» findes ikke. / The function `{name}` does not exist.");
+    }
+    if let Some(name) = quoted("Test ") {
+        return format!("Testen «{name}» findes ikke. / The test `{name}` does not exist.");
+    }
+    // Tera's other failures; the limits' own words (in Danish) stand.
+    if chain.starts_with("Failed to render") {
+        return format!(
+            "Skabelonen kan ikke bruges ({chain}). / The template cannot be used: {chain}."
+        );
+    }
+    chain.to_string()
 }
 
 #[derive(Debug, thiserror::Error)]

@@ -99,13 +99,12 @@ struct Said {
     message: String,
 }
 
-/// The half of a `Dansk / English` text in `language`; a text written
-/// once is shown as it is.
+/// The half of a `Dansk / English` text in `language`; both before the
+/// language is known.
 fn half(text: &str, language: Option<Language>) -> &str {
-    match (text.split_once(" / "), language) {
-        (Some((da, _)), Some(Language::Da)) => da,
-        (Some((_, en)), Some(Language::En)) => en,
-        _ => text,
+    match language {
+        Some(language) => super::pages::half(text, language),
+        None => text,
     }
 }
 

@@ -179,15 +179,21 @@ fn said(
     args: &std::collections::HashMap<String, tera::Value>,
 ) -> tera::Result<tera::Value> {
     let text = value.as_str().unwrap_or_default();
-    let english = args.get("lang").and_then(|l| l.as_str()) == Some("en");
-    Ok(tera::Value::String(
-        match (text.split_once(" / "), english) {
-            (Some((da, _)), false) => da,
-            (Some((_, en)), true) => en,
-            (None, _) => text,
-        }
-        .to_string(),
-    ))
+    let language = match args.get("lang").and_then(|l| l.as_str()) {
+        Some("en") => Language::En,
+        _ => Language::Da,
+    };
+    Ok(tera::Value::String(half(text, language).to_string()))
+}
+
+/// Of a `Dansk / English` text, the half in `language`; a text written
+/// once, as it is.
+pub fn half(text: &str, language: Language) -> &str {
+    match (text.split_once(" / "), language) {
+        (Some((da, _)), Language::Da) => da,
+        (Some((_, en)), Language::En) => en,
+        (None, _) => text,
+    }
 }
 
 /// `{{ n | number(lang=lang) }}`: a whole number with thousands grouped

@@ -369,7 +369,7 @@ pub async fn preview(
     session.must_see_everything()?;
     if f.body.len() > MAX_BODY {
         return Err(PageError::BadRequest(format!(
-            "the template is longer than {MAX_BODY} characters"
+            "Skabelonen er længere end {MAX_BODY} tegn. / The template is longer than {MAX_BODY} characters."
         )));
     }
     let language = Language::parse(&f.language).unwrap_or(Language::Da);
@@ -377,10 +377,9 @@ pub async fn preview(
         None => None,
         Some(id) => {
             let mut tx = state.engine.db.read().await?;
-            let seat = tx
-                .seat_details(id)
-                .await?
-                .ok_or_else(|| PageError::NotFound(format!("seat {id} does not exist")))?;
+            let seat = tx.seat_details(id).await?.ok_or_else(|| {
+                PageError::NotFound("Pladsen findes ikke. / The seat does not exist.".into())
+            })?;
             let mut c =
                 MessageContext::sample(&state.engine.contact, language).with_seat(&seat, language);
             match seat.person_id {
@@ -394,13 +393,17 @@ pub async fn preview(
             Some(c)
         }
     };
-    Ok(Json(preview_of(
+    let mut shown = preview_of(
         &state.engine.contact,
         &f.body,
         &f.channel,
         language,
         context,
-    )))
+    );
+    shown.error = shown
+        .error
+        .map(|e| super::pages::half(&e, session.language).to_string());
+    Ok(Json(shown))
 }
 
 #[derive(Deserialize)]
@@ -426,11 +429,13 @@ pub async fn save(
     key.must_exist(&state)?;
     let body = f.body.replace("\r\n", "\n");
     let problem = if body.trim().is_empty() {
-        Some("the template is empty".to_string())
+        Some("Skabelonen er tom. / The template is empty.".to_string())
     } else if body.len() > MAX_BODY {
-        Some(format!("the template is longer than {MAX_BODY} characters"))
+        Some(format!(
+            "Skabelonen er længere end {MAX_BODY} tegn. / The template is longer than {MAX_BODY} characters."
+        ))
     } else if body.contains("links[") {
-        Some("write a link as {{ links.accept }}, {{ links.decline }}, {{ links.swap }}, {{ links.cancel }} or {{ links.telegram }}".to_string())
+        Some("Skriv et link som {{ links.accept }}, {{ links.decline }}, {{ links.swap }}, {{ links.cancel }} eller {{ links.telegram }}. / Write a link as {{ links.accept }}, {{ links.decline }}, {{ links.swap }}, {{ links.cancel }} or {{ links.telegram }}.".to_string())
     } else {
         // On made-up values: every placeholder filled and every list with
         // items, as the messages that use a list have it. (The shipped
