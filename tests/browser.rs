@@ -455,6 +455,16 @@ async fn the_secretariat_edits_a_workflow_sees_the_mistake_at_its_line_and_publi
     b.find(&format!("li.diag.error[data-line='{line}']")).await;
     b.find(&format!("#gutter span.error[data-line='{line}']"))
         .await;
+    // The diagram drawn before the mistake stays, marked as not matching.
+    b.find("#diagram.stale svg").await;
+    assert!(
+        b.find("#diagram-stale")
+            .await
+            .is_displayed()
+            .await
+            .expect("shown?"),
+        "the diagram is said to be stale"
+    );
     b.screenshot("workflow-editor-mistake.png").await;
 
     // Fix it: two backspaces and a 3 make it three reminders.
@@ -463,6 +473,16 @@ async fn the_secretariat_edits_a_workflow_sees_the_mistake_at_its_line_and_publi
         .await
         .expect("fix it");
     b.find("#no-problems").await;
+    b.until("the diagram drawn anew", async |c: &Client| {
+        let stale = c
+            .find(Locator::Css("#diagram-stale"))
+            .await?
+            .is_displayed()
+            .await?;
+        Ok((!stale).then_some(()))
+    })
+    .await;
+    b.find("#diagram svg text.remind").await;
     // Saving shows the page again, now with the draft to review.
     b.press("#save-draft", "#review-link").await;
     b.press("#review-link", "#diff tr.added").await;

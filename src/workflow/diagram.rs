@@ -5,10 +5,11 @@
 use std::collections::VecDeque;
 use std::fmt::Write;
 
-use super::model::{Next, Period, Step, Workflow};
+use super::model::{Answer, Next, Period, SeatTarget, Step, Workflow};
+use crate::domain::Language;
 
 const BOX_W: usize = 200;
-const BOX_H: usize = 58;
+const BOX_H: usize = 72;
 const COL_GAP: usize = 90;
 const ROW_GAP: usize = 34;
 const MARGIN: usize = 24;
@@ -20,47 +21,147 @@ struct Edge {
     label: String,
 }
 
-fn period(p: &Period) -> String {
-    let mut s = String::from("P");
+/// A period in words: `10 dage`, `1 dag 6 timer`, `30 min`.
+fn period(p: &Period, language: Language) -> String {
+    let (day, days, hour, hours) = match language {
+        Language::Da => ("dag", "dage", "time", "timer"),
+        Language::En => ("day", "days", "hour", "hours"),
+    };
+    let mut parts = Vec::new();
     if p.days > 0 {
-        s.push_str(&format!("{}D", p.days));
+        parts.push(format!(
+            "{} {}",
+            p.days,
+            if p.days == 1 { day } else { days }
+        ));
     }
-    if p.seconds > 0 {
-        let (h, m) = (p.seconds / 3600, (p.seconds % 3600) / 60);
-        s.push('T');
-        if h > 0 {
-            s.push_str(&format!("{h}H"));
-        }
-        if m > 0 {
-            s.push_str(&format!("{m}M"));
-        }
+    let (h, m) = (p.seconds / 3600, (p.seconds % 3600) / 60);
+    if h > 0 {
+        parts.push(format!("{h} {}", if h == 1 { hour } else { hours }));
     }
-    s
+    if m > 0 {
+        parts.push(format!("{m} min"));
+    }
+    parts.join(" ")
 }
 
-fn edges(w: &Workflow) -> Vec<Edge> {
+/// The diagram's words in one language.
+struct Words {
+    yes: &'static str,
+    no: &'static str,
+    after: &'static str,
+    filled: &'static str,
+    unfilled: &'static str,
+    moved: &'static str,
+    none: &'static str,
+    kept: &'static str,
+    refused: &'static str,
+    ask: &'static str,
+    remind: &'static str,
+    times: &'static str,
+    offer: &'static str,
+    swap: &'static str,
+    end: &'static str,
+    seat: &'static str,
+    vacant: &'static str,
+    invited: &'static str,
+    confirmed: &'static str,
+    no_show: &'static str,
+    send: &'static str,
+    start: &'static str,
+    notify: &'static str,
+}
+
+const DA: Words = Words {
+    yes: "ja",
+    no: "nej",
+    after: "efter",
+    filled: "besat",
+    unfilled: "ikke besat",
+    moved: "flyttet",
+    none: "intet ledigt",
+    kept: "beholdt",
+    refused: "afvist",
+    ask: "spørg",
+    remind: "påmind hver",
+    times: "gange",
+    offer: "tilbyd",
+    swap: "skift",
+    end: "slut",
+    seat: "plads",
+    vacant: "ledig",
+    invited: "inviteret",
+    confirmed: "bekræftet",
+    no_show: "udeblevet",
+    send: "send",
+    start: "start",
+    notify: "besked",
+};
+
+const EN: Words = Words {
+    yes: "yes",
+    no: "no",
+    after: "after",
+    filled: "filled",
+    unfilled: "unfilled",
+    moved: "moved",
+    none: "none free",
+    kept: "kept",
+    refused: "refused",
+    ask: "ask",
+    remind: "remind every",
+    times: "times",
+    offer: "offer",
+    swap: "swap",
+    end: "end",
+    seat: "seat",
+    vacant: "vacant",
+    invited: "invited",
+    confirmed: "confirmed",
+    no_show: "no-show",
+    send: "send",
+    start: "start",
+    notify: "notify",
+};
+
+fn words(language: Language) -> &'static Words {
+    match language {
+        Language::Da => &DA,
+        Language::En => &EN,
+    }
+}
+
+fn edges(w: &Workflow, language: Language) -> Vec<Edge> {
+    let t = words(language);
     let mut out = Vec::new();
     for (i, s) in w.states.iter().enumerate() {
         let mut add = |to: usize, label: String| out.push(Edge { from: i, to, label });
         match &s.next {
             Next::Ask(a) => {
                 for (answer, to) in &a.answers {
-                    add(to.0, answer.as_str().to_string());
+                    let said = match answer {
+                        Answer::Yes => t.yes,
+                        Answer::No => t.no,
+                    };
+                    add(to.0, said.to_string());
                 }
-                if let Some(t) = &a.timeout {
-                    add(t.goto.0, format!("timeout {}", period(&t.after)));
+                if let Some(timeout) = &a.timeout {
+                    add(
+                        timeout.goto.0,
+                        format!("{} {}", t.after, period(&timeout.after, language)),
+                    );
                 }
             }
             Next::Offer(o) => {
-                add(o.filled.0, "filled".into());
-                add(o.unfilled.0, "unfilled".into());
+                add(o.filled.0, t.filled.into());
+                add(o.unfilled.0, t.unfilled.into());
             }
             Next::Swap(sw) => {
-                add(sw.moved.0, "moved".into());
-                add(sw.none.0, "none".into());
-                add(sw.kept.0, "kept".into());
+                add(sw.moved.0, t.moved.into());
+                add(sw.none.0, t.none.into());
+                add(sw.kept.0, t.kept.into());
                 if let Some(a) = &sw.approval {
-                    add(a.refused.0, "refused".into());
+                    add(a.refused.0, t.refused.into());
                 }
             }
             Next::Goto(to) => add(to.0, String::new()),
@@ -70,25 +171,49 @@ fn edges(w: &Workflow) -> Vec<Edge> {
     out
 }
 
-/// What a state's box says under its name.
-fn summary(next: &Next, steps: &[Step]) -> (String, String) {
+/// What a state's box says under its name: what it waits for, the
+/// reminders of a question, and its steps.
+fn summary(next: &Next, steps: &[Step], language: Language) -> (String, String, String) {
+    let t = words(language);
+    let remind = match next {
+        Next::Ask(a) => a
+            .remind
+            .as_ref()
+            .map(|r| {
+                let mut s = format!("{} {}", t.remind, period(&r.every, language));
+                if let Some(max) = r.max {
+                    s.push_str(&format!(", {max} {}", t.times));
+                }
+                s
+            })
+            .unwrap_or_default(),
+        _ => String::new(),
+    };
     let wait = match next {
-        Next::Ask(a) => format!("ask: {}", a.template),
-        Next::Offer(o) => format!("offer: {} ×{}", o.template, o.wave),
-        Next::Swap(s) => format!("swap: {}", s.template),
+        Next::Ask(a) => format!("{}: {}", t.ask, a.template),
+        Next::Offer(o) => format!("{}: {} ×{}", t.offer, o.template, o.wave),
+        Next::Swap(s) => format!("{}: {}", t.swap, s.template),
         Next::Goto(_) => String::new(),
-        Next::Final => "end".into(),
+        Next::Final => t.end.into(),
     };
     let steps: Vec<String> = steps
         .iter()
         .map(|s| match s {
-            Step::SetSeat(t) => format!("seat {}", format!("{t:?}").to_lowercase()),
-            Step::Send { template, .. } => format!("send {template}"),
-            Step::Start { workflow } => format!("start {workflow}"),
-            Step::Notify { .. } => "notify".into(),
+            Step::SetSeat(target) => {
+                let status = match target {
+                    SeatTarget::Vacant => t.vacant,
+                    SeatTarget::Invited => t.invited,
+                    SeatTarget::Confirmed => t.confirmed,
+                    SeatTarget::NoShow => t.no_show,
+                };
+                format!("{} {status}", t.seat)
+            }
+            Step::Send { template, .. } => format!("{} {template}", t.send),
+            Step::Start { workflow } => format!("{} {workflow}", t.start),
+            Step::Notify { .. } => t.notify.into(),
         })
         .collect();
-    (wait, steps.join(" · "))
+    (wait, remind, steps.join(" · "))
 }
 
 fn clip(s: &str, n: usize) -> String {
@@ -107,10 +232,15 @@ fn escape(s: &str) -> String {
         .replace('"', "&quot;")
 }
 
-/// The diagram as an SVG element.
+/// The diagram as an SVG element, in Danish.
 pub fn svg(w: &Workflow) -> String {
+    svg_in(w, Language::Da)
+}
+
+/// The diagram as an SVG element, its labels in `language`.
+pub fn svg_in(w: &Workflow, language: Language) -> String {
     let n = w.states.len();
-    let edges = edges(w);
+    let edges = edges(w, language);
     // Columns: the shortest way from the first state.
     let mut layer = vec![usize::MAX; n];
     let mut queue = VecDeque::new();
@@ -188,7 +318,7 @@ pub fn svg(w: &Workflow) -> String {
         );
     }
     for (i, s) in w.states.iter().enumerate() {
-        let (wait, steps) = summary(&s.next, &s.steps);
+        let (wait, remind, steps) = summary(&s.next, &s.steps, language);
         let first = i == w.initial.0;
         let end = matches!(s.next, Next::Final);
         let fill = if first {
@@ -200,7 +330,7 @@ pub fn svg(w: &Workflow) -> String {
         };
         let _ = writeln!(
             out,
-            r##"<g class="state" data-state="{name}"><rect x="{x}" y="{y}" width="{BOX_W}" height="{BOX_H}" rx="8" fill="{fill}" stroke="{stroke}" stroke-width="{sw}"/><text x="{tx}" y="{ty1}" font-size="14" font-weight="700" fill="#1b1b1b">{name}</text><text x="{tx}" y="{ty2}" font-size="11" fill="#444">{wait}</text><text x="{tx}" y="{ty3}" font-size="11" fill="#666">{steps}</text></g>"##,
+            r##"<g class="state" data-state="{name}"><rect x="{x}" y="{y}" width="{BOX_W}" height="{BOX_H}" rx="8" fill="{fill}" stroke="{stroke}" stroke-width="{sw}"/><text x="{tx}" y="{ty1}" font-size="14" font-weight="700" fill="#1b1b1b">{name}</text><text x="{tx}" y="{ty2}" font-size="11" fill="#444">{wait}</text><text x="{tx}" y="{ty3}" font-size="11" fill="#444" class="remind">{remind}</text><text x="{tx}" y="{ty4}" font-size="11" fill="#666">{steps}</text></g>"##,
             name = escape(&s.name),
             x = x(i),
             y = y(i),
@@ -210,7 +340,9 @@ pub fn svg(w: &Workflow) -> String {
             ty1 = y(i) + 19,
             ty2 = y(i) + 35,
             ty3 = y(i) + 50,
+            ty4 = y(i) + 64,
             wait = escape(&clip(&wait, 30)),
+            remind = escape(&clip(&remind, 32)),
             steps = escape(&clip(&steps, 32)),
         );
     }
@@ -238,9 +370,19 @@ mod tests {
             assert!(svg.contains(&format!("data-state=\"{state}\"")), "{state}");
         }
         assert!(svg.contains(r#"data-edge="asking->confirmed""#));
-        assert!(svg.contains(">yes</text>") && svg.contains(">no</text>"));
-        assert!(svg.contains(">timeout P10D</text>"), "{svg}");
-        assert!(svg.contains("ask: invitation"));
+        assert!(svg.contains(">ja</text>") && svg.contains(">nej</text>"));
+        assert!(svg.contains(">efter 10 dage</text>"), "{svg}");
+        assert!(svg.contains(">spørg: invitation<"), "{svg}");
+        assert!(
+            svg.contains("class=\"remind\">påmind hver 4 dage, 2 gange<"),
+            "the reminders are drawn: {svg}"
+        );
+        let english = svg_in(&w, Language::En);
+        assert!(
+            english.contains(">after 10 days</text>")
+                && english.contains(">remind every 4 days, 2 times<"),
+            "{english}"
+        );
         assert_eq!(svg.matches("class=\"edge\"").count(), 3);
     }
 }

@@ -76,7 +76,12 @@
         .then(function (answer) {
           if (!answer || mine !== asked) { return; }
           paint(answer.diagnostics);
+          // A definition with errors draws nothing new: the last diagram
+          // stays, marked as not matching the text.
           if (answer.diagram) { diagram.innerHTML = answer.diagram; }
+          diagram.classList.toggle("stale", !answer.diagram);
+          var stale = document.getElementById("diagram-stale");
+          if (stale) { stale.hidden = !!answer.diagram; }
           list.setAttribute("data-checked", String(mine));
         })
         .catch(function () { /* try again on the next key */ });

@@ -142,7 +142,10 @@ pub async fn edit(
     session.must_see_everything()?;
     let (source, published, draft) = editing(&state, &name).await?;
     let compiled = state.engine.check_source(&source).await?;
-    let diagram = compiled.workflow.as_ref().map(workflow::diagram::svg);
+    let diagram = compiled
+        .workflow
+        .as_ref()
+        .map(|w| workflow::diagram::svg_in(w, session.language));
     let mut frame = Frame::new(&state, &session, "workflows");
     let c = &mut frame.context;
     c.insert("name", &name);
@@ -191,7 +194,10 @@ pub async fn check(
     Ok(Json(CheckAnswer {
         warnings: compiled.diagnostics.len() - errors,
         errors,
-        diagram: compiled.workflow.as_ref().map(workflow::diagram::svg),
+        diagram: compiled
+            .workflow
+            .as_ref()
+            .map(|w| workflow::diagram::svg_in(w, session.language)),
         diagnostics: shown(&compiled),
     }))
 }
@@ -320,7 +326,10 @@ pub async fn review(
     );
     c.insert(
         "diagram",
-        &compiled.workflow.as_ref().map(workflow::diagram::svg),
+        &compiled
+            .workflow
+            .as_ref()
+            .map(|w| workflow::diagram::svg_in(w, session.language)),
     );
     c.insert("may_edit", &session.role.runs_election());
     frame.render("workflow_review.html")
