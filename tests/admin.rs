@@ -360,6 +360,7 @@ on_both_backends! {
         let audit = b.get("/admin/audit?action=seat.assigned").await;
         audit.assert_ok();
         assert!(audit.body.contains("data-action=\"seat.assigned\""), "{}", audit.body);
+        assert!(audit.body.contains("<td>Sat på pladsen</td>"), "the action in words: {}", audit.body);
         assert!(audit.body.contains("<td data-actor=\"user:1\">Valgsekretariatet</td>"), "the user by name: {}", audit.body);
         assert!(audit.body.contains("Rådhushallen, Valgstyrer, 20.11.2029</a>") && audit.body.contains(">Anna Jensen</a>"), "the seat and person by name: {}", audit.body);
     }
@@ -621,6 +622,9 @@ on_both_backends! {
             "/admin/messages".to_string(),
             "/admin/users".to_string(),
             "/admin/templates".to_string(),
+            "/admin/audit".to_string(),
+            "/admin/workflows".to_string(),
+            "/admin/tokens".to_string(),
             "/admin/nowhere".to_string(),
         ];
         for path in pages {

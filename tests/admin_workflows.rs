@@ -115,6 +115,10 @@ on_both_backends! {
         let review = b.get("/admin/workflows/invite/review").await;
         assert!(review.body.contains("data-state=\"asking\" data-outcome=\"moves\""), "{}", review.body);
         assert!(review.body.contains("<td class=\"num\">3</td>"), "three instances asking: {}", review.body);
+        // Unticked, as the box starts, the preview says they stay; ticked (the script), that they move.
+        assert!(review.body.contains("<div class=\"migration-preview\" id=\"migration-preview\">"), "{}", review.body);
+        assert!(review.body.contains("<span class=\"if-stay\">3 bliver på deres revision (kryds af nedenfor"), "{}", review.body);
+        assert!(review.body.contains("<span class=\"if-migrate\">3 flyttes til den nye revision"), "{}", review.body);
         let r = b.post("/admin/workflows/invite/publish", &[("migrate", "1")]).await;
         assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
         assert_eq!(r.location.as_deref(), Some("/admin/workflows/invite?published=2&moved=3"));

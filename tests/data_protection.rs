@@ -213,7 +213,7 @@ on_both_backends! {
         assert!(page.body.contains("begynder en uge efter"), "{}", page.body);
         app.tick().await;
         let page = b.get("/admin/retention").await;
-        assert!(page.body.contains("Næste automatiske sletning: 08-10-2029 11:00"), "{}", page.body);
+        assert!(page.body.contains("Næste automatiske sletning: 08.10.2029 11.00"), "{}", page.body);
 
         // The shortest policy, while the election runs: only Bo, who takes
         // no part in it, would go; nothing written for it would.

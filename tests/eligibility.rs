@@ -186,7 +186,7 @@ in_odense_on_both_backends! {
         let page = b.post(&format!("/admin/setup/elections/{}/standby", e.id), &[("cpr", SEVENTEEN), ("date", DAY), ("scope", "")]).await;
         assert_eq!(page.status, reqwest::StatusCode::UNPROCESSABLE_ENTITY);
         assert!(page.body.contains("data-problem=\"err_rule_age\""), "{}", page.body);
-        assert!(page.body.contains("17 år den 20-11-2029; der kræves mindst 18"), "{}", page.body);
+        assert!(page.body.contains("17 år den 20.11.2029; der kræves mindst 18"), "{}", page.body);
     }
 
     async fn a_standby_person_who_no_longer_qualifies_is_passed_over_and_their_yes_refused(app: TestApp) {

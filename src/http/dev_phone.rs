@@ -75,7 +75,7 @@ pub async fn show(
             r#"<div class="{}">{}<br><small>{}</small></div>"#,
             if direction == "in" { "in" } else { "out" },
             escape_html(text),
-            at.format("%Y-%m-%d %H:%M:%S UTC")
+            crate::http::admin::when::local(*at)
         ));
     }
     body.push_str(&format!(

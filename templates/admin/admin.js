@@ -31,6 +31,17 @@
     });
   }
 
+  // A workflow's review: the migration preview follows the tick-box.
+  var migrate = document.getElementById("migrate");
+  var migration = document.getElementById("migration-preview");
+  if (migrate && migration) {
+    // The preview says what publishing will do: with the box ticked the
+    // running instances move, without it they stay.
+    var follow = function () { migration.classList.toggle("migrating", migrate.checked); };
+    migrate.addEventListener("change", follow);
+    follow();
+  }
+
   // The workflow editor: check the text as it is typed and show each
   // problem at its line, and the diagram once it compiles.
   function editor(source) {
@@ -59,7 +70,9 @@
       }
       list.innerHTML = diagnostics.map(function (d) {
         return '<li class="diag ' + d.severity + '" data-line="' + d.line + '" data-code="' + esc(d.code) + '"><b>' +
-          esc(lineWord) + " " + d.line + ":" + d.column + "</b> " + d.severity + "[" + esc(d.code) + "]: " + esc(d.message) +
+          esc(lineWord) + " " + d.line + ":" + d.column + "</b> " +
+          esc(list.getAttribute(d.severity === "error" ? "data-error-word" : "data-warning-word") || d.severity) +
+          " <code>" + esc(d.code) + "</code>: " + esc(d.message) +
           (d.help ? '<br><span class="help">' + esc(d.help) + "</span>" : "") + "</li>";
       }).join("");
     }

@@ -21,7 +21,7 @@ mod templates;
 mod tokens;
 mod upload;
 mod users;
-mod when;
+pub(crate) mod when;
 mod workflows;
 
 use axum::Router;

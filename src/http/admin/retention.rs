@@ -54,11 +54,7 @@ async fn render(
     c.insert("f", &shown);
     c.insert("errors", errors);
     c.insert("preview", &preview);
-    let next_run = preview.next_run.map(|at| {
-        at.with_timezone(&chrono_tz::Europe::Copenhagen)
-            .format("%d-%m-%Y %H:%M")
-            .to_string()
-    });
+    let next_run = preview.next_run.map(super::when::local);
     c.insert("next_run", &next_run);
     // Only the notes the handlers name, never free text.
     c.insert(

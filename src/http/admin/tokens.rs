@@ -14,12 +14,8 @@ use super::session::Session;
 use crate::http::AppState;
 
 fn day(at: Option<chrono::DateTime<chrono::Utc>>) -> String {
-    at.map(|a| {
-        a.with_timezone(&chrono_tz::Europe::Copenhagen)
-            .format("%d-%m-%Y")
-            .to_string()
-    })
-    .unwrap_or_default()
+    at.map(|a| super::when::date(crate::clock::local_today(a)))
+        .unwrap_or_default()
 }
 
 async fn render(

@@ -1,5 +1,6 @@
-//! Times and dates as every admin page writes them: in the elections'
-//! time zone (Danish time), Danish style (`04.12.2026 14.30`).
+//! Times and dates as every admin page (and the dev phones) writes them:
+//! in the elections' time zone (Danish time), Danish style
+//! (`04.12.2026 14.30`).
 
 use chrono::{DateTime, NaiveDate, TimeZone, Utc};
 

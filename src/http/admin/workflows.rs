@@ -71,7 +71,7 @@ pub async fn list(State(state): State<AppState>, session: Session) -> PageResult
             .sum();
         rows.push(Listed {
             draft: drafts.iter().any(|d| d.name == r.name),
-            created_at: r.created_at.format("%d-%m-%Y %H:%M").to_string(),
+            created_at: super::when::local(r.created_at),
             origin: r.origin.clone(),
             name: r.name,
             revision: r.revision,

@@ -41,7 +41,7 @@ pub(crate) fn rule_problem(why: &crate::domain::Ineligible, language: &str) -> P
     match why {
         Ineligible::Alive => Problem::new("err_rule_alive"),
         Ineligible::Age { age, min_age, on } => {
-            let on = on.format("%d-%m-%Y");
+            let on = on.format("%d.%m.%Y");
             Problem::about(
                 "err_rule_age",
                 match language {
