@@ -286,6 +286,8 @@ on_both_backends! {
         assert!(refused.body.contains("data-error=\"err_team_seat_held\""), "{}", refused.body);
         let page = b.get(&format!("/admin/people/{id}")).await;
         assert!(page.body.contains(&format!("id=\"person-team-{venstre}\" checked")), "nothing changed");
+        let api = app.http.delete(app.url(&format!("/api/teams/{venstre}/members/{id}"))).send().await.unwrap();
+        assert_eq!(api.status(), StatusCode::CONFLICT, "the API keeps the same rule");
 
         // A team's responsible sees only their own team, and keeps the other.
         user(&app, "soc@testrup.dk", "team", Some("Socialdemokratiet"), None).await;

@@ -133,11 +133,8 @@ impl Tx {
             let ids: Vec<i64> = people.iter().map(|p| p.id).collect();
             let sql = format!(
                 "SELECT m.person_id, t.name FROM team_members m JOIN teams t ON t.id = m.team_id
-                 WHERE ($1 IS NULL OR m.team_id = $1) AND m.person_id IN ({}) ORDER BY t.name",
-                (2..ids.len() + 2)
-                    .map(|i| format!("${i}"))
-                    .collect::<Vec<_>>()
-                    .join(", ")
+                 WHERE ($1 IS NULL OR m.team_id = $1) AND m.person_id IN {} ORDER BY t.name",
+                super::placeholders(2, ids.len(), 1)
             );
             let memberships: Vec<(i64, String)> = q!(
                 self,

@@ -130,7 +130,15 @@ pub async fn leave_team(
     State(state): State<AppState>,
     Path((team, person)): Path<(i64, i64)>,
 ) -> ApiResult<StatusCode> {
+    let today = crate::clock::local_today(state.engine.clock.now());
     let mut tx = state.engine.db.begin().await?;
+    // As on the admin's person form: not off a team whose seat to come
+    // the person holds.
+    if tx.holds_team_seat_from(person, team, today).await? {
+        return Err(ApiError::Conflict(format!(
+            "person {person} holds a seat of team {team} to come; take them off it first"
+        )));
+    }
     if !tx.remove_team_member(team, person).await? {
         return Err(ApiError::NotFound(format!(
             "person {person} is not in team {team}"
